@@ -1,0 +1,26 @@
+/*
+ * commands.c - the command table and the top-level usage text.
+ */
+#include "reconciler/commands.h"
+
+const cmk_command cmk_commands[] = {
+	{ "validate", "check manifests without contacting Azure", cmd_validate },
+	{ "version", "print the version", cmd_version },
+	{ NULL, NULL, NULL },
+};
+
+void cmk_commands_usage(FILE *out)
+{
+	fprintf(out,
+		"cmkctl - keep Azure Monitor dedicated clusters encrypted with your own keys\n"
+		"\n"
+		"usage: cmkctl <command> [options]\n"
+		"\n"
+		"commands:\n");
+	for (const cmk_command *c = cmk_commands; c->name; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	fprintf(out,
+		"\n"
+		"Run 'cmkctl <command> --help' for a command's options.\n"
+		"Exit codes: 0 success/no changes, 1 error, 2 changes or drift, 64 usage error.\n");
+}

@@ -1,0 +1,28 @@
+/*
+ * main.c - the thin entry point: find the command in the table and run it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "reconciler/commands.h"
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		cmk_commands_usage(stderr);
+		return CMK_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		cmk_commands_usage(stdout);
+		return CMK_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(1, argv + 1);
+	for (const cmk_command *c = cmk_commands; c->name; c++)
+		if (strcmp(argv[1], c->name) == 0)
+			return c->run(argc - 1, argv + 1);
+	fprintf(stderr, "cmkctl: unknown command '%s'\n\n", argv[1]);
+	cmk_commands_usage(stderr);
+	return CMK_EXIT_USAGE;
+}
