@@ -1,0 +1,29 @@
+/*
+ * faults.h - seeded, deterministic fault injection. Rules match requests by
+ * method and resource type and fire with a rate drawn from the seeded RNG:
+ *   {"method":"GET"|"*", "resourceType":"Microsoft.X/y"|"*", "path": substring?,
+ *    "fault":"500"|"503"|"429"|"reset"|"slow"|"async_fail",
+ *    "rate":0..1, "count":N (fire at most N times; 0 = unlimited),
+ *    "delayMs":N (slow), "retryAfter":N (429/503)}
+ */
+#ifndef ARMSIM_FAULTS_H
+#define ARMSIM_FAULTS_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "http.h"
+
+/* Replace the rule set (array or {"rules":[...]}); 0 or CMK_EINVALID. */
+int faults_set(const cJSON *rules);
+void faults_clear(void);
+cJSON *faults_dump(void);
+/* Apply request faults; returns true when resp was filled (error status,
+ * reset or slow+continue is reported via resp fields: a "slow" fault sets
+ * resp->slow_ms and returns false so the request proceeds). */
+bool faults_apply(const sim_req *req, sim_resp *resp);
+/* Should an async operation of this type fail? (rule fault "async_fail") */
+bool faults_async_fail(const char *method, const char *resource_type);
+
+#endif
