@@ -1,0 +1,77 @@
+/*
+ * source_internal.h - what the source modules (source.c, source_dir.c,
+ * source_git*.c) share and nobody else should see.
+ */
+#ifndef CMK_SOURCE_INTERNAL_H
+#define CMK_SOURCE_INTERNAL_H
+
+#include <stdint.h>
+
+#include <git2.h>
+
+#include "reconciler/source.h"
+
+struct source {
+	source_revision rev; /* points into the strings below */
+	char *url;
+	char *ref;
+	char *ref_name;
+	char *commit;
+	char *path;
+	char *local; /* what the loader reads */
+	char *root;  /* git: the private checkout directory (deleted on free) */
+};
+
+int source__dir_open(source *s, const source_spec *spec) CMK_WUR;
+int source__git_open(source *s, const source_spec *spec) CMK_WUR;
+
+/* Remove a directory tree without following symlinks. */
+int source__rmtree(const char *path);
+
+/* ----- source_git_net.c: transport helpers */
+
+/* The network deadline of the calling thread, in CLOCK_MONOTONIC
+ * milliseconds; 0 means none. libgit2 does all network I/O on the thread
+ * that called it, so the stream reads this to bound connect/read/write. */
+void source__net_deadline_set(int64_t deadline_ms);
+int source__net_timed_out(void); /* a stream hit the deadline since _set */
+int source__net_expired(void);   /* the deadline passed (and now counts as hit) */
+int64_t source__now_ms(void);
+
+/* Once per process: git_libgit2_init, the deadline-aware socket stream,
+ * CMKCTL_GIT_CA_FILE, and git_libgit2_shutdown at exit. */
+int source__git_global_init(void) CMK_WUR;
+
+/* ----- source_git_auth.c: credentials and host-key checks */
+
+typedef struct {
+	char *token;          /* https token, or NULL */
+	char *ssh_key;        /* private key path, or NULL */
+	char *ssh_passphrase; /* or NULL */
+	char *known_hosts;    /* known_hosts path */
+	char *host;           /* from the URL, for the host-key check */
+	int port;             /* from the URL; 22 when absent */
+	int cred_calls;       /* credential callback invocations, to stop loops */
+	int fail_code;        /* CMK_E* set by a callback that refused */
+	char fail_msg[512];   /* its message (already free of secrets) */
+} source_git_auth;
+
+/* Read the credentials from the environment (and the files it names),
+ * registering secrets with the logger. */
+int source__auth_load(source_git_auth *a, const char *url) CMK_WUR;
+void source__auth_free(source_git_auth *a);
+
+int source__auth_credentials_cb(git_credential **out, const char *url,
+				const char *username_from_url,
+				unsigned int allowed_types, void *payload);
+int source__auth_certificate_cb(git_cert *cert, int valid, const char *host,
+				void *payload);
+
+/* Whether `key` (raw ssh host key blob) is listed for host:port in the
+ * known_hosts file at `path`: 1 listed, 0 not listed, CMK_EAUTH when the
+ * host is listed with other keys only or the key is @revoked, <0 when the
+ * file cannot be read (message set). */
+int source__known_hosts_check(const char *path, const char *host, int port,
+			      const unsigned char *key, size_t key_len) CMK_WUR;
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * source_options.c - the command-line options that choose a manifest source
+ * (-f, --git-*), shared by every command that reads manifests so they all
+ * spell and check them the same way.
+ */
+#include "reconciler/source.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum {
+	OPT_FILE,
+	OPT_GIT_URL,
+	OPT_GIT_REF,
+	OPT_GIT_PATH,
+	OPT_GIT_CACHE,
+	OPT_GIT_COMMIT,
+	OPT_GIT_TIMEOUT,
+} source__opt_id;
+
+static const struct {
+	const char *name;
+	const char *alias;
+	source__opt_id id;
+} source__opts[] = {
+	{ "--file", "-f", OPT_FILE },
+	{ "--git-url", NULL, OPT_GIT_URL },
+	{ "--git-ref", NULL, OPT_GIT_REF },
+	{ "--git-path", NULL, OPT_GIT_PATH },
+	{ "--git-cache", NULL, OPT_GIT_CACHE },
+	{ "--git-commit", NULL, OPT_GIT_COMMIT },
+	{ "--git-timeout", NULL, OPT_GIT_TIMEOUT },
+};
+
+static int source__set(source_spec *spec, source__opt_id id, const char *name,
+		       const char *value)
+{
+	const char **slot = NULL;
+	char *end;
+	long n;
+
+	switch (id) {
+	case OPT_FILE: slot = &spec->file; break;
+	case OPT_GIT_URL: slot = &spec->git_url; break;
+	case OPT_GIT_REF: slot = &spec->git_ref; break;
+	case OPT_GIT_PATH: slot = &spec->git_path; break;
+	case OPT_GIT_CACHE: slot = &spec->git_cache; break;
+	case OPT_GIT_COMMIT: slot = &spec->git_commit; break;
+	case OPT_GIT_TIMEOUT:
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (errno || end == value || *end || n <= 0 || n > 86400)
+			return cmk_error_set(CMK_EUSAGE,
+					     "%s: expected a number of seconds (1..86400), got '%s'",
+					     name, value);
+		spec->git_timeout_s = (int)n;
+		return 1;
+	}
+	if (*value == '\0' && id != OPT_GIT_PATH)
+		return cmk_error_set(CMK_EUSAGE, "%s: empty value", name);
+	if (*slot)
+		return cmk_error_set(CMK_EUSAGE, "%s given twice", name);
+	*slot = value;
+	return 1;
+}
+
+int source_options_take(source_spec *spec, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i];
+
+	for (size_t k = 0; k < sizeof(source__opts) / sizeof(source__opts[0]); k++) {
+		const char *name = source__opts[k].name;
+		size_t n = strlen(name);
+
+		if (strcmp(arg, name) == 0 ||
+		    (source__opts[k].alias && strcmp(arg, source__opts[k].alias) == 0)) {
+			if (*i + 1 >= argc)
+				return cmk_error_set(CMK_EUSAGE, "%s needs a value", arg);
+			*i += 1;
+			return source__set(spec, source__opts[k].id, name, argv[*i]);
+		}
+		if (strncmp(arg, name, n) == 0 && arg[n] == '=')
+			return source__set(spec, source__opts[k].id, name, arg + n + 1);
+	}
+	return 0;
+}
+
+int source_options_check(const source_spec *spec)
+{
+	if (spec->file && spec->git_url)
+		return cmk_error_set(CMK_EUSAGE,
+				     "-f and --git-url are exclusive: give one manifest source");
+	if (!spec->file && !spec->git_url)
+		return cmk_error_set(CMK_EUSAGE,
+				     "no manifests: give -f PATH or --git-url URL");
+	if (!spec->git_url &&
+	    (spec->git_ref || spec->git_path || spec->git_cache || spec->git_commit ||
+	     spec->git_timeout_s))
+		return cmk_error_set(CMK_EUSAGE, "--git-ref, --git-path, --git-cache, "
+				     "--git-commit and --git-timeout need --git-url");
+	return 0;
+}
+
+const char *source_options_help(void)
+{
+	return "  -f, --file PATH        manifest file or directory\n"
+	       "  --git-url URL          read manifests from a git repository (https://,\n"
+	       "                         ssh://, git://, file:// or a local path)\n"
+	       "  --git-ref REF          branch, tag or commit (default: the remote's HEAD)\n"
+	       "  --git-path PATH        folder inside the repository (default: its root)\n"
+	       "  --git-commit SHA       fail unless REF resolves to this commit\n"
+	       "  --git-cache DIR        clone cache (default: $XDG_CACHE_HOME/cmkctl/git)\n"
+	       "  --git-timeout SECONDS  bound on network work (default: 120)\n"
+	       "  credentials: CMKCTL_GIT_TOKEN[_FILE], CMKCTL_GIT_SSH_KEY,\n"
+	       "  CMKCTL_GIT_SSH_PASSPHRASE_FILE, CMKCTL_GIT_KNOWN_HOSTS (never argv)\n";
+}

@@ -1,0 +1,419 @@
+#!/usr/bin/env bash
+# gitsrc.sh CASE PROBE - one git source test case against real repositories.
+#
+# Each case builds its own bare repository with the git CLI in a private
+# temporary directory, then runs PROBE (tests/gitsrc/gitsrc_probe.c, which
+# calls source_open exactly as the commands do) and checks what it printed.
+# Servers (git daemon, a silent listener) bind 127.0.0.1 on free ports, so
+# cases run in parallel under ctest -j.
+set -u
+CASE=$1
+PROBE=$2
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/gitsrc-$CASE.XXXXXX")
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# A clean git identity and no user/system configuration.
+export HOME=$T/home GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com
+export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
+unset CMKCTL_GIT_TOKEN CMKCTL_GIT_TOKEN_FILE CMKCTL_GIT_SSH_KEY XDG_CACHE_HOME
+mkdir -p "$HOME"
+CACHE=$T/cache
+REMOTE=$T/remote.git
+WORK=$T/work
+
+fail() { echo "FAIL [$CASE]: $*" >&2; echo "--- last stdout:" >&2; cat "$T/out" >&2 2>/dev/null; echo "--- last stderr:" >&2; cat "$T/err" >&2 2>/dev/null; exit 1; }
+g() { git -C "$WORK" "$@" >/dev/null 2>&1 || fail "git $*"; }
+
+# remote.git with main: clusters/{prod,dev}.yaml and README.md
+make_repo() {
+	git init -q --bare -b main "$REMOTE" || fail "git init"
+	git init -q -b main "$WORK" || fail "git init work"
+	g remote add origin "$REMOTE"
+	mkdir -p "$WORK/clusters"
+	echo "name: prod-v1" > "$WORK/clusters/prod.yaml"
+	echo "name: dev-v1" > "$WORK/clusters/dev.yaml"
+	echo "# readme" > "$WORK/README.md"
+	g add -A
+	g commit -q -m one
+	g push -q origin main
+}
+
+commit_change() { # file content message
+	echo "$2" > "$WORK/$1"
+	g add -A
+	g commit -q -m "$3"
+}
+
+head_of() { git -C "$WORK" rev-parse "$1"; }
+
+# probe ARGS...: run, keeping stdout in $T/out and stderr in $T/err; sets RC
+probe() {
+	"$PROBE" --git-cache "$CACHE" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+}
+expect_ok() { [ "$RC" = 0 ] || fail "expected success, got rc=$RC"; }
+expect_err() { # code-name substring
+	[ "$RC" != 0 ] || fail "expected failure '$1', got success"
+	grep -q "^error $1: " "$T/out" || fail "expected error '$1'"
+	[ -z "${2:-}" ] || grep -qF -- "$2" "$T/out" || fail "error should mention '$2'"
+}
+has() { grep -qxF -- "$1" "$T/out" || fail "expected line: $1"; }
+lacks() { ! grep -qF -- "$1" "$T/out" || fail "unexpected: $1"; }
+commit_is() { grep -q "^line .* commit $1 " "$T/out" || fail "expected commit $1"; }
+stderr_has() { grep -qF -- "$1" "$T/err" || fail "stderr should mention '$1'"; }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# git daemon on a free port serving $T; sets PORT
+start_daemon() {
+	for _ in 1 2 3 4 5; do
+		PORT=$(free_port)
+		git daemon --export-all --base-path="$T" --listen=127.0.0.1 --port="$PORT" \
+			--reuseaddr --informative-errors "$T" >"$T/daemon.log" 2>&1 &
+		local pid=$!
+		for _ in $(seq 50); do
+			if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+				PIDS+=("$pid")
+				return 0
+			fi
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null
+	done
+	fail "git daemon did not start"
+}
+
+cache_entry() { ls -d "$CACHE"/*/ | head -1; }
+
+case $CASE in
+clone_then_fetch)
+	make_repo
+	C1=$(head_of main)
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_ok
+	commit_is "$C1"
+	has "line git file://$REMOTE ref HEAD (refs/heads/main) commit $C1 path clusters"
+	has "file clusters/dev.yaml name: dev-v1"
+	has "file clusters/prod.yaml name: prod-v1"
+	lacks "README.md"
+	grep -q '^json {"kind":"git","url":"file://'"$REMOTE"'","ref":"HEAD","refName":"refs/heads/main","commit":"'"$C1"'","path":"clusters"}$' "$T/out" ||
+		fail "json record"
+	stderr_has "cloning"
+	local_dir=$(sed -n 's/^local //p' "$T/out")
+	[ ! -e "$local_dir" ] || fail "checkout $local_dir not deleted"
+	# the whole repository, and the private mode of the checkout
+	probe --git-url "file://$REMOTE"
+	expect_ok
+	has "mode 700"
+	has "file README.md # readme"
+	# second run fetches into the same cache: the entry and a marker survive
+	ENTRY=$(cache_entry)
+	INODE=$(stat -c %i "$ENTRY")
+	touch "$ENTRY/cmkctl-test-marker"
+	PACKS=$(ls "$ENTRY/objects/pack" | sort | tr '\n' ' ')
+	commit_change clusters/prod.yaml "name: prod-v2" two
+	g push -q origin main
+	C2=$(head_of main)
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_ok
+	commit_is "$C2"
+	has "file clusters/prod.yaml name: prod-v2"
+	stderr_has "fetching"
+	[ "$(stat -c %i "$(cache_entry)")" = "$INODE" ] || fail "cache re-created"
+	[ -e "$ENTRY/cmkctl-test-marker" ] || fail "cache marker lost: re-cloned?"
+	for p in $PACKS; do [ -e "$ENTRY/objects/pack/$p" ] || fail "old pack $p gone"; done
+	[ "$(ls -d "$CACHE"/*/ | wc -l)" = 1 ] || fail "one cache entry per URL"
+	# a plain path is the same repository; recorded as an absolute path
+	(cd "$T" && "$PROBE" --git-cache "$CACHE" --git-url remote.git --git-path clusters/prod.yaml) >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_ok
+	has "line git $REMOTE ref HEAD (refs/heads/main) commit $C2 path clusters/prod.yaml"
+	has "file clusters/prod.yaml name: prod-v2"
+	# the default cache lives under $XDG_CACHE_HOME/cmkctl
+	XDG_CACHE_HOME=$T/xdg "$PROBE" --git-url "$REMOTE" >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_ok
+	ls -d "$T"/xdg/cmkctl/git/*/objects >/dev/null 2>&1 || fail "no cache under XDG_CACHE_HOME"
+	;;
+
+branch_moves)
+	make_repo
+	g checkout -q -b feature
+	commit_change clusters/prod.yaml "name: prod-feature" feat
+	g push -q origin feature
+	F1=$(head_of feature)
+	g checkout -q main
+	probe --git-url "file://$REMOTE" --git-ref feature --git-path clusters
+	expect_ok
+	commit_is "$F1"
+	has "file clusters/prod.yaml name: prod-feature"
+	has "line git file://$REMOTE ref feature (refs/heads/feature) commit $F1 path clusters"
+	for n in 2 3; do
+		commit_change clusters/dev.yaml "name: dev-v$n" "dev $n"
+		g push -q origin main
+		probe --git-url "file://$REMOTE" --git-ref main --git-path clusters
+		expect_ok
+		commit_is "$(head_of main)"
+		has "file clusters/dev.yaml name: dev-v$n"
+	done
+	# a deleted branch is gone after the next fetch (pruned), not served stale
+	git -C "$WORK" push -q origin :feature >/dev/null 2>&1 || fail "delete branch"
+	probe --git-url "file://$REMOTE" --git-ref feature
+	expect_err "not found" "unknown ref 'feature'"
+	;;
+
+tag_and_commit)
+	make_repo
+	C1=$(head_of main)
+	g tag v1
+	g tag -a v2 -m "annotated"
+	g push -q origin v1 v2
+	commit_change clusters/prod.yaml "name: prod-v2" two
+	g push -q origin main
+	C2=$(head_of main)
+	probe --git-url "file://$REMOTE" --git-ref v1 --git-path clusters
+	expect_ok
+	commit_is "$C1"
+	has "line git file://$REMOTE ref v1 (refs/tags/v1) commit $C1 path clusters"
+	has "file clusters/prod.yaml name: prod-v1"
+	probe --git-url "file://$REMOTE" --git-ref v2
+	expect_ok
+	commit_is "$C1"
+	probe --git-url "file://$REMOTE" --git-ref refs/tags/v2
+	expect_ok
+	commit_is "$C1"
+	probe --git-url "file://$REMOTE" --git-ref "$C1" --git-path clusters
+	expect_ok
+	commit_is "$C1"
+	has "line git file://$REMOTE ref $C1 commit $C1 path clusters"
+	grep -q '"refName"' "$T/out" && fail "a commit id has no ref name"
+	probe --git-url "file://$REMOTE" --git-ref "${C1:0:8}"
+	expect_ok
+	commit_is "$C1"
+	probe --git-url "file://$REMOTE"
+	expect_ok
+	commit_is "$C2"
+	# a tag moved by force is followed
+	g tag -f v1 "$C2"
+	git -C "$WORK" push -q -f origin v1 >/dev/null 2>&1 || fail "push tag"
+	probe --git-url "file://$REMOTE" --git-ref v1
+	expect_ok
+	commit_is "$C2"
+	;;
+
+force_push)
+	make_repo
+	C1=$(head_of main)
+	commit_change clusters/prod.yaml "name: prod-v2" two
+	g push -q origin main
+	C2=$(head_of main)
+	probe --git-url "file://$REMOTE" --git-ref main --git-path clusters
+	expect_ok
+	commit_is "$C2"
+	# rewrite history: C2 disappears from the branch
+	g reset -q --hard "$C1"
+	commit_change clusters/prod.yaml "name: prod-rewritten" rewritten
+	git -C "$WORK" push -q --force origin main >/dev/null 2>&1 || fail "force push"
+	C3=$(head_of main)
+	probe --git-url "file://$REMOTE" --git-ref main --git-path clusters
+	expect_ok
+	commit_is "$C3"
+	has "file clusters/prod.yaml name: prod-rewritten"
+	stderr_has "fetching"
+	# the rewritten-away commit is still in our cache but not on the remote
+	probe --git-url "file://$REMOTE" --git-ref "$C2"
+	expect_err "not found" "not on any branch or tag"
+	;;
+
+missing_path)
+	make_repo
+	C1=$(head_of main)
+	probe --git-url "file://$REMOTE" --git-path clusters/nope
+	expect_err "not found" "--git-path 'clusters/nope' does not exist in commit $C1"
+	probe --git-url "file://$REMOTE" --git-path ../etc
+	expect_err "invalid" "'..' is not allowed"
+	# trailing and doubled slashes are the same folder
+	probe --git-url "file://$REMOTE" --git-path /clusters//
+	expect_ok
+	has "file clusters/prod.yaml name: prod-v1"
+	;;
+
+corrupt_cache)
+	make_repo
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_ok
+	ENTRY=$(cache_entry)
+	# 1: objects deleted
+	rm -rf "$ENTRY"/objects/pack/* "$ENTRY"/objects/??
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_ok
+	has "file clusters/prod.yaml name: prod-v1"
+	stderr_has "is damaged"
+	stderr_has "cloning again"
+	# 2: pack truncated
+	commit_change clusters/prod.yaml "name: prod-v2" two
+	g push -q origin main
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_ok
+	for p in "$ENTRY"/objects/pack/*.pack; do truncate -s 40 "$p"; done
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_ok
+	has "file clusters/prod.yaml name: prod-v2"
+	stderr_has "is damaged"
+	# 3: not a repository any more
+	rm -f "$ENTRY/HEAD" "$ENTRY/config"
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_ok
+	commit_is "$(head_of main)"
+	stderr_has "is damaged"
+	# and the recovered cache is healthy: no warning next time
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_ok
+	grep -qF "damaged" "$T/err" && fail "warned about a healthy cache"
+	;;
+
+unreachable)
+	PORT=$(free_port) # nothing listens there
+	START=$(date +%s%N)
+	probe --git-url "git://127.0.0.1:$PORT/remote.git" --git-timeout 5
+	END=$(date +%s%N)
+	expect_err "error" "git://127.0.0.1:$PORT/remote.git: cannot fetch"
+	grep -qi "refused" "$T/out" || fail "should say the connection was refused"
+	[ $(((END - START) / 1000000)) -lt 5000 ] || fail "took longer than the timeout"
+	probe --git-url "https://127.0.0.1:$PORT/remote.git" --git-timeout 5
+	expect_err "error" "https://127.0.0.1:$PORT/remote.git: cannot fetch"
+	;;
+
+timeout)
+	# a server that accepts and then says nothing
+	PORT_FILE=$T/port
+	python3 - "$PORT_FILE" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+PY
+	PIDS+=($!)
+	for _ in $(seq 100); do [ -s "$PORT_FILE" ] && break; sleep 0.05; done
+	PORT=$(cat "$PORT_FILE")
+	START=$(date +%s%N)
+	probe --git-url "git://127.0.0.1:$PORT/remote.git" --git-timeout 2
+	END=$(date +%s%N)
+	MS=$(((END - START) / 1000000))
+	expect_err "timeout" "no answer within the 2 s timeout"
+	[ "$MS" -ge 1900 ] && [ "$MS" -lt 6000 ] || fail "timed out after $MS ms, not ~2000"
+	;;
+
+pin_mismatch)
+	make_repo
+	C1=$(head_of main)
+	commit_change clusters/prod.yaml "name: prod-v2" two
+	g push -q origin main
+	C2=$(head_of main)
+	probe --git-url "file://$REMOTE" --git-ref main --git-commit "$C1"
+	expect_err "conflict" "ref main resolved to commit $C2, but --git-commit expects $C1"
+	lacks "local "
+	probe --git-url "file://$REMOTE" --git-ref main --git-commit "$C2"
+	expect_ok
+	commit_is "$C2"
+	probe --git-url "file://$REMOTE" --git-commit "${C2:0:10}"
+	expect_ok
+	probe --git-url "file://$REMOTE" --git-commit "zz12345"
+	expect_err "invalid" "expected 7 to 40 hexadecimal digits"
+	;;
+
+daemon)
+	make_repo
+	start_daemon
+	URL="git://127.0.0.1:$PORT/remote.git"
+	probe --git-url "$URL" --git-path clusters
+	expect_ok
+	commit_is "$(head_of main)"
+	has "file clusters/prod.yaml name: prod-v1"
+	stderr_has "cloning"
+	commit_change clusters/prod.yaml "name: prod-v2" two
+	g push -q origin main
+	probe --git-url "$URL" --git-ref main --git-path clusters
+	expect_ok
+	commit_is "$(head_of main)"
+	has "file clusters/prod.yaml name: prod-v2"
+	stderr_has "fetching"
+	# force-push over the daemon too
+	g reset -q --hard HEAD~1
+	commit_change clusters/dev.yaml "name: dev-rewritten" rewritten
+	git -C "$WORK" push -q --force origin main >/dev/null 2>&1 || fail "force push"
+	probe --git-url "$URL" --git-path clusters
+	expect_ok
+	commit_is "$(head_of main)"
+	has "file clusters/dev.yaml name: dev-rewritten"
+	has "file clusters/prod.yaml name: prod-v1"
+	# a repository the daemon does not have
+	probe --git-url "git://127.0.0.1:$PORT/nope.git"
+	expect_err "error" "git://127.0.0.1:$PORT/nope.git: cannot fetch"
+	;;
+
+not_a_repo)
+	mkdir -p "$T/plain"
+	probe --git-url "$T/plain"
+	expect_err "not found" "not a git repository"
+	probe --git-url "file://$T/plain"
+	expect_err "not found" "not a git repository"
+	probe --git-url "$T/missing"
+	expect_err "not found" "$T/missing"
+	;;
+
+unknown_ref)
+	make_repo
+	probe --git-url "file://$REMOTE" --git-ref no-such-branch
+	expect_err "not found" "unknown ref 'no-such-branch'"
+	probe --git-url "file://$REMOTE" --git-ref deadbeefdeadbeef
+	expect_err "not found" "unknown ref 'deadbeefdeadbeef'"
+	# usage errors from the shared option parser
+	"$PROBE" --git-ref main >"$T/out" 2>"$T/err"; RC=$?
+	expect_err "usage" "no manifests"
+	"$PROBE" --git-url "$REMOTE" -f "$T" >"$T/out" 2>"$T/err"; RC=$?
+	expect_err "usage" "exclusive"
+	"$PROBE" --git-url >"$T/out" 2>"$T/err"; RC=$?
+	expect_err "usage" "--git-url needs a value"
+	"$PROBE" -f "$T" --git-timeout=0 >"$T/out" 2>"$T/err"; RC=$?
+	expect_err "usage" "expected a number of seconds"
+	# the directory source passes the path through
+	"$PROBE" -f "$T" >"$T/out" 2>"$T/err"; RC=$?
+	expect_ok
+	has "line dir $T"
+	has 'json {"kind":"dir","path":"'"$T"'"}'
+	;;
+
+credentials_in_url)
+	PORT=$(free_port)
+	SECRET=s3cretPassw0rdXYZ
+	probe --git-url "https://someone:$SECRET@127.0.0.1:$PORT/org/repo.git" --git-timeout 5
+	expect_err "error" "https://127.0.0.1:$PORT/org/repo.git: cannot fetch"
+	stderr_has "ignoring the password"
+	grep -qF "$SECRET" "$T/out" "$T/err" && fail "the password leaked"
+	grep -qF "someone" "$T/out" "$T/err" && fail "the user name was recorded"
+	# a token from a file that is empty is refused with the variable named
+	: >"$T/token"
+	CMKCTL_GIT_TOKEN_FILE=$T/token "$PROBE" --git-cache "$CACHE" --git-url "https://127.0.0.1:$PORT/r.git" >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_err "invalid" "CMKCTL_GIT_TOKEN_FILE"
+	;;
+
+*)
+	fail "unknown case"
+	;;
+esac
+echo "ok [$CASE]"
