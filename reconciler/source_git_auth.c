@@ -49,8 +49,11 @@ static int source__read_secret(char **out, const char *path, const char *var)
 
 	cmk_buf_init(&b, SOURCE__SECRET_MAX);
 	if ((error = cmk_buf_read_file(&b, path)) < 0) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", cmk_error_last());
 		cmk_buf_free(&b);
-		return cmk_error_set(error, "%s: %s", var, cmk_error_last());
+		return cmk_error_set(error, "%s: %s", var, why);
 	}
 	while (b.len && isspace((unsigned char)b.ptr[b.len - 1]))
 		b.ptr[--b.len] = '\0';
@@ -66,42 +69,43 @@ static int source__read_secret(char **out, const char *path, const char *var)
  * "[user@]host:path"); other URLs leave host NULL. */
 static int source__auth_parse_host(source_git_auth *a, const char *url)
 {
-	const char *p, *end, *at;
+	const char *p, *end, *at, *rest;
 	int scp = 0;
 
 	a->port = 22;
 	if (strncmp(url, "ssh://", 6) == 0 || strncmp(url, "ssh+git://", 10) == 0 ||
 	    strncmp(url, "git+ssh://", 10) == 0) {
 		p = strstr(url, "://") + 3;
+		end = p + strcspn(p, "/");
 	} else if (!strstr(url, "://") && url[strcspn(url, "/:")] == ':') {
 		p = url;
+		end = p + strcspn(p, "/");
 		scp = 1;
 	} else {
 		return 0;
 	}
-	end = p + strcspn(p, scp ? ":" : "/");
 	at = NULL;
-	for (const char *q = p; q < end; q++)
+	for (const char *q = p; q < end && (!scp || *q != '['); q++)
 		if (*q == '@')
 			at = q;
 	if (at)
 		p = at + 1;
-	if (*p == '[') { /* [v6addr]:port */
+	if (*p == '[') { /* [v6addr] */
 		const char *close = memchr(p, ']', (size_t)(end - p));
 		if (!close)
 			return cmk_error_set(CMK_EINVALID, "bad host in git URL");
 		a->host = strndup(p + 1, (size_t)(close - p - 1));
-		p = close + 1;
+		rest = close + 1;
 	} else {
-		size_t n = strcspn(p, scp ? ":" : ":/");
+		size_t n = strcspn(p, ":/");
 		a->host = strndup(p, n);
-		p += n;
+		rest = p + n;
 	}
 	if (!a->host)
 		return cmk_error_oom();
-	if (!scp && *p == ':' && p + 1 < end) {
+	if (!scp && *rest == ':' && rest + 1 < end) {
 		char *e;
-		long port = strtol(p + 1, &e, 10);
+		long port = strtol(rest + 1, &e, 10);
 		if (e != end || port <= 0 || port > 65535)
 			return cmk_error_set(CMK_EINVALID, "bad port in git URL");
 		a->port = (int)port;
@@ -328,9 +332,12 @@ int source__known_hosts_check(const char *path, const char *host, int port,
 
 	cmk_buf_init(&b, (size_t)16 * 1024 * 1024);
 	if ((error = cmk_buf_read_file(&b, path)) < 0) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", cmk_error_last());
 		cmk_buf_free(&b);
 		return cmk_error_set(CMK_EAUTH, "known_hosts: %s (set CMKCTL_GIT_KNOWN_HOSTS)",
-				     cmk_error_last());
+				     why);
 	}
 	for (line = strtok_r(b.ptr ? b.ptr : "", "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
