@@ -85,6 +85,7 @@ struct field {
 	size_t offset;
 	bool required;
 	const void *arg;
+	const char *missing_hint; /* what the docs say when it is missing, if anything */
 };
 
 typedef struct {
@@ -124,6 +125,8 @@ static int loader__type_error(loader *l, const char *path, const ynode *val, con
 static int loader__scalar_string(loader *l, const char *path, const ynode *val, const char **out)
 {
 	*out = NULL;
+	if (val->invalid)
+		return 0;
 	if (val->type != MANIFEST_YAML_SCALAR || manifest_yaml_is_null(val) || manifest_yaml_bool(val) >= 0)
 		return loader__type_error(l, path, val, "a string");
 	if (val->len == 0)
@@ -173,6 +176,8 @@ static int f_int(loader *l, const field *f, const char *path, const ynode *key, 
 	manifest_int *out = dst;
 	long long v;
 
+	if (val->invalid)
+		return 0;
 	if (manifest_yaml_int(&v, val) < 0)
 		return loader__type_error(l, path, val, "an integer");
 	out->value = v;
@@ -187,6 +192,8 @@ static int f_bool(loader *l, const field *f, const char *path, const ynode *key,
 	manifest_bool *out = dst;
 	int b = manifest_yaml_bool(val);
 
+	if (val->invalid)
+		return 0;
 	if (b < 0)
 		return loader__type_error(l, path, val, "true or false");
 	out->value = b == 1;
@@ -321,8 +328,8 @@ static int f_identity_ref(loader *l, const field *f, const char *path, const yno
 }
 
 static const field identity_fields[] = {
-	{ "type", f_enum, offsetof(manifest_identity, type), true, &identity_table },
-	{ "ref", f_identity_ref, offsetof(manifest_identity, ref), false, NULL },
+	{ "type", f_enum, offsetof(manifest_identity, type), true, &identity_table, NULL },
+	{ "ref", f_identity_ref, offsetof(manifest_identity, ref), false, NULL, NULL },
 };
 
 static int f_identity(loader *l, const field *f, const char *path, const ynode *key,
@@ -421,8 +428,8 @@ static int f_id_list(loader *l, const field *f, const char *path, const ynode *k
 }
 
 static const field workspace_entry_fields[] = {
-	{ "id", f_id, offsetof(manifest_resource, id), true, "Microsoft.OperationalInsights/workspaces" },
-	{ "location", f_location, offsetof(manifest_resource, location), false, NULL },
+	{ "id", f_id, offsetof(manifest_resource, id), true, "Microsoft.OperationalInsights/workspaces", NULL },
+	{ "location", f_location, offsetof(manifest_resource, location), false, NULL, NULL },
 };
 
 /* workspaces: a list of ids, or of {id, location} */
@@ -464,9 +471,9 @@ typedef struct {
 } vault_parts;
 
 static const field vault_part_fields[] = {
-	{ "subscription", f_string, offsetof(vault_parts, subscription), true, NULL },
-	{ "resourceGroup", f_string, offsetof(vault_parts, resource_group), true, NULL },
-	{ "name", f_string, offsetof(vault_parts, name), true, NULL },
+	{ "subscription", f_string, offsetof(vault_parts, subscription), true, NULL, NULL },
+	{ "resourceGroup", f_string, offsetof(vault_parts, resource_group), true, NULL, NULL },
+	{ "name", f_string, offsetof(vault_parts, name), true, NULL, NULL },
 };
 
 /* vault: a Microsoft.KeyVault/vaults id, or {subscription, resourceGroup, name} */
@@ -474,7 +481,7 @@ static int f_vault(loader *l, const field *f, const char *path, const ynode *key
 		   void *dst)
 {
 	manifest_key_vault_key *k = dst;
-	static const field id_field = { "vault", f_id, 0, true, "Microsoft.KeyVault/vaults" };
+	static const field id_field = { "vault", f_id, 0, true, "Microsoft.KeyVault/vaults", NULL };
 	vault_parts parts;
 	arm_id id;
 	char *built = NULL;
@@ -545,63 +552,65 @@ ENUM(kusto_role_table, { "Standalone", MANIFEST_KUSTO_ROLE_STANDALONE },
 
 #define O(type, member) offsetof(type, member)
 static const field key_vault_key_fields[] = {
-	{ "vault", f_vault, 0, true, NULL },
-	{ "key", f_string, O(manifest_key_vault_key, key), true, NULL },
-	{ "version", f_string, O(manifest_key_vault_key, version), false, NULL },
-	{ "location", f_location, O(manifest_key_vault_key, location), false, NULL },
-	{ "keyType", f_enum, O(manifest_key_vault_key, key_type), false, &key_type_table },
-	{ "keySize", f_int, O(manifest_key_vault_key, key_size), false, NULL },
+	{ "vault", f_vault, 0, true, NULL, NULL },
+	{ "key", f_string, O(manifest_key_vault_key, key), true, NULL, NULL },
+	{ "version", f_string, O(manifest_key_vault_key, version), false, NULL, NULL },
+	{ "location", f_location, O(manifest_key_vault_key, location), false, NULL, NULL },
+	{ "keyType", f_enum, O(manifest_key_vault_key, key_type), false, &key_type_table, NULL },
+	{ "keySize", f_int, O(manifest_key_vault_key, key_size), false, NULL, NULL },
 };
 
 static const field managed_identity_fields[] = {
-	{ "subscription", f_string, O(manifest_managed_identity, subscription), true, NULL },
-	{ "resourceGroup", f_string, O(manifest_managed_identity, resource_group), true, NULL },
-	{ "name", f_string, O(manifest_managed_identity, name), true, NULL },
-	{ "location", f_location, O(manifest_managed_identity, location), true, NULL },
-	{ "tags", f_map, O(manifest_managed_identity, tags), false, NULL },
+	{ "subscription", f_string, O(manifest_managed_identity, subscription), true, NULL, NULL },
+	{ "resourceGroup", f_string, O(manifest_managed_identity, resource_group), true, NULL, NULL },
+	{ "name", f_string, O(manifest_managed_identity, name), true, NULL, NULL },
+	{ "location", f_location, O(manifest_managed_identity, location), true, NULL, NULL },
+	{ "tags", f_map, O(manifest_managed_identity, tags), false, NULL, NULL },
 };
 
 static const field cluster_fields[] = {
-	{ "subscription", f_string, O(manifest_log_analytics_cluster, subscription), true, NULL },
-	{ "resourceGroup", f_string, O(manifest_log_analytics_cluster, resource_group), true, NULL },
-	{ "name", f_string, O(manifest_log_analytics_cluster, name), true, NULL },
-	{ "location", f_location, O(manifest_log_analytics_cluster, location), true, NULL },
-	{ "identity", f_identity, O(manifest_log_analytics_cluster, identity), true, NULL },
-	{ "capacity", f_int, O(manifest_log_analytics_cluster, capacity), true, NULL },
-	{ "billingType", f_enum, O(manifest_log_analytics_cluster, billing_type), false, &billing_table },
-	{ "doubleEncryption", f_bool, O(manifest_log_analytics_cluster, double_encryption), false, NULL },
-	{ "availabilityZones", f_bool, O(manifest_log_analytics_cluster, availability_zones), false, NULL },
-	{ "key", f_ref, O(manifest_log_analytics_cluster, key), false, KIND_ARG(MANIFEST_KIND_KEY_VAULT_KEY) },
-	{ "keyAtCreation", f_bool, O(manifest_log_analytics_cluster, key_at_creation), false, NULL },
-	{ "clusterType", f_enum, O(manifest_log_analytics_cluster, cluster_type), false, &cluster_type_table },
-	{ "tags", f_map, O(manifest_log_analytics_cluster, tags), false, NULL },
-	{ "deletionPolicy", f_enum, O(manifest_log_analytics_cluster, deletion_policy), false, &deletion_table },
+	{ "subscription", f_string, O(manifest_log_analytics_cluster, subscription), true, NULL, NULL },
+	{ "resourceGroup", f_string, O(manifest_log_analytics_cluster, resource_group), true, NULL, NULL },
+	{ "name", f_string, O(manifest_log_analytics_cluster, name), true, NULL, NULL },
+	{ "location", f_location, O(manifest_log_analytics_cluster, location), true, NULL, NULL },
+	{ "identity", f_identity, O(manifest_log_analytics_cluster, identity), true, NULL,
+	  "Identity is null or empty. Set Identity with systemAssigned type: identity: {type: SystemAssigned}" },
+	{ "capacity", f_int, O(manifest_log_analytics_cluster, capacity), true, NULL,
+	  "Missing Capacity in SKU. Set Capacity value to 1000 or higher in steps of 100 (GB)." },
+	{ "billingType", f_enum, O(manifest_log_analytics_cluster, billing_type), false, &billing_table, NULL },
+	{ "doubleEncryption", f_bool, O(manifest_log_analytics_cluster, double_encryption), false, NULL, NULL },
+	{ "availabilityZones", f_bool, O(manifest_log_analytics_cluster, availability_zones), false, NULL, NULL },
+	{ "key", f_ref, O(manifest_log_analytics_cluster, key), false, KIND_ARG(MANIFEST_KIND_KEY_VAULT_KEY), NULL },
+	{ "keyAtCreation", f_bool, O(manifest_log_analytics_cluster, key_at_creation), false, NULL, NULL },
+	{ "clusterType", f_enum, O(manifest_log_analytics_cluster, cluster_type), false, &cluster_type_table, NULL },
+	{ "tags", f_map, O(manifest_log_analytics_cluster, tags), false, NULL, NULL },
+	{ "deletionPolicy", f_enum, O(manifest_log_analytics_cluster, deletion_policy), false, &deletion_table, NULL },
 };
 
 static const field workspace_link_fields[] = {
-	{ "cluster", f_ref, O(manifest_workspace_link, cluster), true, KIND_ARG(MANIFEST_KIND_LOG_ANALYTICS_CLUSTER) },
-	{ "workspaces", f_workspaces, O(manifest_workspace_link, workspaces), true, NULL },
-	{ "unlinkUnlisted", f_bool, O(manifest_workspace_link, unlink_unlisted), false, NULL },
+	{ "cluster", f_ref, O(manifest_workspace_link, cluster), true, KIND_ARG(MANIFEST_KIND_LOG_ANALYTICS_CLUSTER), NULL },
+	{ "workspaces", f_workspaces, O(manifest_workspace_link, workspaces), true, NULL, NULL },
+	{ "unlinkUnlisted", f_bool, O(manifest_workspace_link, unlink_unlisted), false, NULL, NULL },
 };
 
 static const field linked_storage_fields[] = {
-	{ "workspace", f_id, O(manifest_linked_storage_account, workspace), true, "Microsoft.OperationalInsights/workspaces" },
-	{ "dataSourceType", f_enum, O(manifest_linked_storage_account, data_source_type), true, &data_source_table },
-	{ "storageAccounts", f_id_list, O(manifest_linked_storage_account, storage_accounts), true, "Microsoft.Storage/storageAccounts" },
+	{ "workspace", f_id, O(manifest_linked_storage_account, workspace), true, "Microsoft.OperationalInsights/workspaces", NULL },
+	{ "dataSourceType", f_enum, O(manifest_linked_storage_account, data_source_type), true, &data_source_table, NULL },
+	{ "storageAccounts", f_id_list, O(manifest_linked_storage_account, storage_accounts), true, "Microsoft.Storage/storageAccounts", NULL },
 };
 
 static const field kusto_fields[] = {
-	{ "cluster", f_id, O(manifest_kusto_cluster_key, cluster), true, "Microsoft.Kusto/clusters" },
-	{ "location", f_location, O(manifest_kusto_cluster_key, location), false, NULL },
-	{ "identity", f_identity, O(manifest_kusto_cluster_key, identity), true, NULL },
-	{ "key", f_ref, O(manifest_kusto_cluster_key, key), true, KIND_ARG(MANIFEST_KIND_KEY_VAULT_KEY) },
-	{ "role", f_enum, O(manifest_kusto_cluster_key, role), false, &kusto_role_table },
+	{ "cluster", f_id, O(manifest_kusto_cluster_key, cluster), true, "Microsoft.Kusto/clusters", NULL },
+	{ "location", f_location, O(manifest_kusto_cluster_key, location), false, NULL, NULL },
+	{ "identity", f_identity, O(manifest_kusto_cluster_key, identity), true, NULL, NULL },
+	{ "key", f_ref, O(manifest_kusto_cluster_key, key), true, KIND_ARG(MANIFEST_KIND_KEY_VAULT_KEY), NULL },
+	{ "role", f_enum, O(manifest_kusto_cluster_key, role), false, &kusto_role_table, NULL },
 };
 
 static const field app_insights_fields[] = {
-	{ "component", f_id, O(manifest_app_insights_component_link, component), true, "Microsoft.Insights/components" },
-	{ "location", f_location, O(manifest_app_insights_component_link, location), false, NULL },
-	{ "cluster", f_ref, O(manifest_app_insights_component_link, cluster), true, KIND_ARG(MANIFEST_KIND_LOG_ANALYTICS_CLUSTER) },
+	{ "component", f_id, O(manifest_app_insights_component_link, component), true, "Microsoft.Insights/components", NULL },
+	{ "location", f_location, O(manifest_app_insights_component_link, location), false, NULL, NULL },
+	{ "cluster", f_ref, O(manifest_app_insights_component_link, cluster), true, KIND_ARG(MANIFEST_KIND_LOG_ANALYTICS_CLUSTER), NULL },
 };
 
 #define FIELDS(a) a, sizeof(a) / sizeof(a[0])
@@ -684,11 +693,16 @@ static int loader__decode_map(loader *l, const char *path, const ynode *owner, c
 			continue;
 		}
 		seen[fi] = true;
+		if (v->invalid)
+			continue;
 		if (manifest_yaml_is_null(v)) {
 			/* "key:" with nothing after it: treated as absent */
 			if (fields[fi].required) {
+				char hint[160];
+
+				snprintf(hint, sizeof(hint), "write a value after '%s:', or remove the line", k->value);
 				loader__path(sub, sizeof(sub), path, k->value);
-				if ((error = loader__err(l, AT(k), NULL, "%s has no value", sub)) < 0)
+				if ((error = loader__err(l, AT(k), hint, "%s has no value", sub)) < 0)
 					return error;
 			}
 			continue;
@@ -703,7 +717,7 @@ static int loader__decode_map(loader *l, const char *path, const ynode *owner, c
 		if (!fields[fi].required || seen[fi])
 			continue;
 		snprintf(hint, sizeof(hint), "add '%s:' to %s", fields[fi].name, path);
-		if ((error = loader__err(l, AT(owner), hint, "%s is missing required field '%s'", where,
+		if ((error = loader__err(l, AT(owner), fields[fi].missing_hint ? fields[fi].missing_hint : hint, "%s is missing required field '%s'", where,
 					 fields[fi].name)) < 0)
 			return error;
 	}
@@ -769,10 +783,10 @@ static int f_depends_on(loader *l, const field *f, const char *path, const ynode
 }
 
 static const field metadata_fields[] = {
-	{ "name", f_string, offsetof(manifest_doc, name), true, NULL },
-	{ "labels", f_map, offsetof(manifest_doc, labels), false, NULL },
-	{ "annotations", f_map, offsetof(manifest_doc, annotations), false, NULL },
-	{ "dependsOn", f_depends_on, 0, false, NULL },
+	{ "name", f_string, offsetof(manifest_doc, name), true, NULL, NULL },
+	{ "labels", f_map, offsetof(manifest_doc, labels), false, NULL, NULL },
+	{ "annotations", f_map, offsetof(manifest_doc, annotations), false, NULL, NULL },
+	{ "dependsOn", f_depends_on, 0, false, NULL, NULL },
 };
 
 /* ---- documents ---- */
@@ -820,12 +834,17 @@ static int loader__document(loader *l, const manifest_yaml_doc *yd)
 {
 	const ynode *root = yd->root, *api, *kind, *meta, *spec, *kkey = NULL, *mkey = NULL, *skey = NULL;
 	const char *names[MANIFEST_KIND__COUNT], *near;
+	bool misspelt[4] = { false }; /* a typo of a top-level field was reported */
 	manifest_doc *d = NULL;
 	manifest_kind k;
-	char hint[160];
+	char hint[320], kinds[256] = "";
 	int error;
 
 	l->doc = NULL;
+	for (int j = 0; j < MANIFEST_KIND__COUNT; j++) {
+		names[j] = manifest_kind_name((manifest_kind)j);
+		snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "%s%s", j ? ", " : "", names[j]);
+	}
 	if (!root)
 		return 0; /* an empty document between '---' lines */
 	if (root->type != MANIFEST_YAML_MAP)
@@ -840,6 +859,9 @@ static int loader__document(loader *l, const manifest_yaml_doc *yd)
 		if (j < 4)
 			continue;
 		near = manifest_suggest(key->value, top_fields, 4);
+		for (j = 0; near && j < 4; j++)
+			if (near == top_fields[j])
+				misspelt[j] = true;
 		snprintf(hint, sizeof(hint), near ? "did you mean '%s'?" : "a document has only apiVersion, kind, metadata and spec%s",
 			 near ? near : "");
 		if ((error = loader__err(l, AT(key), hint, "unknown top-level field '%s'", key->value)) < 0)
@@ -850,33 +872,31 @@ static int loader__document(loader *l, const manifest_yaml_doc *yd)
 	meta = loader__get(root, "metadata", &mkey);
 	spec = loader__get(root, "spec", &skey);
 
-	if (!api || manifest_yaml_is_null(api)) {
+	if ((!api || manifest_yaml_is_null(api)) && !misspelt[0]) {
 		if ((error = loader__err(l, AT(root), "add 'apiVersion: " MANIFEST_API_VERSION "'",
 					 "document has no apiVersion")) < 0)
 			return error;
-	} else if (api->type != MANIFEST_YAML_SCALAR || strcmp(api->value, MANIFEST_API_VERSION) != 0) {
+	} else if (api && !manifest_yaml_is_null(api) &&
+		   (api->type != MANIFEST_YAML_SCALAR || strcmp(api->value, MANIFEST_API_VERSION) != 0)) {
 		if ((error = loader__err(l, AT(api), "use 'apiVersion: " MANIFEST_API_VERSION "'",
 					 "apiVersion '%s' is not supported",
 					 api->type == MANIFEST_YAML_SCALAR ? api->value : manifest_yaml_describe(api))) < 0)
 			return error;
 	}
-	if (!kind || manifest_yaml_is_null(kind))
-		return loader__err(l, AT(kkey ? kkey : root), "add 'kind:' with one of the kinds listed in the README",
-				   "document has no kind");
+	if (!kind || manifest_yaml_is_null(kind)) {
+		if (misspelt[1])
+			return 0;
+		snprintf(hint, sizeof(hint), "add 'kind:' with one of %.140s", kinds);
+		return loader__err(l, AT(kkey ? kkey : root), hint, "document has no kind");
+	}
 	if (kind->type != MANIFEST_YAML_SCALAR)
 		return loader__err(l, AT(kind), NULL, "kind must be a string, not %s", manifest_yaml_describe(kind));
 	if (manifest_kind_from_name(&k, kind->value) < 0) {
-		char list[256] = "";
-
-		for (int j = 0; j < MANIFEST_KIND__COUNT; j++) {
-			names[j] = manifest_kind_name((manifest_kind)j);
-			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", j ? ", " : "", names[j]);
-		}
 		near = manifest_suggest(kind->value, names, MANIFEST_KIND__COUNT);
 		if (near)
 			snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
 		else
-			snprintf(hint, sizeof(hint), "known kinds: %.140s", list);
+			snprintf(hint, sizeof(hint), "known kinds: %.140s", kinds);
 		return loader__err(l, AT(kind), hint, "unknown kind '%s'", kind->value);
 	}
 
@@ -891,15 +911,18 @@ static int loader__document(loader *l, const manifest_yaml_doc *yd)
 		return error;
 	}
 	l->doc = d;
-	if (!meta || manifest_yaml_is_null(meta)) {
+	if ((!meta || manifest_yaml_is_null(meta)) && !misspelt[2]) {
 		if ((error = loader__err(l, AT(mkey ? mkey : root), "add 'metadata: {name: <a name>}'",
 					 "%s document has no metadata", manifest_kind_name(k))) < 0)
 			return error;
-	} else if ((error = loader__decode_map(l, "metadata", mkey, meta, metadata_fields,
+	} else if (meta && !manifest_yaml_is_null(meta) &&
+		   (error = loader__decode_map(l, "metadata", mkey, meta, metadata_fields,
 					       sizeof(metadata_fields) / sizeof(metadata_fields[0]), d)) < 0) {
 		return error;
 	}
 	if (!spec || manifest_yaml_is_null(spec)) {
+		if (misspelt[3])
+			return 0;
 		snprintf(hint, sizeof(hint), "add 'spec:' with the fields of a %s", manifest_kind_name(k));
 		return loader__err(l, AT(skey ? skey : root), hint, "%s document has no spec", manifest_kind_name(k));
 	}

@@ -332,10 +332,10 @@ static int builder__event(builder *b, yaml_event_t *ev)
 			return cmk_error_oom();
 		n->len = ev->data.scalar.length;
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
-		if (!ok) { /* keep the shape, but as null so no check reads it */
+		if (!ok) { /* keep the shape; later stages skip it silently */
 			n->value[0] = '\0';
 			n->len = 0;
-			n->plain = true;
+			n->invalid = true;
 		}
 		if (ev->data.scalar.anchor) {
 			const char *name = builder__strdup(b, (const char *)ev->data.scalar.anchor,

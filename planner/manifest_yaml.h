@@ -36,6 +36,7 @@ struct manifest_yaml_node {
 	unsigned line, column;      /* 1-based position of the node's first character */
 	bool plain;                 /* scalar written unquoted and untagged: subject to
 				       null/bool/int resolution */
+	bool invalid;               /* already reported (bad tag, NUL): later stages skip it */
 	char *value;                /* scalar text, NUL-terminated; NULL for containers */
 	size_t len;
 	manifest_yaml_node **items; /* map: key, value, key, value...; seq: elements */

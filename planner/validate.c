@@ -743,7 +743,7 @@ static void chk__kusto_key(checker *c, manifest_doc *d)
 
 		if (k->key_type.set && k->key_type.value != MANIFEST_KEY_TYPE_RSA &&
 		    k->key_type.value != MANIFEST_KEY_TYPE_RSA_HSM)
-			snprintf(what, sizeof(what), "a %s key", manifest_key_type_name(k->key_type.value));
+			snprintf(what, sizeof(what), "a key of type %s", manifest_key_type_name(k->key_type.value));
 		else
 			snprintf(what, sizeof(what), "an RSA key of %lld bits", k->key_size.value);
 		chk__err(c, d, s->key.name.loc, "Only RSA keys of size 2048 are supported (Azure Data Explorer)",
@@ -839,7 +839,7 @@ int validate_manifest_set(manifest_diags *diags, manifest_set *set)
 	chk__same_resource(&c, MANIFEST_KIND_KUSTO_CLUSTER_KEY, "this Azure Data Explorer cluster", id_kusto);
 	chk__same_resource(&c, MANIFEST_KIND_APP_INSIGHTS_COMPONENT_LINK, "this component", id_component);
 	chk__same_resource(&c, MANIFEST_KIND_LINKED_STORAGE_ACCOUNT,
-			   "this workspace's linked storage account of that dataSourceType", id_linked_storage);
+			   "the linked storage account for this workspace and dataSourceType", id_linked_storage);
 	chk__clusters_per_region(&c);
 	chk__workspaces(&c);
 	chk__cross(&c);
