@@ -5,6 +5,7 @@
  */
 #include "reconciler/source_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ int source_open(source **out, const source_spec *spec)
 	if (error < 0)
 		goto out;
 
+	assert(s->nlocal > 0);
 	s->rev.kind = spec->git_url ? SOURCE_GIT : SOURCE_DIR;
 	s->rev.url = s->url;
 	s->rev.ref = s->ref;
@@ -42,9 +44,43 @@ out:
 	return error;
 }
 
+size_t source_path_count(const source *s)
+{
+	return s->nlocal;
+}
+
+const char *source_path_at(const source *s, size_t i)
+{
+	return i < s->nlocal ? s->local[i] : NULL;
+}
+
 const char *source_local_path(const source *s)
 {
-	return s->local;
+	return source_path_at(s, 0);
+}
+
+int source__add_local(source *s, const char *path)
+{
+	char **grown, *copy;
+
+	if ((copy = strdup(path)) == NULL)
+		return cmk_error_oom();
+	if ((grown = realloc(s->local, (s->nlocal + 1) * sizeof(*grown))) == NULL) {
+		free(copy);
+		return cmk_error_oom();
+	}
+	s->local = grown;
+	s->local[s->nlocal++] = copy;
+	return 0;
+}
+
+void source__clear_local(source *s)
+{
+	for (size_t i = 0; i < s->nlocal; i++)
+		free(s->local[i]);
+	free(s->local);
+	s->local = NULL;
+	s->nlocal = 0;
 }
 
 const source_revision *source_revision_of(const source *s)
@@ -107,7 +143,7 @@ void source_free(source *s)
 	free(s->ref_name);
 	free(s->commit);
 	free(s->path);
-	free(s->local);
+	source__clear_local(s);
 	free(s->root);
 	free(s);
 }

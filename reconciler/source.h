@@ -47,9 +47,13 @@ typedef enum {
 	SOURCE_GIT,     /* a folder of a git repository at one commit */
 } source_kind;
 
+/* Most -f options one command line may give. */
+#define SOURCE_MAX_FILES 64
+
 /* What the user asked for; all strings are borrowed (typically argv). */
 typedef struct {
-	const char *file;       /* -f PATH: local manifest file or directory */
+	const char *files[SOURCE_MAX_FILES]; /* -f PATH...: local files, directories, "-" */
+	size_t nfiles;
 	const char *git_url;    /* https://, ssh://, git://, file:// URL or a local path */
 	const char *git_ref;    /* branch, tag, full ref name or commit id; NULL: remote HEAD */
 	const char *git_path;   /* folder (or file) inside the repository; NULL: root */
@@ -59,7 +63,7 @@ typedef struct {
 	int git_timeout_s;      /* bound on network work; 0: SOURCE_GIT_DEFAULT_TIMEOUT_S */
 } source_spec;
 
-#define SOURCE_SPEC_INIT { NULL, NULL, NULL, NULL, NULL, NULL, 0 }
+#define SOURCE_SPEC_INIT { .nfiles = 0 }
 
 /* Exactly what was read. Strings are owned by the source. */
 typedef struct {
@@ -69,17 +73,18 @@ typedef struct {
 	const char *ref_name; /* git: the full ref it matched ("refs/heads/main"),
 			       * NULL when the ref was a commit id */
 	const char *commit;   /* git: 40-hex commit id; dir: NULL */
-	const char *path;     /* git: repo-relative folder ("" = root); dir: the path given */
+	const char *path;     /* git: repo-relative folder ("" = root); dir: the paths
+			       * given, joined by ", " */
 } source_revision;
 
 typedef struct source source;
 
-/* Open the source described by `spec`: for a directory, check it exists;
- * for git, fetch (or clone into) the cache, resolve the ref, check the pin,
+/* Open the source described by `spec`: for -f paths, nothing to do (the
+ * loader reports unreadable paths with its other diagnostics); for git, fetch (or clone into) the cache, resolve the ref, check the pin,
  * and materialise the folder. On success *out is owned by the caller
  * (source_free). Failures, each with a message naming the URL and, once
  * known, the commit:
- *   CMK_EUSAGE     inconsistent spec (neither or both of file and git_url)
+ *   CMK_EUSAGE     inconsistent spec (neither or both of files and git_url)
  *   CMK_EINVALID   malformed --git-commit, --git-path or URL
  *   CMK_ENOTFOUND  missing file, unknown ref, missing path in the commit,
  *                  URL that is not a git repository
@@ -91,7 +96,13 @@ typedef struct source source;
  * A cache found corrupt is deleted and re-cloned once, with a warning. */
 int source_open(source **out, const source_spec *spec) CMK_WUR;
 
-/* The local path to load manifests from (file or directory). */
+/* The local paths to load manifests from (files, directories, or "-" for
+ * standard input): the -f paths in order, or the one git checkout path.
+ * Valid until source_free. */
+size_t source_path_count(const source *s);
+const char *source_path_at(const source *s, size_t i);
+
+/* The first (for git: the only) local path. */
 const char *source_local_path(const source *s);
 
 const source_revision *source_revision_of(const source *s);
@@ -115,7 +126,7 @@ int source_revision_to_json(cJSON **out, const source_revision *rev) CMK_WUR;
 
 /* The record as one line appended to `out` (no newline), e.g.
  * "git https://example.com/org/repo.git ref main (refs/heads/main) commit 3f2a… path clusters"
- * or "dir manifests/". */
+ * or "dir manifests/, extra.yaml". */
 int source_revision_line(cmk_buf *out, const source_revision *rev) CMK_WUR;
 
 /* Copy `url` without its userinfo ("https://user:tok@host/x" ->
@@ -129,15 +140,16 @@ char *source_url_strip(const char *url);
  * leaving *i on the last argument consumed, and return 1. Return 0 when
  * argv[*i] is not a source option, CMK_EUSAGE (message set) when its value
  * is missing or malformed. Accepts "--opt VALUE" and "--opt=VALUE":
- *   -f/--file PATH, --git-url URL, --git-ref REF, --git-path PATH,
- *   --git-cache DIR, --git-commit SHA, --git-timeout SECONDS */
+ *   -f/--filename PATH (repeatable), --git-url URL, --git-ref REF,
+ *   --git-path PATH, --git-cache DIR, --git-commit SHA, --git-timeout SECONDS */
 int source_options_take(source_spec *spec, int argc, char **argv, int *i) CMK_WUR;
 
 /* After parsing: check the combination (exactly one of -f and --git-url;
  * the other --git-* options only with --git-url). CMK_EUSAGE on error. */
 int source_options_check(const source_spec *spec) CMK_WUR;
 
-/* Help text for the source options, one option per line, indented by two. */
+/* Help text for the source options (including -f), indented by two, in
+ * the layout of the commands' usage texts. */
 const char *source_options_help(void);
 
 #endif

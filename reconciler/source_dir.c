@@ -1,26 +1,26 @@
 /*
- * source_dir.c - the local source: a manifest file or directory given with
- * -f. Nothing is copied; the record only names the path.
+ * source_dir.c - the local source: manifest files and directories given
+ * with -f. Nothing is copied or checked here: the manifest loader reports a
+ * path it cannot read together with every other error, with its name.
  */
 #include "reconciler/source_internal.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+#include "common/buf.h"
 
 int source__dir_open(source *s, const source_spec *spec)
 {
-	struct stat st;
+	cmk_buf joined = CMK_BUF_INIT;
+	int error = 0;
 
-	if (stat(spec->file, &st) < 0)
-		return cmk_error_set(errno == ENOENT ? CMK_ENOTFOUND : CMK_ERROR,
-				     "%s: %s", spec->file, strerror(errno));
-	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		return cmk_error_set(CMK_EINVALID,
-				     "%s: not a regular file or directory", spec->file);
-	if ((s->path = strdup(spec->file)) == NULL ||
-	    (s->local = strdup(spec->file)) == NULL)
-		return cmk_error_oom();
-	return 0;
+	for (size_t i = 0; i < spec->nfiles && error == 0; i++) {
+		if ((error = source__add_local(s, spec->files[i])) == 0)
+			error = cmk_buf_printf(&joined, "%s%s", i ? ", " : "", spec->files[i]);
+	}
+	if (error == 0 && (s->path = strdup(cmk_buf_cstr(&joined))) == NULL)
+		error = cmk_error_oom();
+	cmk_buf_free(&joined);
+	return error;
 }

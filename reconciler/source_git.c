@@ -645,7 +645,7 @@ static int source__materialise(source *s, source__git *g, git_commit *commit,
 	git_tree *root = NULL;
 	git_tree_entry *entry = NULL;
 	git_object *obj = NULL;
-	char *parent = NULL;
+	char *parent = NULL, *local = NULL;
 	int error = 0;
 
 	if (git_commit_tree(&root, commit) < 0) {
@@ -688,18 +688,18 @@ static int source__materialise(source *s, source__git *g, git_commit *commit,
 		goto out;
 	}
 	if (!*g->path) {
-		if ((s->local = strdup(s->root)) == NULL)
-			error = cmk_error_oom();
-		else
+		if ((error = source__add_local(s, s->root)) == 0)
 			error = source__write_tree(g, root, s->root, "");
 		goto out;
 	}
-	if (asprintf(&s->local, "%s/%s", s->root, g->path) < 0) {
-		s->local = NULL;
+	if (asprintf(&local, "%s/%s", s->root, g->path) < 0) {
+		local = NULL;
 		error = cmk_error_oom();
 		goto out;
 	}
-	if ((parent = strdup(s->local)) == NULL) {
+	if ((error = source__add_local(s, local)) < 0)
+		goto out;
+	if ((parent = strdup(local)) == NULL) {
 		error = cmk_error_oom();
 		goto out;
 	}
@@ -712,14 +712,15 @@ static int source__materialise(source *s, source__git *g, git_commit *commit,
 					      "%s: --git-path '%s' is a symbolic link",
 					      g->record_url, g->path);
 		else
-			error = source__write_file(s->local, (git_blob *)obj);
-	} else if (mkdir(s->local, 0700) < 0) {
-		error = cmk_error_set(CMK_ERROR, "cannot create %s: %s", s->local,
+			error = source__write_file(local, (git_blob *)obj);
+	} else if (mkdir(local, 0700) < 0) {
+		error = cmk_error_set(CMK_ERROR, "cannot create %s: %s", local,
 				      strerror(errno));
 	} else {
-		error = source__write_tree(g, (git_tree *)obj, s->local, g->path);
+		error = source__write_tree(g, (git_tree *)obj, local, g->path);
 	}
 out:
+	free(local);
 	free(parent);
 	git_object_free(obj);
 	git_tree_entry_free(entry);
@@ -751,10 +752,10 @@ static void source__git_reset(source *s, source__git *g)
 	if (s->root)
 		(void)source__rmtree(s->root);
 	free(s->root);
-	free(s->local);
+	source__clear_local(s);
 	free(s->ref_name);
 	free(s->commit);
-	s->root = s->local = s->ref_name = s->commit = NULL;
+	s->root = s->ref_name = s->commit = NULL;
 }
 
 static int source__attempt(source *s, source__git *g)

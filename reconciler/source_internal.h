@@ -18,12 +18,17 @@ struct source {
 	char *ref_name;
 	char *commit;
 	char *path;
-	char *local; /* what the loader reads */
+	char **local; /* what the loader reads */
+	size_t nlocal;
 	char *root;  /* git: the private checkout directory (deleted on free) */
 };
 
 int source__dir_open(source *s, const source_spec *spec) CMK_WUR;
 int source__git_open(source *s, const source_spec *spec) CMK_WUR;
+
+/* Append a copy of `path` to the loader's paths; clear them all. */
+int source__add_local(source *s, const char *path) CMK_WUR;
+void source__clear_local(source *s);
 
 /* Remove a directory tree without following symlinks. */
 int source__rmtree(const char *path);

@@ -6,7 +6,6 @@
 #include "reconciler/source.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +24,7 @@ static const struct {
 	const char *alias;
 	source__opt_id id;
 } source__opts[] = {
-	{ "--file", "-f", OPT_FILE },
+	{ "--filename", "-f", OPT_FILE },
 	{ "--git-url", NULL, OPT_GIT_URL },
 	{ "--git-ref", NULL, OPT_GIT_REF },
 	{ "--git-path", NULL, OPT_GIT_PATH },
@@ -42,7 +41,14 @@ static int source__set(source_spec *spec, source__opt_id id, const char *name,
 	long n;
 
 	switch (id) {
-	case OPT_FILE: slot = &spec->file; break;
+	case OPT_FILE:
+		if (*value == '\0')
+			return cmk_error_set(CMK_EUSAGE, "-f: empty path");
+		if (spec->nfiles == SOURCE_MAX_FILES)
+			return cmk_error_set(CMK_EUSAGE, "more than %d -f options: give a "
+					     "directory instead", SOURCE_MAX_FILES);
+		spec->files[spec->nfiles++] = value;
+		return 1;
 	case OPT_GIT_URL: slot = &spec->git_url; break;
 	case OPT_GIT_REF: slot = &spec->git_ref; break;
 	case OPT_GIT_PATH: slot = &spec->git_path; break;
@@ -89,10 +95,10 @@ int source_options_take(source_spec *spec, int argc, char **argv, int *i)
 
 int source_options_check(const source_spec *spec)
 {
-	if (spec->file && spec->git_url)
+	if (spec->nfiles && spec->git_url)
 		return cmk_error_set(CMK_EUSAGE,
 				     "-f and --git-url are exclusive: give one manifest source");
-	if (!spec->file && !spec->git_url)
+	if (!spec->nfiles && !spec->git_url)
 		return cmk_error_set(CMK_EUSAGE,
 				     "no manifests: give -f PATH or --git-url URL");
 	if (!spec->git_url &&
@@ -105,14 +111,15 @@ int source_options_check(const source_spec *spec)
 
 const char *source_options_help(void)
 {
-	return "  -f, --file PATH        manifest file or directory\n"
-	       "  --git-url URL          read manifests from a git repository (https://,\n"
-	       "                         ssh://, git://, file:// or a local path)\n"
-	       "  --git-ref REF          branch, tag or commit (default: the remote's HEAD)\n"
-	       "  --git-path PATH        folder inside the repository (default: its root)\n"
-	       "  --git-commit SHA       fail unless REF resolves to this commit\n"
-	       "  --git-cache DIR        clone cache (default: $XDG_CACHE_HOME/cmkctl/git)\n"
-	       "  --git-timeout SECONDS  bound on network work (default: 120)\n"
-	       "  credentials: CMKCTL_GIT_TOKEN[_FILE], CMKCTL_GIT_SSH_KEY,\n"
-	       "  CMKCTL_GIT_SSH_PASSPHRASE_FILE, CMKCTL_GIT_KNOWN_HOSTS (never argv)\n";
+	return "  -f, --filename PATH  a manifest file, a directory (searched recursively for\n"
+	       "                       *.yaml and *.yml), or - for standard input; repeatable\n"
+	       "  --git-url URL        instead of -f, read a git repository (https://, ssh://,\n"
+	       "                       git://, file:// or a local path)\n"
+	       "  --git-ref REF        branch, tag or commit (default: the remote's HEAD)\n"
+	       "  --git-path PATH      folder inside the repository (default: its root)\n"
+	       "  --git-commit SHA     fail unless REF resolves to this commit\n"
+	       "  --git-cache DIR      clone cache (default: $XDG_CACHE_HOME/cmkctl/git)\n"
+	       "  --git-timeout SECS   bound on network work (default: 120)\n"
+	       "                       git credentials come from CMKCTL_GIT_TOKEN[_FILE],\n"
+	       "                       CMKCTL_GIT_SSH_KEY, CMKCTL_GIT_KNOWN_HOSTS (never argv)\n";
 }

@@ -395,6 +395,9 @@ unknown_ref)
 	expect_ok
 	has "line dir $T"
 	has 'json {"kind":"dir","path":"'"$T"'"}'
+	"$PROBE" -f "$T" --filename=- >"$T/out" 2>"$T/err"; RC=$?
+	expect_ok
+	has "line dir $T, -"
 	;;
 
 credentials_in_url)

@@ -60,7 +60,14 @@ static void test_source__options_leave_other_flags(void **state)
 	i = 2;
 	assert_int_equal(source_options_take(&spec, 4, argv, &i), 0);
 	assert_int_equal(i, 2);
-	assert_string_equal(spec.file, "m/");
+	assert_int_equal(spec.nfiles, 1);
+	assert_string_equal(spec.files[0], "m/");
+	/* -f repeats; --filename= is the same option */
+	char *more[] = { "--filename=b.yaml", "-f", "-" };
+	assert_int_equal(take_all(&spec, 3, more), 0);
+	assert_int_equal(spec.nfiles, 3);
+	assert_string_equal(spec.files[1], "b.yaml");
+	assert_string_equal(spec.files[2], "-");
 	/* "--git-urlx" is not "--git-url" */
 	char *odd[] = { "--git-urlx=1" };
 	i = 0;
@@ -86,7 +93,7 @@ static void test_source__options_errors(void **state)
 
 	memset(&spec, 0, sizeof(spec));
 	assert_int_equal(source_options_check(&spec), CMK_EUSAGE);
-	spec.file = "x";
+	spec.files[spec.nfiles++] = "x";
 	spec.git_ref = "main";
 	assert_int_equal(source_options_check(&spec), CMK_EUSAGE);
 	assert_non_null(strstr(cmk_error_last(), "need --git-url"));
