@@ -116,10 +116,12 @@ int arm_cloud_resolve(arm_cloud **out, const arm_cloud_settings *settings)
 	const char *audience = cloud__pick(s->arm_audience, "CMKCTL_ARM_AUDIENCE");
 	const char *authority = cloud__pick(s->authority_host, "AZURE_AUTHORITY_HOST");
 	const char *kv = cloud__pick(s->keyvault_suffix, "CMKCTL_KEYVAULT_DNS_SUFFIX");
+	const char *kv_aud = cloud__pick(s->keyvault_audience, "CMKCTL_KEYVAULT_AUDIENCE");
+	/* a custom cloud is the public cloud's token world at other hosts (an
+	 * Azure Stack or emulator keeps the public audiences) unless told */
 	cloud__profile custom = { "custom", NULL, NULL, "https://login.microsoftonline.com",
-				  NULL, NULL };
+				  NULL, "https://vault.azure.net" };
 	arm_cloud *c = NULL;
-	char kv_audience[512];
 	int error;
 
 	if (!name)
@@ -164,11 +166,8 @@ int arm_cloud_resolve(arm_cloud **out, const arm_cloud_settings *settings)
 		error = cloud__set(&c->arm_audience, endpoint, 0);
 	if (error < 0)
 		goto out;
-	if (kv) {
-		snprintf(kv_audience, sizeof(kv_audience), "https://%s", c->keyvault_suffix);
-		if ((error = cloud__set(&c->keyvault_audience, kv_audience, 0)) < 0)
-			goto out;
-	}
+	if ((error = cloud__set(&c->keyvault_audience, kv_aud, 0)) < 0)
+		goto out;
 	*out = c;
 	c = NULL;
 out:

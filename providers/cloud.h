@@ -10,6 +10,8 @@
  *   CMKCTL_ARM_ENDPOINT         https://management.example (custom: required)
  *   CMKCTL_ARM_AUDIENCE         token audience for ARM (custom: defaults to the endpoint)
  *   CMKCTL_KEYVAULT_DNS_SUFFIX  vault.example (custom: Key Vault calls refused when unset)
+ *   CMKCTL_KEYVAULT_AUDIENCE    token audience for Key Vault (default: the profile's;
+ *                               custom: https://vault.azure.net, as armsim expects)
  *   AZURE_AUTHORITY_HOST        overrides the authority host of any profile
  *
  * Flags win over the environment, the environment over the named profile.
@@ -41,6 +43,7 @@ typedef struct {
 	const char *arm_audience;
 	const char *authority_host;
 	const char *keyvault_suffix;
+	const char *keyvault_audience;
 } arm_cloud_settings;
 
 /* Build the cloud from `settings` (may be NULL) and the environment.
