@@ -117,7 +117,11 @@ int cmk_buf_read_file(cmk_buf *b, const char *path)
 				     "%s: cannot open: %s", path, strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if ((error = cmk_buf_put(b, chunk, n)) < 0) {
-			cmk_error_set(error, "%s: %s", path, cmk_error_last());
+			/* copy first: formatting the last error into itself overlaps */
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", cmk_error_last());
+			cmk_error_set(error, "%s: %s", path, why);
 			goto out;
 		}
 	}

@@ -987,9 +987,15 @@ int manifest_load_buffer(manifest_set *set, manifest_diags *diags, const char *n
 
 static int loader__file(manifest_set *set, manifest_diags *diags, const char *path)
 {
+	struct stat st;
 	cmk_buf b;
 	int error;
 
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > MANIFEST_MAX_FILE_SIZE) {
+		set->incomplete = true;
+		return manifest_diag_add(diags, path, 0, 0, "split the manifests into several files",
+					 "file is larger than %zu MiB", MANIFEST_MAX_FILE_SIZE >> 20);
+	}
 	cmk_buf_init(&b, MANIFEST_MAX_FILE_SIZE);
 	if (cmk_buf_read_file(&b, path) < 0) {
 		const char *msg = cmk_error_last();
