@@ -83,7 +83,7 @@ int source_options_take(source_spec *spec, int argc, char **argv, int *i)
 		if (strcmp(arg, name) == 0 ||
 		    (source__opts[k].alias && strcmp(arg, source__opts[k].alias) == 0)) {
 			if (*i + 1 >= argc)
-				return cmk_error_set(CMK_EUSAGE, "%s needs a value", arg);
+				return cmk_error_set(CMK_EUSAGE, "option '%s' needs a value", arg);
 			*i += 1;
 			return source__set(spec, source__opts[k].id, name, argv[*i]);
 		}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gitsrc.sh CASE PROBE - one git source test case against real repositories.
+# gitsrc.sh CASE PROBE [CMKCTL] - one git source test case against real repositories.
 #
 # Each case builds its own bare repository with the git CLI in a private
 # temporary directory, then runs PROBE (tests/gitsrc/gitsrc_probe.c, which
@@ -9,6 +9,8 @@
 set -u
 CASE=$1
 PROBE=$2
+CMKCTL=${3:-}
+EXAMPLES=$(cd "$(dirname "$0")/../../manifests/examples" 2>/dev/null && pwd)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/gitsrc-$CASE.XXXXXX")
 PIDS=()
@@ -387,7 +389,7 @@ unknown_ref)
 	"$PROBE" --git-url "$REMOTE" -f "$T" >"$T/out" 2>"$T/err"; RC=$?
 	expect_err "usage" "exclusive"
 	"$PROBE" --git-url >"$T/out" 2>"$T/err"; RC=$?
-	expect_err "usage" "--git-url needs a value"
+	expect_err "usage" "option '--git-url' needs a value"
 	"$PROBE" -f "$T" --git-timeout=0 >"$T/out" 2>"$T/err"; RC=$?
 	expect_err "usage" "expected a number of seconds"
 	# the directory source passes the path through
@@ -413,6 +415,49 @@ credentials_in_url)
 	CMKCTL_GIT_TOKEN_FILE=$T/token "$PROBE" --git-cache "$CACHE" --git-url "https://127.0.0.1:$PORT/r.git" >"$T/out" 2>"$T/err"
 	RC=$?
 	expect_err "invalid" "CMKCTL_GIT_TOKEN_FILE"
+	;;
+
+validate_cmd)
+	# the real command: manifests from git, errors named as in the repository
+	[ -n "$CMKCTL" ] && [ -d "$EXAMPLES" ] || fail "needs cmkctl and manifests/examples"
+	make_repo
+	mkdir -p "$WORK/env/prod"
+	cp "$EXAMPLES"/*.yaml "$WORK/env/prod/"
+	g add -A
+	g commit -q -m examples
+	g push -q origin main
+	C1=$(head_of main)
+	"$CMKCTL" validate --git-url "file://$REMOTE" --git-path env/prod --git-cache "$CACHE" >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_ok
+	has "source: git file://$REMOTE ref HEAD (refs/heads/main) commit $C1 path env/prod"
+	grep -q ": valid$" "$T/out" || fail "not reported valid"
+	"$CMKCTL" validate --git-url "file://$REMOTE" --git-path env/prod --git-cache "$CACHE" -o json >"$T/out" 2>"$T/err"
+	RC=$?
+	expect_ok
+	grep -qF '"source":{"kind":"git","url":"file://'"$REMOTE"'","ref":"HEAD","refName":"refs/heads/main","commit":"'"$C1"'","path":"env/prod"}' "$T/out" ||
+		fail "JSON report lacks the source"
+	# break a manifest: the error names the repository path, the commit is printed
+	F=$(cd "$WORK" && grep -l "capacity:" env/prod/*.yaml | head -1)
+	LINE=$(grep -n "capacity:" "$WORK/$F" | head -1 | cut -d: -f1)
+	sed -i "${LINE}s/capacity: .*/capacity: 150/" "$WORK/$F"
+	g commit -q -a -m broken
+	g push -q origin main
+	C2=$(head_of main)
+	"$CMKCTL" validate --git-url "file://$REMOTE" --git-ref main --git-path env/prod --git-cache "$CACHE" >"$T/out" 2>"$T/err"
+	RC=$?
+	[ "$RC" = 1 ] || fail "broken manifest: rc=$RC"
+	has "source: git file://$REMOTE ref main (refs/heads/main) commit $C2 path env/prod"
+	grep -q "^$F:$LINE:[0-9]*: error: spec.capacity 150" "$T/out" || fail "error not at $F:$LINE"
+	grep -q "cmkctl-git-" "$T/out" && fail "a temporary path leaked into the report"
+	# source errors are plain errors, usage errors are usage errors
+	"$CMKCTL" validate --git-url "file://$REMOTE" --git-commit "$C1" --git-cache "$CACHE" >"$T/out" 2>&1
+	RC=$?
+	[ "$RC" = 1 ] || fail "pin mismatch: rc=$RC"
+	grep -qF "resolved to commit $C2, but --git-commit expects $C1" "$T/out" || fail "pin message"
+	"$CMKCTL" validate --git-ref main >"$T/out" 2>&1
+	RC=$?
+	[ "$RC" = 64 ] || fail "usage: rc=$RC"
 	;;
 
 *)

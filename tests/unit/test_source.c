@@ -83,7 +83,7 @@ static void test_source__options_errors(void **state)
 	int i = 0;
 
 	assert_int_equal(source_options_take(&spec, 1, missing, &i), CMK_EUSAGE);
-	assert_string_equal(cmk_error_last(), "--git-ref needs a value");
+	assert_string_equal(cmk_error_last(), "option '--git-ref' needs a value");
 	memset(&spec, 0, sizeof(spec));
 	assert_int_equal(take_all(&spec, 3, twice), CMK_EUSAGE);
 	assert_string_equal(cmk_error_last(), "--git-url given twice");
