@@ -248,6 +248,17 @@ missing_path)
 	probe --git-url "file://$REMOTE" --git-path /clusters//
 	expect_ok
 	has "file clusters/prod.yaml name: prod-v1"
+	# a symbolic link in the repository is never followed out of the checkout
+	ln -s /etc/passwd "$WORK/clusters/evil.yaml"
+	g add -A
+	g commit -q -m link
+	g push -q origin main
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_ok
+	stderr_has "skipping symbolic link clusters/evil.yaml"
+	lacks "evil.yaml"
+	probe --git-url "file://$REMOTE" --git-path clusters/evil.yaml
+	expect_err "invalid" "is a symbolic link"
 	;;
 
 corrupt_cache)
@@ -415,6 +426,36 @@ credentials_in_url)
 	CMKCTL_GIT_TOKEN_FILE=$T/token "$PROBE" --git-cache "$CACHE" --git-url "https://127.0.0.1:$PORT/r.git" >"$T/out" 2>"$T/err"
 	RC=$?
 	expect_err "invalid" "CMKCTL_GIT_TOKEN_FILE"
+	;;
+
+http_token)
+	# smart HTTP behind basic auth: the token goes as x-access-token:<token>
+	make_repo
+	TOKEN=tok_$(date +%s%N)_secret
+	python3 "$(dirname "$0")/http_backend.py" "$T" "$T/http.port" "$TOKEN" &
+	PIDS+=($!)
+	for _ in $(seq 100); do [ -s "$T/http.port" ] && break; sleep 0.05; done
+	[ -s "$T/http.port" ] || fail "http server did not start"
+	URL="http://127.0.0.1:$(cat "$T/http.port")/remote.git"
+	probe --git-url "$URL" --git-timeout 10
+	expect_err "authentication" "set CMKCTL_GIT_TOKEN or CMKCTL_GIT_TOKEN_FILE"
+	CMKCTL_GIT_TOKEN=wrong-token-value probe --git-url "$URL" --git-timeout 10
+	expect_err "authentication" "the token from CMKCTL_GIT_TOKEN was rejected"
+	grep -q "^401 x-access-token$" "$T/http.port.log" || fail "no x-access-token attempt"
+	[ "$(grep -c "^401 x-access-token$" "$T/http.port.log")" = 1 ] || fail "retried a rejected token"
+	echo "$TOKEN" >"$T/token"
+	CMKCTL_GIT_TOKEN_FILE=$T/token probe --git-url "$URL" --git-path clusters --git-timeout 10
+	expect_ok
+	commit_is "$(head_of main)"
+	has "file clusters/prod.yaml name: prod-v1"
+	grep -q "^200 x-access-token$" "$T/http.port.log" || fail "token not sent as x-access-token"
+	grep -qF "$TOKEN" "$T/out" "$T/err" && fail "the token leaked"
+	commit_change clusters/prod.yaml "name: prod-v2" two
+	g push -q origin main
+	CMKCTL_GIT_TOKEN=$TOKEN probe --git-url "$URL" --git-path clusters --git-timeout 10
+	expect_ok
+	has "file clusters/prod.yaml name: prod-v2"
+	stderr_has "fetching"
 	;;
 
 validate_cmd)
