@@ -39,6 +39,12 @@ void arm_list_respond_values(const sim_req *req, sim_resp *resp, cJSON *values);
  * (NULL = absent). */
 bool arm_check_conditions(const sim_req *req, sim_resp *resp, const sim_res *existing);
 
+/* A resource group document (caller owns). */
+cJSON *arm_resource_group_doc(const char *sub, const char *rg, const char *location);
+
+/* Register ARM's own routes: /subscriptions, resource groups, metadata. */
+void arm_register_routes(void);
+
 /* The request's subscription id (cap[0] on ARM routes). */
 #define ARM_SUB(req) ((req)->cap[0])
 

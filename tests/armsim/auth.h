@@ -66,6 +66,9 @@ void auth_clear(void);
 /* The identity IMDS / App Service endpoints hand out when no client_id /
  * object_id / msi_res_id selects another (fixture "hostIdentity"). */
 void auth_set_host_identity(const char *client_id);
+/* The secret App Service clients send as X-IDENTITY-HEADER (or MSI_SECRET
+ * as "secret"); made at start and published in the ready line. */
+void auth_set_identity_header(const char *value);
 
 /* Sign a token for `p` and `audience` (caller frees). expires_on_out gets
  * the exp claim. */

@@ -10,11 +10,14 @@
 #define ARMSIM_FAULTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
 #include "http.h"
 
+/* Seed the fault RNG stream (--seed). */
+void faults_seed(uint64_t seed);
 /* Replace the rule set (array or {"rules":[...]}); 0 or CMK_EINVALID. */
 int faults_set(const cJSON *rules);
 void faults_clear(void);

@@ -13,6 +13,8 @@
 int fixture_load_file(const char *path) CMK_WUR;
 /* Load a parsed fixture document (store lock held by caller). */
 int fixture_load_json(const cJSON *doc, int replace) CMK_WUR;
+/* The fixture's "defaultClient" (the principal of the ready line), or NULL. */
+const char *fixture_default_client(void);
 /* The whole state (caller frees). */
 cJSON *fixture_dump(void);
 /* YAML text -> cJSON (caller frees); NULL + cmk_error_set on error with

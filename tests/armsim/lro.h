@@ -62,6 +62,8 @@ struct sim_op {
 	lro_complete_fn complete;
 	cJSON *ctx;              /* handler data (owned by the op), e.g. the desired doc */
 	int retry_after;         /* seconds for Retry-After */
+	bool report_percent;
+	char *method;            /* of the request that started it */
 };
 
 typedef struct lro_start_opts {
@@ -77,7 +79,8 @@ typedef struct lro_start_opts {
 	const char *api_version;      /* of the request (for the result render) */
 	lro_complete_fn complete;
 	cJSON *ctx;                   /* ownership moves to the op */
-	int retry_after;              /* default 20 (as seen in real traffic) */
+	int retry_after;              /* default g_settings.retry_after_s */
+	bool report_percent;          /* status body carries percentComplete (Kusto) */
 } lro_start_opts;
 
 /* Start an operation; returns it (owned by the engine) or NULL on OOM.
@@ -105,7 +108,7 @@ typedef struct lro_header_opts {
 void lro_headers(const sim_req *req, sim_resp *resp, const sim_op *op,
 		 const lro_header_opts *o);
 
-/* Serve GET on a status URL: captures give the operation id in cap[idx]. */
+/* Serve GET on a status URL for operation `op_id` (404 when unknown). */
 void lro_serve_status(sim_req *req, sim_resp *resp, const char *op_id);
 /* Serve GET on a Location (operation result) URL. */
 void lro_serve_result(sim_req *req, sim_resp *resp, const char *op_id);

@@ -1,0 +1,402 @@
+/*
+ * admin.c - the /_sim/ endpoints (see admin.h and README.md "Admin API").
+ * Handlers run with the state lock held (router).
+ */
+#include "admin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "faults.h"
+#include "fixture.h"
+#include "lro.h"
+#include "reqlog.h"
+#include "router.h"
+#include "settings.h"
+#include "simclock.h"
+#include "store.h"
+#include "throttle.h"
+#include "util.h"
+
+static void admin__bad(sim_resp *resp, const char *fmt, const char *arg)
+{
+	resp_arm_error(resp, 400, "BadRequest", fmt, arg ? arg : "");
+}
+
+static bool admin__need_json(sim_req *req, sim_resp *resp)
+{
+	if (!req->json || !cJSON_IsObject(req->json)) {
+		admin__bad(resp, "armsim admin: the body must be a JSON object%s", "");
+		return false;
+	}
+	return true;
+}
+
+static void admin__ok(sim_resp *resp)
+{
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddBoolToObject(b, "ok", true);
+	resp_json(resp, 200, b);
+}
+
+static void admin__state_get(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	resp_json(resp, 200, fixture_dump());
+}
+
+static void admin__state_load(sim_req *req, sim_resp *resp, int replace)
+{
+	if (!admin__need_json(req, resp))
+		return;
+	if (fixture_load_json(req->json, replace) < 0) {
+		admin__bad(resp, "%s", cmk_error_last());
+		return;
+	}
+	admin__ok(resp);
+}
+
+static void admin__state_put(sim_req *req, sim_resp *resp)
+{
+	admin__state_load(req, resp, 1);
+}
+
+static void admin__state_merge(sim_req *req, sim_resp *resp)
+{
+	admin__state_load(req, resp, 0);
+}
+
+static cJSON *admin__clock_json(void)
+{
+	char t[40];
+	int64_t now = simclock_now_ms();
+	simclock_iso8601(t, sizeof t, now);
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "now", t);
+	cJSON_AddNumberToObject(b, "nowMs", (double)now);
+	cJSON_AddNumberToObject(b, "timeScale", simclock_scale());
+	return b;
+}
+
+static void admin__clock_get(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	resp_json(resp, 200, admin__clock_json());
+}
+
+static void admin__clock_advance(sim_req *req, sim_resp *resp)
+{
+	if (!admin__need_json(req, resp))
+		return;
+	cJSON *s = sim_json_get(req->json, "seconds");
+	if (!cJSON_IsNumber(s) || s->valuedouble < 0) {
+		admin__bad(resp, "armsim admin: \"seconds\" must be a number >= 0%s", "");
+		return;
+	}
+	simclock_advance(s->valuedouble);
+	lro_tick();
+	resp_json(resp, 200, admin__clock_json());
+}
+
+static sim_res *admin__key(sim_req *req, sim_resp *resp, sim_res **vault_out)
+{
+	if (!admin__need_json(req, resp))
+		return NULL;
+	const char *vn = sim_json_str(req->json, "vault"), *kn = sim_json_str(req->json, "name");
+	sim_res *v = vn ? kv_vault_by_name(vn) : NULL;
+	if (!v) {
+		resp_arm_error(resp, 404, "VaultNotFound", "armsim admin: vault '%s' not found", vn ? vn : "");
+		return NULL;
+	}
+	if (vault_out)
+		*vault_out = v;
+	sim_res *k = kn ? kv_key_get(v, kn) : NULL;
+	if (!k && vault_out == NULL)
+		resp_arm_error(resp, 404, "KeyNotFound", "armsim admin: key '%s' not found in vault '%s'",
+			       kn ? kn : "", vn);
+	return k;
+}
+
+static void admin__key_reply(sim_resp *resp, const sim_res *vault, const sim_res *key, const cJSON *ver)
+{
+	resp_json(resp, 200, kv_key_bundle(vault, key, ver ? ver : kv_key_version(key, NULL)));
+}
+
+static void admin__key_create(sim_req *req, sim_resp *resp)
+{
+	sim_res *v = NULL;
+	sim_res *k = admin__key(req, resp, &v);
+	if (!v)
+		return;
+	if (k) {
+		resp_arm_error(resp, 409, "Conflict", "armsim admin: key already exists");
+		return;
+	}
+	const char *name = sim_json_str(req->json, "name"), *kty = sim_json_str(req->json, "kty");
+	cJSON *size = sim_json_get(req->json, "keySize"), *en = sim_json_get(req->json, "enabled");
+	if (!name) {
+		admin__bad(resp, "armsim admin: \"name\" is required%s", "");
+		return;
+	}
+	k = kv_key_create(v, name, kty ? kty : "RSA", cJSON_IsNumber(size) ? size->valueint : 2048, !cJSON_IsFalse(en));
+	if (!k) {
+		admin__bad(resp, "%s", cmk_error_last());
+		return;
+	}
+	admin__key_reply(resp, v, k, NULL);
+}
+
+static void admin__key_rotate(sim_req *req, sim_resp *resp)
+{
+	sim_res *v = NULL;
+	sim_res *k = admin__key(req, resp, &v);
+	if (!v)
+		return;
+	if (!k) {
+		resp_arm_error(resp, 404, "KeyNotFound", "armsim admin: key not found");
+		return;
+	}
+	admin__key_reply(resp, v, k, kv_key_rotate(k));
+}
+
+static void admin__key_enable(sim_req *req, sim_resp *resp, bool enabled)
+{
+	sim_res *v = NULL;
+	sim_res *k = admin__key(req, resp, &v);
+	if (!v)
+		return;
+	if (!k) {
+		resp_arm_error(resp, 404, "KeyNotFound", "armsim admin: key not found");
+		return;
+	}
+	const char *ver = sim_json_str(req->json, "version");
+	if (kv_key_set_enabled(k, ver, enabled) < 0) {
+		resp_arm_error(resp, 404, "KeyNotFound", "armsim admin: %s", cmk_error_last());
+		return;
+	}
+	lro_tick();
+	admin__key_reply(resp, v, k, ver ? kv_key_version(k, ver) : NULL);
+}
+
+static void admin__key_disable(sim_req *req, sim_resp *resp)
+{
+	admin__key_enable(req, resp, false);
+}
+
+static void admin__key_enable_h(sim_req *req, sim_resp *resp)
+{
+	admin__key_enable(req, resp, true);
+}
+
+static void admin__key_delete(sim_req *req, sim_resp *resp)
+{
+	sim_res *v = NULL;
+	sim_res *k = admin__key(req, resp, &v);
+	if (!v)
+		return;
+	if (!k) {
+		resp_arm_error(resp, 404, "KeyNotFound", "armsim admin: key not found");
+		return;
+	}
+	store_delete(k);
+	admin__ok(resp);
+}
+
+static void admin__policy_remove(sim_req *req, sim_resp *resp)
+{
+	if (!admin__need_json(req, resp))
+		return;
+	const char *vn = sim_json_str(req->json, "vault"), *oid = sim_json_str(req->json, "objectId");
+	sim_res *v = vn ? kv_vault_by_name(vn) : NULL;
+	if (!v || !oid) {
+		resp_arm_error(resp, 404, "NotFound", "armsim admin: need an existing \"vault\" and an \"objectId\"");
+		return;
+	}
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddNumberToObject(b, "removed", kv_access_policy_remove(v, oid));
+	resp_json(resp, 200, b);
+}
+
+static void admin__role_assign(sim_req *req, sim_resp *resp)
+{
+	if (!admin__need_json(req, resp))
+		return;
+	const char *scope = sim_json_str(req->json, "scope"), *role = sim_json_str(req->json, "role"),
+		   *pid = sim_json_str(req->json, "principalId");
+	if (!scope || !role || !pid || rbac_assign(scope, role, pid, sim_json_str(req->json, "principalType")) < 0) {
+		admin__bad(resp, "armsim admin: need scope, a known role and principalId%s", "");
+		return;
+	}
+	admin__ok(resp);
+}
+
+static void admin__role_unassign(sim_req *req, sim_resp *resp)
+{
+	if (!admin__need_json(req, resp))
+		return;
+	const char *scope = sim_json_str(req->json, "scope"), *pid = sim_json_str(req->json, "principalId");
+	sim_res **arr;
+	size_t n = store_list(&arr, "Microsoft.Authorization/roleAssignments", NULL);
+	int removed = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (sim_streq_ci(sim_json_str(arr[i]->doc, "properties.principalId"), pid) &&
+		    (!scope || sim_streq_ci(sim_json_str(arr[i]->doc, "properties.scope"), scope))) {
+			store_delete(arr[i]);
+			removed++;
+		}
+	}
+	free(arr);
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddNumberToObject(b, "removed", removed);
+	resp_json(resp, 200, b);
+}
+
+static void admin__faults_get(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	resp_json(resp, 200, faults_dump());
+}
+
+static void admin__faults_put(sim_req *req, sim_resp *resp)
+{
+	if (!req->json || faults_set(req->json) < 0) {
+		admin__bad(resp, "%s", req->json ? cmk_error_last() : "armsim admin: body must be JSON");
+		return;
+	}
+	resp_json(resp, 200, faults_dump());
+}
+
+static void admin__faults_delete(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	faults_clear();
+	admin__ok(resp);
+}
+
+static void admin__requests_get(sim_req *req, sim_resp *resp)
+{
+	const char *since = req_query(req, "since");
+	resp_json(resp, 200, reqlog_dump(since ? strtol(since, NULL, 10) : 0));
+}
+
+static void admin__requests_delete(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	reqlog_reset();
+	admin__ok(resp);
+}
+
+static void admin__counters_get(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	resp_json(resp, 200, reqlog_counters());
+}
+
+static void admin__hazards_get(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	resp_json(resp, 200, hazard_dump());
+}
+
+static void admin__hazards_delete(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	hazard_reset();
+	admin__ok(resp);
+}
+
+static void admin__throttling_get(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	resp_json(resp, 200, throttle_dump());
+}
+
+static void admin__throttling_put(sim_req *req, sim_resp *resp)
+{
+	if (!req->json || throttle_configure(req->json) < 0) {
+		admin__bad(resp, "%s", req->json ? cmk_error_last() : "armsim admin: body must be JSON");
+		return;
+	}
+	resp_json(resp, 200, throttle_dump());
+}
+
+static void admin__settings_get(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	resp_json(resp, 200, settings_dump(&g_settings));
+}
+
+static void admin__settings_put(sim_req *req, sim_resp *resp)
+{
+	sim_settings next = g_settings;
+	if (!req->json || settings_apply(&next, req->json) < 0) {
+		admin__bad(resp, "%s", req->json ? cmk_error_last() : "armsim admin: body must be JSON");
+		return;
+	}
+	g_settings = next;
+	resp_json(resp, 200, settings_dump(&g_settings));
+}
+
+static void admin__operations_get(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	resp_json(resp, 200, lro_dump());
+}
+
+static void admin__reset(sim_req *req, sim_resp *resp)
+{
+	(void)req;
+	reqlog_reset();
+	hazard_reset();
+	throttle_reset();
+	admin__ok(resp);
+}
+
+static void admin__add(const char *method, const char *pattern, sim_handler fn)
+{
+	sim_route r;
+	memset(&r, 0, sizeof r);
+	r.method = method;
+	r.pattern = pattern;
+	r.kind = SIM_ROUTE_ADMIN;
+	r.resource_type = "armsim/admin";
+	r.sub_cap = r.rg_cap = -1;
+	r.fn = fn;
+	router_add(&r);
+}
+
+void admin_register_routes(void)
+{
+	admin__add("GET", "/_sim/state", admin__state_get);
+	admin__add("PUT", "/_sim/state", admin__state_put);
+	admin__add("POST", "/_sim/state/merge", admin__state_merge);
+	admin__add("GET", "/_sim/clock", admin__clock_get);
+	admin__add("POST", "/_sim/clock/advance", admin__clock_advance);
+	admin__add("POST", "/_sim/keys/create", admin__key_create);
+	admin__add("POST", "/_sim/keys/rotate", admin__key_rotate);
+	admin__add("POST", "/_sim/keys/disable", admin__key_disable);
+	admin__add("POST", "/_sim/keys/enable", admin__key_enable_h);
+	admin__add("POST", "/_sim/keys/delete", admin__key_delete);
+	admin__add("POST", "/_sim/access-policies/remove", admin__policy_remove);
+	admin__add("POST", "/_sim/role-assignments", admin__role_assign);
+	admin__add("POST", "/_sim/role-assignments/remove", admin__role_unassign);
+	admin__add("GET", "/_sim/faults", admin__faults_get);
+	admin__add("PUT", "/_sim/faults", admin__faults_put);
+	admin__add("DELETE", "/_sim/faults", admin__faults_delete);
+	admin__add("GET", "/_sim/requests", admin__requests_get);
+	admin__add("DELETE", "/_sim/requests", admin__requests_delete);
+	admin__add("GET", "/_sim/counters", admin__counters_get);
+	admin__add("DELETE", "/_sim/counters", admin__requests_delete);
+	admin__add("GET", "/_sim/hazards", admin__hazards_get);
+	admin__add("DELETE", "/_sim/hazards", admin__hazards_delete);
+	admin__add("GET", "/_sim/throttling", admin__throttling_get);
+	admin__add("PUT", "/_sim/throttling", admin__throttling_put);
+	admin__add("GET", "/_sim/settings", admin__settings_get);
+	admin__add("PUT", "/_sim/settings", admin__settings_put);
+	admin__add("PUT", "/_sim/durations", admin__settings_put);
+	admin__add("GET", "/_sim/operations", admin__operations_get);
+	admin__add("POST", "/_sim/reset", admin__reset);
+}

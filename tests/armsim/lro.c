@@ -1,0 +1,376 @@
+/*
+ * lro.c - the asynchronous-operation engine on the virtual clock (see lro.h).
+ */
+#include "lro.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "faults.h"
+#include "settings.h"
+#include "simclock.h"
+#include "store.h"
+#include "util.h"
+
+#define MAX_KEPT 50000
+
+typedef struct op_node {
+	sim_op op;
+	struct op_node *next;
+} op_node;
+
+typedef struct timer_node {
+	int64_t at_ms;
+	sim_timer_fn fn;
+	cJSON *ctx;
+	struct timer_node *next;
+} timer_node;
+
+static op_node *g_ops;     /* newest first */
+static int g_nops;
+static timer_node *g_timers; /* sorted by at_ms */
+
+static char *dupz(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static void lro__free(op_node *n)
+{
+	sim_op *o = &n->op;
+	free(o->provider);
+	free(o->location);
+	free(o->subscription_id);
+	free(o->resource_id);
+	free(o->resource_type);
+	free(o->kind);
+	free(o->running_status);
+	free(o->error_code);
+	free(o->error_message);
+	free(o->result_api_version);
+	free(o->method);
+	cJSON_Delete(o->ctx);
+	free(n);
+}
+
+sim_op *lro_start(const lro_start_opts *o)
+{
+	op_node *n = calloc(1, sizeof *n);
+	if (!n)
+		return NULL;
+	sim_op *op = &n->op;
+	char loc[128];
+	sim_guid(op->id);
+	sim_location_norm(loc, sizeof loc, o->location);
+	op->provider = dupz(o->provider);
+	op->location = dupz(loc);
+	op->subscription_id = dupz(o->subscription_id);
+	op->resource_id = dupz(o->resource_id);
+	op->resource_type = dupz(o->resource_type);
+	op->kind = dupz(o->kind);
+	op->running_status = dupz(o->running_status ? o->running_status : "InProgress");
+	op->start_ms = simclock_now_ms();
+	op->end_ms = op->start_ms + (int64_t)(o->duration_s * 1000.0);
+	op->state = LRO_RUNNING;
+	op->fail_status = 400;
+	op->result = o->result;
+	op->result_api_version = dupz(o->api_version);
+	op->complete = o->complete;
+	op->ctx = o->ctx;
+	op->retry_after = o->retry_after > 0 ? o->retry_after : g_settings.retry_after_s;
+	op->report_percent = o->report_percent;
+	op->method = dupz("");
+	if (faults_async_fail("*", o->resource_type)) {
+		/* decided now, revealed at the end time */
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddBoolToObject(c, "injectedFailure", true);
+		if (!op->ctx)
+			op->ctx = cJSON_CreateObject();
+		sim_json_set(op->ctx, "_armsimInjectedFailure", cJSON_CreateTrue());
+		cJSON_Delete(c);
+	}
+	n->next = g_ops;
+	g_ops = n;
+	g_nops++;
+	/* forget the oldest finished operations beyond the cap */
+	if (g_nops > MAX_KEPT) {
+		op_node **pp = &g_ops;
+		int i = 0;
+		while (*pp) {
+			if (++i > MAX_KEPT && (*pp)->op.state != LRO_RUNNING) {
+				op_node *dead = *pp;
+				*pp = dead->next;
+				lro__free(dead);
+				g_nops--;
+			} else {
+				pp = &(*pp)->next;
+			}
+		}
+	}
+	return op;
+}
+
+void lro_fail(sim_op *op, const char *code, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	free(op->error_code);
+	free(op->error_message);
+	op->error_code = strdup(code);
+	op->error_message = strdup(msg);
+	op->state = LRO_FAILED;
+	if (op->end_ms > simclock_now_ms())
+		op->end_ms = simclock_now_ms();
+}
+
+sim_op *lro_find(const char *id)
+{
+	for (op_node *n = g_ops; n && id; n = n->next)
+		if (!strcasecmp(n->op.id, id))
+			return &n->op;
+	return NULL;
+}
+
+sim_op *lro_running_on(const char *resource_id)
+{
+	lro_tick();
+	for (op_node *n = g_ops; n; n = n->next)
+		if (n->op.state == LRO_RUNNING && sim_streq_ci(n->op.resource_id, resource_id))
+			return &n->op;
+	return NULL;
+}
+
+void sim_timer_add(int64_t at_ms, sim_timer_fn fn, cJSON *ctx)
+{
+	timer_node *t = calloc(1, sizeof *t);
+	if (!t) {
+		cJSON_Delete(ctx);
+		return;
+	}
+	t->at_ms = at_ms;
+	t->fn = fn;
+	t->ctx = ctx;
+	timer_node **pp = &g_timers;
+	while (*pp && (*pp)->at_ms <= at_ms)
+		pp = &(*pp)->next;
+	t->next = *pp;
+	*pp = t;
+}
+
+static int lro__cmp(const void *a, const void *b)
+{
+	const sim_op *x = *(sim_op *const *)a, *y = *(sim_op *const *)b;
+	return x->end_ms < y->end_ms ? -1 : x->end_ms > y->end_ms;
+}
+
+void lro_tick(void)
+{
+	static int depth;
+	if (depth)
+		return; /* completion callbacks may call back in */
+	depth++;
+	int64_t now = simclock_now_ms();
+	for (;;) {
+		/* due operations in end order, interleaved with due timers */
+		size_t n = 0, cap = 16;
+		sim_op **due = malloc(cap * sizeof *due);
+		for (op_node *x = g_ops; x && due; x = x->next) {
+			if (x->op.state == LRO_RUNNING && x->op.end_ms <= now) {
+				if (n == cap) {
+					sim_op **g = realloc(due, (cap *= 2) * sizeof *due);
+					if (!g)
+						break;
+					due = g;
+				}
+				due[n++] = &x->op;
+			}
+		}
+		if (!due)
+			break;
+		qsort(due, n, sizeof *due, lro__cmp);
+		int64_t next_op = n ? due[0]->end_ms : INT64_MAX;
+		if (g_timers && g_timers->at_ms <= now && g_timers->at_ms < next_op) {
+			timer_node *t = g_timers;
+			g_timers = t->next;
+			free(due);
+			t->fn(t->ctx);
+			cJSON_Delete(t->ctx);
+			free(t);
+			continue;
+		}
+		if (!n) {
+			free(due);
+			break;
+		}
+		sim_op *op = due[0];
+		free(due);
+		op->state = LRO_SUCCEEDED;
+		if (cJSON_IsTrue(sim_json_get(op->ctx, "_armsimInjectedFailure")))
+			lro_fail(op, "InternalServerError",
+				 "An internal error occurred while processing the operation (armsim fault injection).");
+		if (op->complete)
+			op->complete(op);
+	}
+	depth--;
+}
+
+static void lro__status_url(char *out, size_t len, const sim_req *req, const sim_op *op,
+			    const char *segment, const char *api_version)
+{
+	snprintf(out, len, "%s/subscriptions/%s/providers/%s/locations/%s/%s/%s?api-version=%s",
+		 req_base_url(req), op->subscription_id, op->provider, op->location, segment, op->id,
+		 api_version);
+}
+
+void lro_headers(const sim_req *req, sim_resp *resp, const sim_op *op, const lro_header_opts *o)
+{
+	char url[4096];
+	const char *seg = o->status_segment ? o->status_segment
+			: o->lower_case_status_path ? "operationstatuses" : "operationStatuses";
+	if (o->async_operation) {
+		lro__status_url(url, sizeof url, req, op, seg,
+				o->status_api_version ? o->status_api_version : req->api_version);
+		resp_header(resp, "Azure-AsyncOperation", "%s", url);
+	}
+	if (o->location) {
+		snprintf(url, sizeof url, "%s%s/operationresults/%s?api-version=%s", req_base_url(req),
+			 op->resource_id, op->id, req->api_version);
+		resp_header(resp, "Location", "%s", url);
+	}
+	resp_header(resp, "Retry-After", "%d", op->retry_after);
+}
+
+static const char *lro__status_name(const sim_op *op)
+{
+	switch (op->state) {
+	case LRO_RUNNING:
+		return op->running_status;
+	case LRO_SUCCEEDED:
+		return "Succeeded";
+	case LRO_FAILED:
+		return "Failed";
+	case LRO_CANCELED:
+		return "Canceled";
+	}
+	return "Failed";
+}
+
+void lro_serve_status(sim_req *req, sim_resp *resp, const char *op_id)
+{
+	sim_op *op = lro_find(op_id);
+	char buf[512];
+	if (!op) {
+		resp_arm_error(resp, 404, "OperationNotFound",
+			       "The operation '%s' could not be found.", op_id);
+		return;
+	}
+	cJSON *b = cJSON_CreateObject();
+	snprintf(buf, sizeof buf, "/subscriptions/%s/locations/%s/operationStatuses/%s",
+		 op->subscription_id, op->location, op->id);
+	cJSON_AddStringToObject(b, "id", buf);
+	cJSON_AddStringToObject(b, "name", op->id);
+	cJSON_AddStringToObject(b, "status", lro__status_name(op));
+	simclock_iso8601(buf, sizeof buf, op->start_ms);
+	cJSON_AddStringToObject(b, "startTime", buf);
+	if (op->state != LRO_RUNNING) {
+		simclock_iso8601(buf, sizeof buf, op->end_ms);
+		cJSON_AddStringToObject(b, "endTime", buf);
+	}
+	if (op->report_percent) {
+		double pct = 100.0;
+		if (op->state == LRO_RUNNING && op->end_ms > op->start_ms)
+			pct = 100.0 * (double)(simclock_now_ms() - op->start_ms) /
+			      (double)(op->end_ms - op->start_ms);
+		cJSON_AddNumberToObject(b, "percentComplete", pct > 100 ? 100 : pct);
+	}
+	if (op->state == LRO_FAILED || op->state == LRO_CANCELED) {
+		cJSON *e = cJSON_AddObjectToObject(b, "error");
+		cJSON_AddStringToObject(e, "code", op->error_code ? op->error_code : "OperationCanceled");
+		cJSON_AddStringToObject(e, "message", op->error_message ? op->error_message : "The operation was canceled.");
+	}
+	(void)req;
+	resp_json(resp, 200, b);
+}
+
+void lro_serve_result(sim_req *req, sim_resp *resp, const char *op_id)
+{
+	sim_op *op = lro_find(op_id);
+	if (!op) {
+		resp_arm_error(resp, 404, "OperationNotFound", "The operation '%s' could not be found.", op_id);
+		return;
+	}
+	if (op->state == LRO_RUNNING) {
+		char url[4096];
+		snprintf(url, sizeof url, "%s%s", req_base_url(req), req->raw_url);
+		resp_header(resp, "Location", "%s", url);
+		resp_header(resp, "Retry-After", "%d", op->retry_after);
+		resp_json(resp, 202, NULL);
+		return;
+	}
+	if (op->state != LRO_SUCCEEDED) {
+		resp_arm_error(resp, op->fail_status ? op->fail_status : 400,
+			       op->error_code ? op->error_code : "OperationCanceled", "%s",
+			       op->error_message ? op->error_message : "The operation was canceled.");
+		return;
+	}
+	switch (op->result) {
+	case LRO_RESULT_RESOURCE: {
+		sim_res *r = store_get(op->resource_id);
+		if (r)
+			resp_json(resp, 200, store_render(r, op->result_api_version));
+		else
+			resp_json(resp, 204, NULL);
+		return;
+	}
+	case LRO_RESULT_OK_EMPTY:
+		resp_json(resp, 200, NULL);
+		return;
+	case LRO_RESULT_NO_CONTENT:
+		resp_json(resp, 204, NULL);
+		return;
+	}
+}
+
+cJSON *lro_dump(void)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char t[40];
+	for (op_node *n = g_ops; n; n = n->next) {
+		const sim_op *o = &n->op;
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "id", o->id);
+		cJSON_AddStringToObject(x, "kind", o->kind);
+		cJSON_AddStringToObject(x, "resourceId", o->resource_id);
+		cJSON_AddStringToObject(x, "status", lro__status_name(o));
+		simclock_iso8601(t, sizeof t, o->start_ms);
+		cJSON_AddStringToObject(x, "startTime", t);
+		simclock_iso8601(t, sizeof t, o->end_ms);
+		cJSON_AddStringToObject(x, o->state == LRO_RUNNING ? "dueTime" : "endTime", t);
+		if (o->error_code)
+			cJSON_AddStringToObject(x, "error", o->error_code);
+		cJSON_AddItemToArray(arr, x);
+	}
+	return arr;
+}
+
+void lro_clear(void)
+{
+	while (g_ops) {
+		op_node *n = g_ops->next;
+		lro__free(g_ops);
+		g_ops = n;
+	}
+	g_nops = 0;
+	while (g_timers) {
+		timer_node *t = g_timers->next;
+		cJSON_Delete(g_timers->ctx);
+		free(g_timers);
+		g_timers = t;
+	}
+}

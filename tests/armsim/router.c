@@ -1,0 +1,441 @@
+/*
+ * router.c - route table and the request pipeline (see router.h for the
+ * order of checks, which follows ARM's).
+ */
+#include "router.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "admin.h"
+#include "arm.h"
+#include "auth.h"
+#include "faults.h"
+#include "lro.h"
+#include "store.h"
+#include "throttle.h"
+#include "util.h"
+
+/* Resource providers: each res_*.c defines its register function; files not
+ * written yet simply leave the weak reference NULL. */
+extern void res_operationalinsights_register(void) __attribute__((weak));
+extern void res_keyvault_register(void) __attribute__((weak));
+extern void res_keys_dataplane_register(void) __attribute__((weak));
+extern void res_authorization_register(void) __attribute__((weak));
+extern void res_msi_register(void) __attribute__((weak));
+extern void res_kusto_register(void) __attribute__((weak));
+extern void res_insights_register(void) __attribute__((weak));
+
+#define MAX_ROUTES 256
+#define MAX_SEGS 32
+
+typedef struct route_entry {
+	sim_route r;
+	char *segs[MAX_SEGS];
+	int nseg;
+} route_entry;
+
+static route_entry g_routes[MAX_ROUTES];
+static int g_nroutes;
+
+static const char *const supported_locations =
+	"eastus, eastus2, westus, westus2, westus3, centralus, northcentralus, "
+	"southcentralus, westcentralus, canadacentral, brazilsouth, northeurope, "
+	"westeurope, uksouth, ukwest, francecentral, germanywestcentral, "
+	"switzerlandnorth, norwayeast, swedencentral, uaenorth, southafricanorth, "
+	"centralindia, eastasia, southeastasia, japaneast, koreacentral, "
+	"australiaeast, australiasoutheast";
+
+static int router__split(char **segs, int max, char *path)
+{
+	int n = 0;
+	for (char *save = NULL, *s = strtok_r(path, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+		if (n >= max)
+			return -1;
+		segs[n++] = s;
+	}
+	return n;
+}
+
+void router_add(const sim_route *route)
+{
+	char *copy = strdup(route->pattern);
+	route_entry e;
+	memset(&e, 0, sizeof e);
+	e.r = *route;
+	e.nseg = router__split(e.segs, MAX_SEGS, copy);
+	for (int i = 0; i < g_nroutes; i++) {
+		if (strcasecmp(g_routes[i].r.method, route->method) == 0 &&
+		    strcasecmp(g_routes[i].r.pattern, route->pattern) == 0) {
+			g_routes[i] = e; /* replace (the old copy leaks; registration is once) */
+			return;
+		}
+	}
+	if (g_nroutes < MAX_ROUTES)
+		g_routes[g_nroutes++] = e;
+	else
+		fprintf(stderr, "armsim: too many routes, %s %s dropped\n", route->method, route->pattern);
+}
+
+void router_add_arm(const char *method, const char *pattern, const char *resource_type,
+		    const char *const *api_versions, bool list, sim_handler fn)
+{
+	sim_route r;
+	memset(&r, 0, sizeof r);
+	r.method = method;
+	r.pattern = pattern;
+	r.kind = SIM_ROUTE_ARM;
+	r.resource_type = resource_type;
+	r.api_versions = api_versions;
+	r.list = list;
+	r.fn = fn;
+	r.sub_cap = sim_prefix_ci(pattern, "/subscriptions/{") ? 0 : -1;
+	r.rg_cap = -1;
+	/* "/subscriptions/{s}/resourceGroups/{rg}/..." */
+	const char *p = strchr(pattern + 1, '/');
+	if (r.sub_cap == 0 && p && (p = strchr(p + 1, '/')) && sim_prefix_ci(p, "/resourceGroups/{"))
+		r.rg_cap = 1;
+	router_add(&r);
+}
+
+void router_default_action(char *out, size_t outlen, const char *resource_type,
+			   const char *method)
+{
+	const char *verb = "action";
+	if (!strcasecmp(method, "GET") || !strcasecmp(method, "HEAD"))
+		verb = "read";
+	else if (!strcasecmp(method, "PUT") || !strcasecmp(method, "PATCH"))
+		verb = "write";
+	else if (!strcasecmp(method, "DELETE"))
+		verb = "delete";
+	snprintf(out, outlen, "%s/%s", resource_type ? resource_type : "", verb);
+}
+
+void router_versions_string(char *out, size_t outlen, const char *const *versions)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (int i = 0; versions && versions[i]; i++) {
+		int n = snprintf(out + o, outlen - o, "%s%s", i ? ", " : "", versions[i]);
+		if (n < 0 || (size_t)n >= outlen - o)
+			break;
+		o += (size_t)n;
+	}
+}
+
+static bool router__version_ok(const char *const *versions, const char *v)
+{
+	if (!versions)
+		return true;
+	for (int i = 0; versions[i]; i++)
+		if (strcasecmp(versions[i], v) == 0)
+			return true;
+	return false;
+}
+
+/* Does host name a vault ("<vault>.vault.localhost")? */
+static bool router__vault_host(const char *host, char *vault, size_t len)
+{
+	static const char suffix[] = ".vault.localhost";
+	size_t hl = strlen(host), sl = sizeof suffix - 1;
+	if (hl <= sl || strcasecmp(host + hl - sl, suffix) != 0)
+		return false;
+	if (hl - sl >= len)
+		return false;
+	memcpy(vault, host, hl - sl);
+	vault[hl - sl] = '\0';
+	return strchr(vault, '.') == NULL;
+}
+
+static void router__scope(char *out, size_t len, const sim_req *req, const sim_route *r)
+{
+	snprintf(out, len, "%s", req->path);
+	size_t n = strlen(out);
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = '\0';
+	if (r->list) {
+		/* collection: the scope is what holds it */
+		char low[2048];
+		sim_lower(low, sizeof low, out);
+		char *p = strstr(low, "/providers/");
+		if (p && p != low)
+			out[p - low] = '\0';
+	}
+}
+
+static void router__api_version_error(sim_req *req, sim_resp *resp, const sim_route *r)
+{
+	char list[2048];
+	router_versions_string(list, sizeof list, r->api_versions);
+	if (sim_prefix_ci(r->resource_type, "Microsoft.Resources/")) {
+		char compact[2048];
+		size_t o = 0;
+		for (const char *p = list; *p && o + 1 < sizeof compact; p++)
+			if (*p != ' ')
+				compact[o++] = *p;
+		compact[o] = '\0';
+		resp_arm_error(resp, 400, "InvalidApiVersionParameter",
+			       "The api-version '%s' is invalid. The supported versions are '%s'.",
+			       req->api_version, compact);
+		return;
+	}
+	/* location: from the body (PUT), the existing resource, or a {location} capture */
+	char loc[128] = "";
+	const char *bl = sim_json_str(req->json, "location");
+	if (bl) {
+		sim_location_norm(loc, sizeof loc, bl);
+	} else {
+		sim_res *res = store_get(req->path);
+		const char *rl = res ? sim_json_str(res->doc, "location") : NULL;
+		if (rl)
+			sim_location_norm(loc, sizeof loc, rl);
+		else {
+			char low[2048];
+			sim_lower(low, sizeof low, req->path);
+			char *p = strstr(low, "/locations/");
+			if (p) {
+				p += strlen("/locations/");
+				char *e = strchr(p, '/');
+				if (e)
+					*e = '\0';
+				sim_location_norm(loc, sizeof loc, p);
+			}
+		}
+	}
+	const char *slash = strrchr(r->resource_type ? r->resource_type : "", '/');
+	const char *type = slash ? slash + 1 : (r->resource_type ? r->resource_type : "");
+	resp_arm_error(resp, 400, "NoRegisteredProviderFound",
+		       "No registered resource provider found for location '%s' and API version '%s' "
+		       "for type '%s'. The supported api-versions are '%s'. The supported locations are '%s'.",
+		       loc, req->api_version, type, list, supported_locations);
+}
+
+static void router__not_found(sim_req *req, sim_resp *resp)
+{
+	char low[2048];
+	sim_lower(low, sizeof low, req->path);
+	char *p = strstr(low, "/providers/");
+	if (p && strncmp(low, "/subscriptions/", 15) == 0) {
+		/* ".../providers/Namespace/type[/name/child...]" */
+		const char *orig = req->path + (p - low) + strlen("/providers/");
+		char ns[256] = "", type[256] = "";
+		const char *s1 = strchr(orig, '/');
+		if (s1) {
+			snprintf(ns, sizeof ns, "%.*s", (int)(s1 - orig), orig);
+			const char *s2 = strchr(s1 + 1, '/');
+			snprintf(type, sizeof type, "%.*s", (int)(s2 ? s2 - s1 - 1 : (long)strlen(s1 + 1)), s1 + 1);
+			/* child types: ns/type/name/child -> "type/child" */
+			if (s2) {
+				const char *s3 = strchr(s2 + 1, '/');
+				if (s3 && s3[1]) {
+					const char *s4 = strchr(s3 + 1, '/');
+					size_t l = strlen(type);
+					snprintf(type + l, sizeof type - l, "/%.*s",
+						 (int)(s4 ? s4 - s3 - 1 : (long)strlen(s3 + 1)), s3 + 1);
+				}
+			}
+		}
+		resp_arm_error(resp, 404, "InvalidResourceType",
+			       "The resource type '%s' could not be found in the namespace '%s' for api version '%s'.",
+			       type, ns, req->api_version ? req->api_version : "");
+		return;
+	}
+	resp_arm_error(resp, 404, "NotFound", "The requested path '%s' was not found.", req->path);
+}
+
+static void router__run_arm(sim_req *req, sim_resp *resp, const sim_route *r)
+{
+	const char *sub = r->sub_cap >= 0 && r->sub_cap < req->ncap ? req->cap[r->sub_cap] : NULL;
+	if (!auth_check_bearer(req, resp, ARM_AUDIENCE, false))
+		return;
+	if (!throttle_take(req, resp, sub ? sub : ""))
+		return;
+	if (!req->api_version || !*req->api_version) {
+		resp_arm_error(resp, 400, "MissingApiVersionParameter",
+			       "The api-version query parameter (?api-version=) is required for all requests.");
+		return;
+	}
+	store_lock();
+	if (sub) {
+		sim_res *s = store_subscription(sub);
+		if (!s) {
+			resp_arm_error(resp, 404, "SubscriptionNotFound",
+				       "The subscription '%s' could not be found.", sub);
+			goto out;
+		}
+		const char *stid = sim_json_str(s->doc, "tenantId");
+		if (stid && !sim_streq_ci(stid, req->caller.tenant_id)) {
+			resp_header(resp, "WWW-Authenticate",
+				    "Bearer authorization_uri=\"%s/%s\", error=\"invalid_token\", "
+				    "error_description=\"The access token is from the wrong issuer.\"",
+				    req_base_url(req), stid);
+			resp_arm_error(resp, 401, "InvalidAuthenticationTokenTenant",
+				       "The access token is from the wrong issuer 'https://sts.windows.net/%s/'. "
+				       "It must match the tenant 'https://sts.windows.net/%s/' associated with "
+				       "this subscription. Please use the authority (URL) '%s/%s' to get the token. "
+				       "Note, if the subscription is transferred to another tenant there is no "
+				       "impact to the services, but information about new tenant could take "
+				       "time to propagate (up to an hour). If you just transferred your "
+				       "subscription and see this error message, please try back later.",
+				       req->caller.tenant_id, stid, req_base_url(req), stid);
+			goto out;
+		}
+	}
+	if (!router__version_ok(r->api_versions, req->api_version)) {
+		router__api_version_error(req, resp, r);
+		goto out;
+	}
+	if (!r->action || *r->action) {
+		char action[512], scope[2048];
+		if (r->action)
+			snprintf(action, sizeof action, "%s", r->action);
+		else
+			router_default_action(action, sizeof action, r->resource_type, req->method);
+		router__scope(scope, sizeof scope, req, r);
+		if (!rbac_allowed(req->caller.object_id, scope, action)) {
+			rbac_forbidden(resp, &req->caller, action, scope);
+			goto out;
+		}
+	}
+	if (r->rg_cap >= 0 && r->rg_cap < req->ncap && sub &&
+	    !store_resource_group(sub, req->cap[r->rg_cap])) {
+		resp_arm_error(resp, 404, "ResourceGroupNotFound",
+			       "Resource group '%s' could not be found.", req->cap[r->rg_cap]);
+		goto out;
+	}
+	lro_tick();
+	r->fn(req, resp);
+out:
+	store_unlock();
+}
+
+void router_dispatch(sim_req *req, sim_resp *resp)
+{
+	char pathcopy[4096], vault[128] = "";
+	char *segs[MAX_SEGS];
+	snprintf(pathcopy, sizeof pathcopy, "%s", req->path);
+	int nseg = router__split(segs, MAX_SEGS, pathcopy);
+	bool vault_host = router__vault_host(req->host, vault, sizeof vault);
+	const route_entry *match = NULL;
+	bool path_matched = false;
+
+	for (int i = 0; nseg >= 0 && i < g_nroutes && !match; i++) {
+		const route_entry *e = &g_routes[i];
+		if ((e->r.kind == SIM_ROUTE_DATAPLANE) != vault_host)
+			continue;
+		if (e->nseg != nseg)
+			continue;
+		int ncap = 0;
+		bool ok = true;
+		for (int s = 0; s < nseg && ok; s++) {
+			if (e->segs[s][0] == '{') {
+				if (ncap < SIM_MAX_CAPTURES)
+					req->cap[ncap++] = req->path + (segs[s] - pathcopy);
+			} else if (strcasecmp(e->segs[s], segs[s]) != 0) {
+				ok = false;
+			}
+		}
+		if (!ok)
+			continue;
+		path_matched = true;
+		if (strcasecmp(e->r.method, req->method) != 0)
+			continue;
+		match = e;
+		req->ncap = ncap;
+	}
+
+	/* captures point into req->path; make them NUL-terminated copies */
+	static _Thread_local char capbuf[SIM_MAX_CAPTURES][512];
+	if (match) {
+		for (int i = 0; i < req->ncap; i++) {
+			const char *s = req->cap[i];
+			size_t n = strcspn(s, "/");
+			if (n >= sizeof capbuf[i])
+				n = sizeof capbuf[i] - 1;
+			memcpy(capbuf[i], s, n);
+			capbuf[i][n] = '\0';
+			req->cap[i] = capbuf[i];
+		}
+		req->resource_type = match->r.resource_type;
+	}
+	if (vault_host) {
+		static _Thread_local char vbuf[128];
+		snprintf(vbuf, sizeof vbuf, "%s", vault);
+		req->vault_name = vbuf;
+	}
+
+	if (faults_apply(req, resp))
+		return;
+
+	if (!match) {
+		if (path_matched) {
+			resp_arm_error(resp, 405, "MethodNotAllowed",
+				       "The requested resource does not support http method '%s'.", req->method);
+			return;
+		}
+		if (vault_host) {
+			resp_arm_error(resp, 404, "NotFound", "The requested path '%s' was not found.", req->path);
+			return;
+		}
+		router__not_found(req, resp);
+		return;
+	}
+	const sim_route *r = &match->r;
+	switch (r->kind) {
+	case SIM_ROUTE_ARM:
+		router__run_arm(req, resp, r);
+		return;
+	case SIM_ROUTE_DATAPLANE:
+		if (!auth_check_bearer(req, resp, KV_AUDIENCE, true))
+			return;
+		if (!req->api_version || !*req->api_version ||
+		    !router__version_ok(r->api_versions, req->api_version)) {
+			if (!req->api_version || !*req->api_version)
+				resp_arm_error(resp, 400, "BadParameter",
+					       "The 'api-version' query parameter is missing.");
+			else
+				resp_arm_error(resp, 400, "BadParameter",
+					       "The specified version (%s) is not recognized. Consider using "
+					       "the latest supported version (%s).",
+					       req->api_version, r->api_versions[0]);
+			return;
+		}
+		break;
+	case SIM_ROUTE_ADMIN:
+		if (!req->loopback) {
+			resp_arm_error(resp, 403, "Forbidden", "The armsim admin API answers loopback clients only.");
+			return;
+		}
+		break;
+	case SIM_ROUTE_OPEN:
+		break;
+	}
+	store_lock();
+	lro_tick();
+	r->fn(req, resp);
+	store_unlock();
+}
+
+void router_init(void)
+{
+	arm_register_routes();
+	auth_register_routes();
+	admin_register_routes();
+	if (res_operationalinsights_register)
+		res_operationalinsights_register();
+	if (res_keyvault_register)
+		res_keyvault_register();
+	if (res_keys_dataplane_register)
+		res_keys_dataplane_register();
+	if (res_authorization_register)
+		res_authorization_register();
+	if (res_msi_register)
+		res_msi_register();
+	if (res_kusto_register)
+		res_kusto_register();
+	if (res_insights_register)
+		res_insights_register();
+}
