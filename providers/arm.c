@@ -681,15 +681,18 @@ static int call__schedule_retry(arm__call *k, int64_t delay_ms)
 
 static void call__observe_ratelimit(arm__call *k)
 {
-	const char *v = arm_response_header(k->resp, arm_bucket_header(k->bucket));
-	char *end;
-	long n;
+	const char *v = k->resp ? arm_response_header(k->resp, arm_bucket_header(k->bucket))
+				: NULL;
+	char *end = NULL;
+	long n = -1;
 
-	if (!k->has_sub || !v)
+	if (!k->has_sub)
 		return;
-	n = strtol(v, &end, 10);
-	if (end != v && n >= 0)
-		arm_pacer_observe(k->c->pacer, k->sub, k->bucket, n, arm_now_ms());
+	if (v)
+		n = strtol(v, &end, 10);
+	if (!v || end == v || n < 0)
+		n = -1;
+	arm_pacer_observe(k->c->pacer, k->sub, k->bucket, n, arm_now_ms());
 }
 
 /* The server's Retry-After in real milliseconds, or -1. */
@@ -729,6 +732,8 @@ static void call__on_done(arm__call *k, CURLcode res)
 		return;
 	}
 	if (res != CURLE_OK) {
+		if (k->has_sub)
+			arm_pacer_observe(c->pacer, k->sub, k->bucket, -2, arm_now_ms());
 		if (k->too_large) {
 			cmk_error_set(CMK_EINVALID, "%s %s: the response is larger than the limit "
 				      "of %zu bytes", k->method, shown, r->body.max);
@@ -834,7 +839,10 @@ static void client__turn(arm_client *c, arm__call *only, int64_t max_wait_ms)
 	for (arm__call *k = c->head; k; k = k->next) {
 		if (k->state != CALL_WAITING || (only && k != only))
 			continue;
-		if (k->not_before_ms <= now && c->nrunning < c->o.max_parallel) {
+		if (k->not_before_ms <= now) {
+			/* due but every slot busy: a finishing transfer wakes the poll */
+			if (c->nrunning >= c->o.max_parallel)
+				continue;
 			call__try_start(k, now);
 			now = arm_now_ms();
 		}
@@ -1168,4 +1176,38 @@ void arm_client_free(arm_client *c)
 	free(c->ca_file);
 	free(c->arm_host);
 	free(c);
+}
+
+int arm_cloud_discover(arm_cloud **out, const char *arm_endpoint, const char *ca_file)
+{
+	arm_cloud bare = { .name = "discovering", .arm_endpoint = (char *)arm_endpoint,
+			   .arm_audience = (char *)arm_endpoint };
+	arm_client_opts o = { .cloud = &bare, .ca_file = ca_file, .credential = "default" };
+	arm_request req = { .method = "GET", .url = "/metadata/endpoints",
+			    .api_version = "2015-01-01", .audience = ARM_AUD_NONE };
+	arm_response *resp = NULL;
+	arm_client *c = NULL;
+	cJSON *doc = NULL;
+	char *trimmed = NULL;
+	int error;
+
+	if (!arm_endpoint || !*arm_endpoint)
+		return cmk_error_set(CMK_EINVALID, "cloud discovery needs an ARM endpoint");
+	/* the joined URL must not get a double slash */
+	if ((trimmed = strdup(arm_endpoint)) == NULL)
+		return cmk_error_oom();
+	for (size_t n = strlen(trimmed); n > 0 && trimmed[n - 1] == '/'; n--)
+		trimmed[n - 1] = '\0';
+	bare.arm_endpoint = bare.arm_audience = trimmed;
+	if ((error = arm_client_new(&c, &o)) < 0 ||
+	    (error = arm_send(&resp, c, &req)) < 0 ||
+	    (error = arm_response_json(&doc, resp)) < 0)
+		goto out;
+	error = arm_cloud_from_metadata(out, trimmed, doc);
+out:
+	cJSON_Delete(doc);
+	arm_response_free(resp);
+	arm_client_free(c);
+	free(trimmed);
+	return error;
 }

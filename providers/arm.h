@@ -188,6 +188,11 @@ int64_t arm_now_ms(void);
  * time_scale (identity in production). */
 int64_t arm_client_scale_ms(const arm_client *c, int64_t virtual_ms);
 
+/* Discover a cloud from `{arm_endpoint}/metadata/endpoints?api-version=
+ * 2015-01-01` (unauthenticated; TLS verified with ca_file or the usual
+ * variables). *out owned by the caller (arm_cloud_free). */
+int arm_cloud_discover(arm_cloud **out, const char *arm_endpoint, const char *ca_file) CMK_WUR;
+
 /* Counters since the client was created (tests and benchmarks). */
 typedef struct {
 	unsigned long requests;      /* transfers started, retries included */

@@ -184,6 +184,9 @@ int arm_token_needs_refresh(const arm_token *t, time_t now)
 	margin = lifetime / 10;
 	if (margin > 300)
 		margin = 300;
+	/* expiry has one-second resolution: never cut it finer than that */
+	if (margin < 1)
+		margin = 1;
 	return now >= t->expires_on - margin;
 }
 

@@ -17,7 +17,7 @@
  * The authority host comes from the cloud (AZURE_AUTHORITY_HOST overrides it).
  *
  * Tokens are cached per audience (ARM, Key Vault) and refreshed when less than
- * min(5 min, 10% of their lifetime) is left; a caller that got a 401 with a
+ * min(5 min, 10% of their lifetime) is left (at least 1 s); a caller that got a 401 with a
  * token invalidates it, and the next request fetches a new one. Every secret
  * and token is registered with cmk_log_add_secret and never logged.
  */
@@ -62,7 +62,7 @@ typedef struct {
 int arm_token_parse(arm_token *out, const char *json, size_t len, time_t now) CMK_WUR;
 
 /* Whether the token must be refreshed at `now`: missing, expired, or less
- * than min(300 s, 10% of its lifetime) left. */
+ * than min(300 s, 10% of its lifetime) - but at least 1 s - left. */
 int arm_token_needs_refresh(const arm_token *t, time_t now);
 
 void arm_token_clear(arm_token *t);

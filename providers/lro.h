@@ -180,7 +180,8 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 int arm_op_wait(arm_client *c, arm_op *op, const arm_op_wait_opts *opts) CMK_WUR;
 
 /* Complete an operation from outside (an adapter that observed the result
- * with one list call for many operations). Takes ownership of `result`. */
+ * with one list call for many operations). Takes ownership of `result`.
+ * Not while the operation is inside arm_op_wait_all. */
 void arm_op_complete(arm_op *op, cJSON *result);
 
 /* Serialise the resumable part:

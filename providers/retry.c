@@ -131,9 +131,11 @@ int arm_subscription_of(char *out, size_t outlen, const char *url)
 }
 
 typedef struct {
-	long remaining;         /* last reported, -1 unknown */
+	long remaining;         /* last reported, -1 never seen */
+	int absent;             /* a response came without the header: no gate */
 	int64_t observed_ms;
-	long started_since;     /* requests started since the observation */
+	long started_since;     /* requests that may not be in `remaining` yet */
+	long inflight;          /* started and not yet answered */
 	int64_t last_start_ms;
 } pacer__bucket;
 
@@ -208,13 +210,26 @@ static pacer__sub *pacer__get(arm_pacer *p, const char *id)
 void arm_pacer_observe(arm_pacer *p, const char *subscription, arm_bucket bucket,
 		       long remaining, int64_t now_ms)
 {
+	pacer__bucket *b;
 	pacer__sub *s;
 
 	if (!subscription || (s = pacer__get(p, subscription)) == NULL)
 		return;
-	s->b[bucket].remaining = remaining;
-	s->b[bucket].observed_ms = now_ms;
-	s->b[bucket].started_since = 0;
+	b = &s->b[bucket];
+	if (b->inflight > 0)
+		b->inflight--;
+	if (remaining == -2)
+		return; /* no answer: nothing learned */
+	if (remaining < 0) {
+		b->absent = b->remaining < 0;
+		return;
+	}
+	b->absent = 0;
+	b->remaining = remaining;
+	b->observed_ms = now_ms;
+	/* requests still in flight may be charged after this count was taken:
+	 * assume they all will be */
+	b->started_since = b->inflight;
 }
 
 void arm_pacer_hold(arm_pacer *p, const char *subscription, int64_t until_ms)
@@ -240,8 +255,13 @@ int64_t arm_pacer_next_start(const arm_pacer *p, const char *subscription,
 	if (s->hold_until_ms > now_ms)
 		return s->hold_until_ms;
 	b = &s->b[bucket];
-	if (b->remaining < 0)
+	if (b->absent)
 		return now_ms;
+	if (b->remaining < 0) {
+		/* nothing known yet: one request finds out the bucket's size
+		 * before a burst could empty it (re-checked every 20 ms) */
+		return b->inflight > 0 ? now_ms + 20 : now_ms;
+	}
 	/* what ARM would report now: the last count, minus what we sent since,
 	 * plus what the bucket refilled meanwhile */
 	estimate = (double)b->remaining - (double)b->started_since +
@@ -260,5 +280,6 @@ void arm_pacer_started(arm_pacer *p, const char *subscription, arm_bucket bucket
 	if (!subscription || (s = pacer__get(p, subscription)) == NULL)
 		return;
 	s->b[bucket].started_since++;
+	s->b[bucket].inflight++;
 	s->b[bucket].last_start_ms = now_ms;
 }

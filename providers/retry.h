@@ -82,7 +82,10 @@ typedef struct {
 int arm_pacer_new(arm_pacer **out, const arm_pacer_opts *opts) CMK_WUR;
 void arm_pacer_free(arm_pacer *p);
 
-/* Record a response's remaining count for (subscription, bucket). */
+/* Record that a request of (subscription, bucket) was answered, with the
+ * remaining count ARM reported, -1 when the response had no such header, or
+ * -2 when no response arrived. Until a first count is known only one request per
+ * bucket is let through, so a burst cannot empty an unknown bucket. */
 void arm_pacer_observe(arm_pacer *p, const char *subscription, arm_bucket bucket,
 		       long remaining, int64_t now_ms);
 

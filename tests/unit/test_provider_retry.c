@@ -151,6 +151,43 @@ static void test_pacer__a_429_holds_the_whole_subscription(void **state)
 	arm_pacer_free(p);
 }
 
+static void test_pacer__an_unknown_bucket_is_probed_by_one_request(void **state)
+{
+	arm_pacer *p = NULL;
+
+	assert_int_equal(arm_pacer_new(&p, NULL), 0);
+	arm_pacer_started(p, "s1", ARM_BUCKET_WRITES, 0);
+	/* the probe is out: the next waits for its answer */
+	assert_true(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 0) > 0);
+	/* a reset teaches nothing: still one at a time */
+	arm_pacer_observe(p, "s1", ARM_BUCKET_WRITES, -2, 5);
+	arm_pacer_started(p, "s1", ARM_BUCKET_WRITES, 5);
+	assert_true(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 5) > 5);
+	/* an answer with the header opens the gate */
+	arm_pacer_observe(p, "s1", ARM_BUCKET_WRITES, 199, 10);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 10), 10);
+	/* a service without the header is never gated */
+	arm_pacer_started(p, "s1", ARM_BUCKET_READS, 10);
+	arm_pacer_observe(p, "s1", ARM_BUCKET_READS, -1, 11);
+	arm_pacer_started(p, "s1", ARM_BUCKET_READS, 11);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 11), 11);
+	arm_pacer_free(p);
+}
+
+static void test_pacer__answers_in_flight_are_assumed_charged(void **state)
+{
+	arm_pacer *p = NULL;
+
+	assert_int_equal(arm_pacer_new(&p, NULL), 0);
+	arm_pacer_observe(p, "s1", ARM_BUCKET_WRITES, 100, 0);
+	for (int i = 0; i < 20; i++)
+		arm_pacer_started(p, "s1", ARM_BUCKET_WRITES, 0);
+	/* one answer says 15 left; 19 others are still out: 15 - 19 < reserve */
+	arm_pacer_observe(p, "s1", ARM_BUCKET_WRITES, 15, 0);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 0), 100);
+	arm_pacer_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +200,8 @@ int main(void)
 		cmocka_unit_test(test_pacer__spaces_requests_when_the_bucket_runs_low),
 		cmocka_unit_test(test_pacer__requests_started_since_the_observation_count),
 		cmocka_unit_test(test_pacer__a_429_holds_the_whole_subscription),
+		cmocka_unit_test(test_pacer__an_unknown_bucket_is_probed_by_one_request),
+		cmocka_unit_test(test_pacer__answers_in_flight_are_assumed_charged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
