@@ -148,6 +148,25 @@ clone_then_fetch)
 	ls -d "$T"/xdg/cmkctl/git/*/objects >/dev/null 2>&1 || fail "no cache under XDG_CACHE_HOME"
 	;;
 
+concurrent)
+	# runs sharing one cache serialise on its lock: all succeed, one clone
+	make_repo
+	C1=$(head_of main)
+	for n in 1 2 3 4; do
+		"$PROBE" --git-cache "$CACHE" --git-url "file://$REMOTE" --git-path clusters \
+			>"$T/out.$n" 2>"$T/err.$n" &
+		PIDS+=($!)
+	done
+	for n in 1 2 3 4; do
+		wait "${PIDS[$((n - 1))]}" || fail "run $n failed: $(cat "$T/out.$n" "$T/err.$n")"
+		grep -q "^line .* commit $C1 " "$T/out.$n" || fail "run $n: wrong commit"
+		grep -qxF "file clusters/prod.yaml name: prod-v1" "$T/out.$n" || fail "run $n: files"
+	done
+	PIDS=()
+	[ "$(cat "$T"/err.* | grep -c "cloning")" = 1 ] || fail "expected exactly one clone"
+	[ "$(cat "$T"/err.* | grep -c "fetching")" = 3 ] || fail "expected three fetches"
+	;;
+
 branch_moves)
 	make_repo
 	g checkout -q -b feature
@@ -394,6 +413,10 @@ unknown_ref)
 	expect_err "not found" "unknown ref 'no-such-branch'"
 	probe --git-url "file://$REMOTE" --git-ref deadbeefdeadbeef
 	expect_err "not found" "unknown ref 'deadbeefdeadbeef'"
+	# an empty repository has no HEAD to default to
+	git init -q --bare -b main "$T/empty.git" || fail "git init"
+	probe --git-url "$T/empty.git"
+	expect_err "not found" "the remote has no HEAD (empty repository?)"
 	# usage errors from the shared option parser
 	"$PROBE" --git-ref main >"$T/out" 2>"$T/err"; RC=$?
 	expect_err "usage" "no manifests"
