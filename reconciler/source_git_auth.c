@@ -11,7 +11,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,6 +297,27 @@ out:
 	return match;
 }
 
+/* OpenSSH host patterns: '*' and '?' are the only wildcards ("[host]:port"
+ * is literal, so fnmatch would be wrong), compared without case. */
+static int source__wildmatch(const char *pat, const char *s)
+{
+	for (; *pat; pat++, s++) {
+		if (*pat == '*') {
+			while (pat[1] == '*')
+				pat++;
+			for (const char *t = s;; t++) {
+				if (source__wildmatch(pat + 1, t))
+					return 1;
+				if (!*t)
+					return 0;
+			}
+		}
+		if (!*s || (*pat != '?' && tolower((unsigned char)*pat) != tolower((unsigned char)*s)))
+			return 0;
+	}
+	return *s == '\0';
+}
+
 /* Does the comma-separated pattern list of a known_hosts line cover name? */
 static int source__hosts_match(char *patterns, const char *name)
 {
@@ -308,7 +328,7 @@ static int source__hosts_match(char *patterns, const char *name)
 	for (char *save = NULL, *pat = strtok_r(patterns, ",", &save); pat;
 	     pat = strtok_r(NULL, ",", &save)) {
 		int negated = pat[0] == '!';
-		if (fnmatch(pat + negated, name, FNM_CASEFOLD) == 0) {
+		if (source__wildmatch(pat + negated, name)) {
 			if (negated)
 				return 0;
 			match = 1;

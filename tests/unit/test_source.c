@@ -261,10 +261,26 @@ static void test_source__known_hosts_patterns_and_revoked(void **state)
 	assert_int_equal(check(f, "git.corp.test", 22, K2), 0);
 	assert_int_equal(check(r, "git.example.com", 22, K1), CMK_EAUTH);
 	assert_int_equal(check(f, "bad.example.com", 22, K1), 1); /* the wildcard line */
+	assert_int_equal(check(f, "example.com", 22, K1), 0);     /* "*." needs a dot */
 	unlink(f);
 	unlink(r);
 	free(f);
 	free(r);
+}
+
+/* "[host]:port" is literal text, not a bracket expression */
+static void test_source__known_hosts_bracketed_port(void **state)
+{
+	char *f = write_temp("[127.0.0.1]:2222 ssh-ed25519 " K1 "\n"
+			     "[10.0.0.?]:22?? ssh-ed25519 " K2 "\n");
+
+	assert_int_equal(check(f, "127.0.0.1", 2222, K1), 1);
+	assert_int_equal(check(f, "127.0.0.1", 22, K1), 0);
+	assert_int_equal(check(f, "1", 2222, K1), 0);
+	assert_int_equal(check(f, "10.0.0.7", 2201, K2), 1);
+	assert_int_equal(check(f, "10.0.0.17", 2201, K2), 0);
+	unlink(f);
+	free(f);
 }
 
 static void test_source__known_hosts_missing_file(void **state)
@@ -315,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_source__paths_display_repo_relative),
 		cmocka_unit_test(test_source__known_hosts_hashed),
 		cmocka_unit_test(test_source__known_hosts_patterns_and_revoked),
+		cmocka_unit_test(test_source__known_hosts_bracketed_port),
 		cmocka_unit_test(test_source__known_hosts_missing_file),
 		cmocka_unit_test(test_source__token_from_file_is_secret),
 	};
