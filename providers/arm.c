@@ -107,6 +107,11 @@ const arm_cloud *arm_client_cloud(const arm_client *c)
 	return c->cloud;
 }
 
+const char *arm_client_credential(const arm_client *c)
+{
+	return arm_cred_kind_name(arm_auth_kind(c->auth));
+}
+
 void arm_client_stats(arm_stats *out, const arm_client *c)
 {
 	*out = c->stats;

@@ -119,6 +119,10 @@ void arm_client_free(arm_client *c);
 
 const arm_cloud *arm_client_cloud(const arm_client *c);
 
+/* The credential kind in use ("client-secret", ...; for "default" the kind
+ * that produced the first token, "default" before that). */
+const char *arm_client_credential(const arm_client *c);
+
 /*
  * Send one request and wait for its answer (running every other transfer of
  * the client meanwhile). Returns 0 when the final status is < 400. Otherwise
