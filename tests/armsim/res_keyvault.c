@@ -1,0 +1,400 @@
+/*
+ * res_keyvault.c - Microsoft.KeyVault/vaults on the management plane:
+ * GET, PUT (create/update; a long-running operation from 2026-02-01 on),
+ * PATCH, DELETE, list by resource group and by subscription, and
+ * vaults/accessPolicies/{add|replace|remove} PUT.
+ *
+ * The vault document is the state the rest of armsim reads (store.h):
+ * access policies, enableSoftDelete / enablePurgeProtection (recoverable),
+ * enableRbacAuthorization. Removing an access policy here therefore revokes
+ * key access for the Log Analytics and Kusto rules at once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arm.h"
+#include "auth.h"
+#include "lro.h"
+#include "router.h"
+#include "server.h"
+#include "simclock.h"
+#include "store.h"
+#include "util.h"
+
+#define T_VAULT "Microsoft.KeyVault/vaults"
+
+/* Every published api-version of Microsoft.KeyVault/vaults. */
+static const char *const kv_versions[] = {
+	"2015-06-01", "2016-10-01", "2018-02-14", "2018-02-14-preview", "2019-09-01",
+	"2020-04-01-preview", "2021-04-01-preview", "2021-06-01-preview", "2021-10-01",
+	"2021-11-01-preview", "2022-02-01-preview", "2022-07-01", "2022-11-01", "2023-02-01",
+	"2023-07-01", "2023-08-01-preview", "2024-04-01-preview", "2024-11-01",
+	"2024-12-01-preview", "2025-05-01", "2026-02-01", NULL
+};
+
+/* Vault PUT is long-running (Location + Retry-After) from this version on
+ * (LRO-TABLE.md); earlier ones answer synchronously. */
+#define KV_LRO_FROM "2026-02-01"
+
+static void kv__id(char *out, size_t len, const sim_req *req)
+{
+	arm_resource_id(out, len, req->cap[0], req->cap[1], T_VAULT, req->cap[2]);
+}
+
+static void kv__system_data(cJSON *doc, const sim_req *req, bool created)
+{
+	char now[64];
+	simclock_iso8601(now, sizeof now, simclock_now_ms());
+	cJSON *sd = sim_json_obj(doc, "systemData");
+	const char *who = req->caller.app_id[0] ? req->caller.app_id : req->caller.object_id;
+	if (created || !sim_json_str(sd, "createdAt")) {
+		sim_json_set_str(sd, "createdBy", who);
+		sim_json_set_str(sd, "createdByType", "Application");
+		sim_json_set_str(sd, "createdAt", now);
+	}
+	sim_json_set_str(sd, "lastModifiedBy", who);
+	sim_json_set_str(sd, "lastModifiedByType", "Application");
+	sim_json_set_str(sd, "lastModifiedAt", now);
+}
+
+/* Derived and default properties every vault carries (what Key Vault adds
+ * to a PUT body). */
+static void kv__complete(cJSON *doc, const char *name)
+{
+	cJSON *props = sim_json_obj(doc, "properties");
+	char uri[256];
+	snprintf(uri, sizeof uri, "https://%s.vault.localhost:%d/", name, server_port());
+	sim_json_set_str(props, "vaultUri", uri);
+	if (!sim_json_str(props, "tenantId"))
+		sim_json_set_str(props, "tenantId", auth_default_tenant());
+	if (!cJSON_IsArray(sim_json_get(props, "accessPolicies")))
+		sim_json_set(props, "accessPolicies", cJSON_CreateArray());
+	if (!sim_json_get(props, "enableSoftDelete"))
+		sim_json_set(props, "enableSoftDelete", cJSON_CreateTrue());
+	if (!sim_json_get(props, "softDeleteRetentionInDays"))
+		sim_json_set(props, "softDeleteRetentionInDays", cJSON_CreateNumber(90));
+	if (!sim_json_get(props, "enableRbacAuthorization"))
+		sim_json_set(props, "enableRbacAuthorization", cJSON_CreateFalse());
+	if (!sim_json_str(props, "publicNetworkAccess"))
+		sim_json_set_str(props, "publicNetworkAccess", "Enabled");
+	sim_json_set_str(props, "provisioningState", "Succeeded");
+	if (!cJSON_IsObject(sim_json_get(doc, "tags")))
+		sim_json_set(doc, "tags", cJSON_CreateObject());
+}
+
+/* Rules Key Vault applies to properties of a PUT/PATCH, given the vault as
+ * it is (`cur`, NULL on create). Returns false with resp filled. */
+static bool kv__check_props(sim_resp *resp, const cJSON *props, const sim_res *cur)
+{
+	cJSON *pp = sim_json_get(props, "enablePurgeProtection");
+	if (cJSON_IsFalse(pp)) {
+		resp_arm_error(resp, 400, "BadRequest",
+			       "The property \"enablePurgeProtection\" cannot be set to false. Enabling the "
+			       "purge protection for a vault is an irreversible action.");
+		return false;
+	}
+	cJSON *sd = sim_json_get(props, "enableSoftDelete");
+	if (cur && cJSON_IsFalse(sd)) {
+		cJSON *was = sim_json_path(cur->doc, "properties.enableSoftDelete");
+		if (!was || cJSON_IsTrue(was)) {
+			resp_arm_error(resp, 400, "BadRequest",
+				       "The property \"enableSoftDelete\" cannot be set to false. Enabling the "
+				       "soft delete for a vault is an irreversible action.");
+			return false;
+		}
+	}
+	cJSON *days = sim_json_get(props, "softDeleteRetentionInDays");
+	if (days && (!cJSON_IsNumber(days) || days->valuedouble < 7 || days->valuedouble > 90)) {
+		resp_arm_error(resp, 400, "BadRequest",
+			       "The property \"softDeleteRetentionInDays\" must be between 7 and 90.");
+		return false;
+	}
+	if (cur && days) {
+		cJSON *was = sim_json_path(cur->doc, "properties.softDeleteRetentionInDays");
+		if (cJSON_IsNumber(was) && was->valuedouble != days->valuedouble &&
+		    cJSON_IsTrue(sim_json_path(cur->doc, "properties.enableSoftDelete"))) {
+			resp_arm_error(resp, 400, "BadRequest",
+				       "The property \"softDeleteRetentionInDays\" has been set already and it can't be modified.");
+			return false;
+		}
+	}
+	const cJSON *p;
+	cJSON_ArrayForEach(p, sim_json_get(props, "accessPolicies")) {
+		if (!sim_json_str(p, "tenantId") || !sim_json_str(p, "objectId") ||
+		    !cJSON_IsObject(sim_json_get(p, "permissions"))) {
+			resp_arm_error(resp, 400, "BadRequest",
+				       "An access policy entry requires tenantId, objectId and permissions.");
+			return false;
+		}
+	}
+	return true;
+}
+
+static void kv_get(sim_req *req, sim_resp *resp)
+{
+	char id[1024];
+	kv__id(id, sizeof id, req);
+	sim_res *v = store_get_typed(id, T_VAULT);
+	if (!v) {
+		arm_not_found(resp, T_VAULT, req->cap[2], req->cap[1]);
+		return;
+	}
+	resp_json(resp, 200, store_render(v, req->api_version));
+}
+
+static void kv_put(sim_req *req, sim_resp *resp)
+{
+	char id[1024];
+	if (req->json_invalid || !cJSON_IsObject(req->json)) {
+		arm_invalid_body(resp, req);
+		return;
+	}
+	kv__id(id, sizeof id, req);
+	sim_res *cur = store_get_typed(id, T_VAULT);
+	if (!arm_check_conditions(req, resp, cur))
+		return;
+	const char *loc = sim_json_str(req->json, "location");
+	const cJSON *props = sim_json_get(req->json, "properties");
+	if (!loc) {
+		resp_arm_error(resp, 400, "LocationRequired",
+			       "The location property is required for this definition.");
+		return;
+	}
+	if (!cJSON_IsObject(props) || !sim_json_str(props, "tenantId") ||
+	    !cJSON_IsObject(sim_json_get(props, "sku"))) {
+		resp_arm_error(resp, 400, "BadRequest",
+			       "The parameters 'properties.tenantId' and 'properties.sku' are required to create or update a vault.");
+		return;
+	}
+	if (cur && !sim_location_eq(loc, sim_json_str(cur->doc, "location"))) {
+		resp_arm_error(resp, 400, "LocationNotAvailableForResourceType",
+			       "The vault '%s' exists in location '%s'; its location cannot be changed.",
+			       req->cap[2], sim_json_str(cur->doc, "location"));
+		return;
+	}
+	if (!cur) {
+		/* vault names are global (DNS names) */
+		sim_res *other = kv_vault_by_name(req->cap[2]);
+		if (other) {
+			resp_arm_error(resp, 409, "VaultAlreadyExists",
+				       "The vault name '%s' is already in use. Vault names are globally unique so it "
+				       "is possible that the name is already taken. If you are sure that the vault "
+				       "name was not taken then it is possible that a vault with the same name was "
+				       "recently deleted but not purged after being placed in a recoverable state. If "
+				       "the vault is in a recoverable state then the vault will need to be purged "
+				       "before reusing the name. For more information on VaultAlreadyExists, soft "
+				       "delete and purging a vault follow this link "
+				       "https://go.microsoft.com/fwlink/?linkid=2147740.",
+				       req->cap[2]);
+			return;
+		}
+	}
+	if (!kv__check_props(resp, props, cur))
+		return;
+	/* purge protection, once on, stays on even when a PUT omits it */
+	bool had_pp = cur && cJSON_IsTrue(sim_json_path(cur->doc, "properties.enablePurgeProtection"));
+
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "id", cur ? cur->id : id);
+	cJSON_AddStringToObject(doc, "name", cur ? sim_json_str(cur->doc, "name") : req->cap[2]);
+	cJSON_AddStringToObject(doc, "type", T_VAULT);
+	cJSON_AddStringToObject(doc, "location", loc);
+	cJSON *tags = sim_json_get(req->json, "tags");
+	cJSON_AddItemToObject(doc, "tags", cJSON_IsObject(tags) ? cJSON_Duplicate(tags, 1) : cJSON_CreateObject());
+	cJSON *np = cJSON_Duplicate(props, 1);
+	cJSON_AddItemToObject(doc, "properties", np);
+	if (cur) {
+		cJSON *sd = sim_json_get(cur->doc, "systemData");
+		if (sd)
+			cJSON_AddItemToObject(doc, "systemData", cJSON_Duplicate(sd, 1));
+		/* soft delete and its retention are properties of the vault's
+		 * history, not of one request */
+		cJSON *was = sim_json_path(cur->doc, "properties.enableSoftDelete");
+		if (!sim_json_get(np, "enableSoftDelete") && was)
+			sim_json_set(np, "enableSoftDelete", cJSON_Duplicate(was, 1));
+		was = sim_json_path(cur->doc, "properties.softDeleteRetentionInDays");
+		if (!sim_json_get(np, "softDeleteRetentionInDays") && was)
+			sim_json_set(np, "softDeleteRetentionInDays", cJSON_Duplicate(was, 1));
+	}
+	if (had_pp)
+		sim_json_set(np, "enablePurgeProtection", cJSON_CreateTrue());
+	kv__system_data(doc, req, !cur);
+	kv__complete(doc, req->cap[2]);
+	sim_res *v = store_put(cur ? cur->id : id, T_VAULT, doc);
+	if (!v) {
+		resp_arm_error(resp, 500, "InternalServerError", "Out of memory.");
+		return;
+	}
+	/* keys' ARM documents carry the vault's recovery level */
+	sim_res **keys;
+	size_t nk = store_list(&keys, "Microsoft.KeyVault/vaults/keys", v->id);
+	for (size_t i = 0; i < nk; i++)
+		kv_key_sync_doc(keys[i]);
+	free(keys);
+
+	if (strcmp(req->api_version, KV_LRO_FROM) >= 0 && req->api_version[0] == '2') {
+		/* the vault is usable at once; the operation only reports it */
+		sim_op *op = lro_start(&(lro_start_opts){
+			.provider = "Microsoft.KeyVault", .location = loc, .subscription_id = req->cap[0],
+			.resource_id = v->id, .resource_type = T_VAULT, .kind = "vault.createOrUpdate",
+			.duration_s = 0, .result = LRO_RESULT_RESOURCE, .api_version = req->api_version });
+		if (op)
+			lro_headers(req, resp, op, &(lro_header_opts){ .location = true });
+	}
+	resp_json(resp, cur ? 200 : 201, store_render(v, req->api_version));
+}
+
+static void kv_patch(sim_req *req, sim_resp *resp)
+{
+	char id[1024];
+	if (req->json_invalid || !cJSON_IsObject(req->json)) {
+		arm_invalid_body(resp, req);
+		return;
+	}
+	kv__id(id, sizeof id, req);
+	sim_res *cur = store_get_typed(id, T_VAULT);
+	if (!cur) {
+		arm_not_found(resp, T_VAULT, req->cap[2], req->cap[1]);
+		return;
+	}
+	if (!arm_check_conditions(req, resp, cur))
+		return;
+	const cJSON *props = sim_json_get(req->json, "properties");
+	if (props && !kv__check_props(resp, props, cur))
+		return;
+	cJSON *tags = sim_json_get(req->json, "tags");
+	if (cJSON_IsObject(tags))
+		sim_json_set(cur->doc, "tags", cJSON_Duplicate(tags, 1));
+	if (cJSON_IsObject(props)) {
+		cJSON *cp = sim_json_obj(cur->doc, "properties");
+		const cJSON *p;
+		cJSON_ArrayForEach(p, props) {
+			/* a patched accessPolicies replaces the list, like every
+			 * other property (VaultPatchProperties) */
+			if (!p->string || !strcasecmp(p->string, "vaultUri") ||
+			    !strcasecmp(p->string, "provisioningState"))
+				continue;
+			sim_json_set(cp, p->string, cJSON_Duplicate(p, 1));
+		}
+	}
+	kv__system_data(cur->doc, req, false);
+	kv__complete(cur->doc, kv_vault_name(cur));
+	sim_res **keys;
+	size_t nk = store_list(&keys, "Microsoft.KeyVault/vaults/keys", cur->id);
+	for (size_t i = 0; i < nk; i++)
+		kv_key_sync_doc(keys[i]);
+	free(keys);
+	resp_json(resp, 200, store_render(cur, req->api_version));
+}
+
+static void kv_delete(sim_req *req, sim_resp *resp)
+{
+	char id[1024];
+	kv__id(id, sizeof id, req);
+	sim_res *cur = store_get_typed(id, T_VAULT);
+	if (!cur) {
+		resp_json(resp, 204, NULL);
+		return;
+	}
+	/* the vault and its keys go (armsim keeps no deleted-vault state) */
+	char keep[1024];
+	snprintf(keep, sizeof keep, "%s", cur->id);
+	store_delete_tree(keep);
+	resp_json(resp, 200, NULL);
+}
+
+static void kv_list(sim_req *req, sim_resp *resp)
+{
+	char scope[512];
+	sim_res **arr;
+	if (req->ncap >= 2)
+		snprintf(scope, sizeof scope, "/subscriptions/%s/resourceGroups/%s", req->cap[0], req->cap[1]);
+	else
+		snprintf(scope, sizeof scope, "/subscriptions/%s", req->cap[0]);
+	size_t n = store_list(&arr, T_VAULT, scope);
+	arm_list_respond(req, resp, arr, n);
+	free(arr);
+}
+
+static void kv_operation_result(sim_req *req, sim_resp *resp)
+{
+	lro_serve_result(req, resp, req->cap[3]);
+}
+
+static void kv_access_policy(sim_req *req, sim_resp *resp)
+{
+	char id[1024];
+	const char *kind = req->cap[3];
+	if (req->json_invalid || !cJSON_IsObject(req->json)) {
+		arm_invalid_body(resp, req);
+		return;
+	}
+	if (strcasecmp(kind, "add") && strcasecmp(kind, "replace") && strcasecmp(kind, "remove")) {
+		resp_arm_error(resp, 400, "BadRequest",
+			       "The value '%s' is not valid for operationKind. Valid values are 'add', 'replace' and 'remove'.",
+			       kind);
+		return;
+	}
+	kv__id(id, sizeof id, req);
+	sim_res *v = store_get_typed(id, T_VAULT);
+	if (!v) {
+		arm_not_found(resp, T_VAULT, req->cap[2], req->cap[1]);
+		return;
+	}
+	const cJSON *pols = sim_json_path(req->json, "properties.accessPolicies");
+	if (!cJSON_IsArray(pols)) {
+		resp_arm_error(resp, 400, "BadRequest", "The parameter 'properties.accessPolicies' is required.");
+		return;
+	}
+	char lk[16];
+	sim_lower(lk, sizeof lk, kind);
+	if (kv_access_policy_update(v, lk, pols) < 0) {
+		resp_arm_error(resp, 400, "BadRequest", "%s", cmk_error_last());
+		return;
+	}
+	kv__system_data(v->doc, req, false);
+	/* the answer echoes the access policies of the request */
+	cJSON *b = cJSON_CreateObject();
+	char rid[1100];
+	snprintf(rid, sizeof rid, "%s/accessPolicies/", v->id);
+	cJSON_AddStringToObject(b, "id", rid);
+	cJSON_AddStringToObject(b, "type", "Microsoft.KeyVault/vaults/accessPolicies");
+	const char *loc = sim_json_str(v->doc, "location");
+	if (loc)
+		cJSON_AddStringToObject(b, "location", loc);
+	cJSON *bp = cJSON_AddObjectToObject(b, "properties");
+	cJSON_AddItemToObject(bp, "accessPolicies", cJSON_Duplicate(pols, 1));
+	resp_json(resp, 200, b);
+}
+
+static int kv_on_load(sim_res *res)
+{
+	const char *slash = strrchr(res->id, '/');
+	kv__complete(res->doc, slash ? slash + 1 : res->id);
+	return 0;
+}
+
+#define VAULT_PATH "/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name}"
+
+void res_keyvault_register(void)
+{
+	router_add_arm("GET", VAULT_PATH, T_VAULT, kv_versions, false, kv_get);
+	router_add_arm("PUT", VAULT_PATH, T_VAULT, kv_versions, false, kv_put);
+	router_add_arm("PATCH", VAULT_PATH, T_VAULT, kv_versions, false, kv_patch);
+	router_add_arm("DELETE", VAULT_PATH, T_VAULT, kv_versions, false, kv_delete);
+	router_add_arm("GET", "/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults",
+		       T_VAULT, kv_versions, true, kv_list);
+	router_add_arm("GET", "/subscriptions/{s}/providers/Microsoft.KeyVault/vaults", T_VAULT, kv_versions,
+		       true, kv_list);
+	router_add_arm("GET", VAULT_PATH "/operationresults/{op}", T_VAULT, kv_versions, false,
+		       kv_operation_result);
+	/* accessPolicies/{operationKind}: the write action of the vault's access policies */
+	router_add(&(sim_route){ .method = "PUT", .pattern = VAULT_PATH "/accessPolicies/{kind}",
+				 .kind = SIM_ROUTE_ARM, .resource_type = "Microsoft.KeyVault/vaults/accessPolicies",
+				 .api_versions = kv_versions,
+				 .action = "Microsoft.KeyVault/vaults/accessPolicies/write",
+				 .sub_cap = 0, .rg_cap = 1, .fn = kv_access_policy });
+	store_type_register(&(sim_type){ .type = T_VAULT, .on_load = kv_on_load });
+}
