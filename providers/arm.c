@@ -118,6 +118,11 @@ void arm_client_stats(arm_stats *out, const arm_client *c)
 	out->token_fetches = c->auth ? arm_auth_fetches(c->auth) : 0;
 }
 
+int arm_client_canceled(const arm_client *c)
+{
+	return c->o.cancel && *c->o.cancel;
+}
+
 size_t arm_pending(const arm_client *c)
 {
 	size_t n = 0;

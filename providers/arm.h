@@ -173,6 +173,9 @@ int arm_submit(arm_client *c, const arm_request *req, int64_t delay_ms, arm_done
  * CMK_ECANCELED when the cancel flag was raised. */
 int arm_run(arm_client *c, int (*until)(void *ud), void *ud) CMK_WUR;
 
+/* Whether the client's cancel flag is raised. */
+int arm_client_canceled(const arm_client *c);
+
 /* Number of calls not yet completed (waiting, in flight, or done but not yet
  * handed to their callback). */
 size_t arm_pending(const arm_client *c);

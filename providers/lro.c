@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 
@@ -273,6 +274,17 @@ void arm_op_complete(arm_op *op, cJSON *result)
 	op->state = ARM_OP_SUCCEEDED;
 	arm_error_free(op->error);
 	op->error = NULL;
+	if (op->rt && !op->rt->done) {
+		op->rt->done = 1;
+		(*op->rt->active)--;
+	}
+}
+
+void arm_op_fail(arm_op *op, arm_error *err)
+{
+	arm_error_free(op->error);
+	op->error = err;
+	op->state = err && err->code == CMK_ECANCELED ? ARM_OP_CANCELED : ARM_OP_FAILED;
 	if (op->rt && !op->rt->done) {
 		op->rt->done = 1;
 		(*op->rt->active)--;
@@ -634,9 +646,64 @@ static void op__on_answer(void *ud, arm_response *resp, int rc)
 
 /* ---- waiting ---------------------------------------------------------- */
 
+typedef struct {
+	arm_client *c;
+	arm_op **ops;
+	size_t n;
+	size_t active;
+	arm_op_wait_opts o;
+	int64_t next_observe_ms; /* monotonic; 0 = no observed operations */
+	int observing;           /* the hook is running (it may run the loop) */
+	int observe_error;
+} op__wait;
+
+/* Run the observe hook when due and enforce deadlines of observed ops. */
+static void op__observe(op__wait *w)
+{
+	arm_op **running = NULL;
+	size_t n = 0;
+	int64_t now = arm_now_ms();
+	int error;
+
+	if (!w->next_observe_ms || w->observing || now < w->next_observe_ms)
+		return;
+	if ((running = calloc(w->n, sizeof(*running))) == NULL)
+		return; /* try again next turn */
+	for (size_t i = 0; i < w->n; i++) {
+		arm_op *op = w->ops[i];
+		if (op->observed && op->rt && !op->rt->done)
+			running[n++] = op;
+	}
+	if (n > 0) {
+		w->observing = 1;
+		error = w->o.observe(w->o.observe_ud, w->c, running, n);
+		w->observing = 0;
+		now = arm_now_ms();
+		for (size_t i = 0; i < n; i++) {
+			arm_op *op = running[i];
+			if (!op->rt || op->rt->done)
+				continue;
+			op->polls++;
+			if (error < 0) {
+				op__finish_from_last(op, error);
+			} else if (now >= op->rt->deadline_ms) {
+				(void)op__set_error(op, CMK_ETIMEOUT, "%s did not finish within %lld s "
+						    "(observed)", arm_op_kind_name(op->kind),
+						    (long long)op->timeout_s);
+				op__finish(op, ARM_OP_TIMED_OUT);
+			}
+		}
+	}
+	free(running);
+	w->next_observe_ms = now + arm_client_scale_ms(w->c, w->o.observe_ms);
+}
+
 static int op__all_done(void *ud)
 {
-	return *(size_t *)ud == 0;
+	op__wait *w = ud;
+
+	op__observe(w);
+	return w->active == 0;
 }
 
 static int op__terminal(arm_op_state s)
@@ -648,7 +715,8 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 {
 	struct arm_op__rt *rts = calloc(n ? n : 1, sizeof(*rts));
 	arm_op_wait_opts o = opts ? *opts : (arm_op_wait_opts){ 0 };
-	size_t active = 0;
+	op__wait w = { .c = c, .ops = ops, .n = n };
+	size_t *active = &w.active;
 	int error = 0, run_error;
 
 	if (!rts)
@@ -657,6 +725,8 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 	if (!o.min_poll_ms) o.min_poll_ms = 1000;
 	if (!o.max_poll_ms) o.max_poll_ms = 600000;
 	if (!o.max_read_failures) o.max_read_failures = 20;
+	if (!o.observe_ms) o.observe_ms = o.default_poll_ms;
+	w.o = o;
 
 	for (size_t i = 0; i < n; i++) {
 		arm_op *op = ops[i];
@@ -664,7 +734,7 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 
 		if (op__terminal(op->state) || op->mode == ARM_POLL_NONE)
 			continue;
-		rts[i] = (struct arm_op__rt){ .c = c, .o = o, .active = &active };
+		rts[i] = (struct arm_op__rt){ .c = c, .o = o, .active = active };
 		op->rt = &rts[i];
 		/* the deadline counts from the operation's start, also when resumed */
 		elapsed = op__wall_ms() - op->started_ms;
@@ -674,7 +744,12 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 		op->error = NULL;
 		op->read_failures = 0;
 		op->state = ARM_OP_POLL_WAIT;
-		active++;
+		(*active)++;
+		if (op->observed && o.observe) {
+			/* the hook looks at once: a resumed wait may already be over */
+			w.next_observe_ms = arm_now_ms();
+			continue;
+		}
 		/* first poll: after the write's Retry-After, else the default; a
 		 * resumed or re-waited operation (retry_after 0) asks at once */
 		first = op->retry_after_ms >= 0 && op->polls == 0
@@ -684,7 +759,24 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 				: (op->polls == 0 ? o.default_poll_ms : 0);
 		op__schedule(op, first);
 	}
-	run_error = arm_run(c, op__all_done, &active);
+	for (;;) {
+		int64_t nap;
+
+		run_error = arm_run(c, op__all_done, &w);
+		if (run_error < 0 || w.active == 0)
+			break;
+		/* only observed operations left: nothing in flight until the hook */
+		if (arm_client_canceled(c)) {
+			run_error = cmk_error_set(CMK_ECANCELED, "canceled");
+			break;
+		}
+		nap = w.next_observe_ms - arm_now_ms();
+		if (nap > 1000)
+			nap = 1000;
+		if (nap > 0)
+			usleep((useconds_t)nap * 1000);
+		op__observe(&w);
+	}
 	for (size_t i = 0; i < n; i++) {
 		arm_op *op = ops[i];
 

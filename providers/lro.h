@@ -116,6 +116,8 @@ typedef struct arm_op {
 	arm_error *error;      /* FAILED, CANCELED, TIMED_OUT, ERROR; owned */
 	unsigned polls;        /* status requests made */
 	unsigned read_failures;/* consecutive unreadable statuses */
+	int observed;          /* set by the caller: not polled one by one, the wait's
+				* observe hook decides (see arm_op_wait_opts) */
 
 	/* runtime of a wait (not serialised) */
 	struct arm_op__rt *rt;
@@ -126,6 +128,18 @@ typedef struct {
 	int64_t min_poll_ms;     /* virtual; 0 -> 1 s (no busy polling) */
 	int64_t max_poll_ms;     /* virtual; 0 -> 10 min (contract maximum) */
 	unsigned max_read_failures; /* consecutive unreadable statuses; 0 -> 20 */
+	/*
+	 * Observing many operations with one read (1000 workspace links are one
+	 * list call, not 1000 polls). Operations with `observed` set are not
+	 * polled; every observe_ms (virtual; 0 -> default_poll_ms) `observe` is
+	 * called with those still running. It may send requests on `c` (blocking
+	 * calls are fine) and ends operations with arm_op_complete / arm_op_fail;
+	 * the wait's deadlines still apply. A negative return ends the wait with
+	 * that code for every observed operation still running.
+	 */
+	int (*observe)(void *ud, arm_client *c, arm_op **ops, size_t n);
+	void *observe_ud;
+	int64_t observe_ms;
 } arm_op_wait_opts;
 
 /* Status strings: 1 running, 0 succeeded, and the terminal failures. */
@@ -179,10 +193,13 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 	CMK_WUR;
 int arm_op_wait(arm_client *c, arm_op *op, const arm_op_wait_opts *opts) CMK_WUR;
 
-/* Complete an operation from outside (an adapter that observed the result
- * with one list call for many operations). Takes ownership of `result`.
- * Not while the operation is inside arm_op_wait_all. */
+/* End an operation from outside (an observe hook, or an adapter that saw
+ * the result some other way). arm_op_complete: SUCCEEDED, takes ownership of
+ * `result` (may be NULL). arm_op_fail: FAILED (or CANCELED when err->code is
+ * CMK_ECANCELED), takes ownership of `err`. Only for operations that are not
+ * polled one by one (`observed` set) or not inside a wait. */
 void arm_op_complete(arm_op *op, cJSON *result);
+void arm_op_fail(arm_op *op, arm_error *err);
 
 /* Serialise the resumable part:
  * {"version":1,"kind":"cluster.create","method":"PUT","resourceId":...,
