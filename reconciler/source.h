@@ -39,7 +39,9 @@
 #include "common/buf.h"
 #include "common/error.h"
 
-/* Default bound on all network work of one git source open. */
+/* Default bound on all network work of one git source open: connecting,
+ * every read and write (https, http, git://), and for ssh the whole
+ * connection, which a watchdog thread shuts down at the deadline. */
 #define SOURCE_GIT_DEFAULT_TIMEOUT_S 120
 
 typedef enum {

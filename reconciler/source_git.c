@@ -406,7 +406,9 @@ static int source__fetch(source__git *g)
 	if (g->auth.fail_code)
 		return cmk_error_set(g->auth.fail_code, "%s: %s", g->record_url,
 				     g->auth.fail_msg);
-	if (source__net_timed_out())
+	/* after the deadline every failure is the timeout's doing (the watchdog
+	 * cuts ssh connections, whose errors do not say so) */
+	if (source__net_timed_out() || source__now_ms() >= deadline)
 		return cmk_error_set(CMK_ETIMEOUT,
 				     "%s: no answer within the %d s timeout (%s); check the "
 				     "URL and the network, or raise --git-timeout",

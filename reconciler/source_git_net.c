@@ -8,7 +8,9 @@
  * poll()-bounded reads and writes against the calling thread's deadline.
  * libgit2's https (TLS over this stream), http and git:// transports use it
  * for all I/O; its ssh transport uses it to connect, then hands the file
- * descriptor to libssh2, which does its own blocking I/O.
+ * descriptor to libssh2, which does its own blocking I/O without a bound.
+ * For that case a watchdog thread shuts down (shutdown(2), not close) every
+ * connected socket whose deadline passed, so a blocked libssh2 call returns.
  */
 #include "reconciler/source_internal.h"
 
@@ -33,12 +35,111 @@
  * {parent, host, port, s}: its ssh transport reads the descriptor through
  * that struct. Keep the first four members in this order.
  */
+struct source__watch;
+
 typedef struct {
 	git_stream parent;
 	char *host;
 	char *port;
 	int s;
+	struct source__watch *watch; /* registered with the watchdog, or NULL */
 } source__stream;
+
+/* ----- the watchdog: one thread for the process, started on first use */
+
+struct source__watch {
+	int fd;
+	int64_t deadline_ms;
+	int fired;
+	struct source__watch *next;
+};
+
+static pthread_mutex_t source__wd_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t source__wd_cond;
+static struct source__watch *source__wd_list;
+static int source__wd_started;
+
+static void *source__wd_main(void *arg)
+{
+	pthread_mutex_lock(&source__wd_lock);
+	for (;;) {
+		int64_t now = source__now_ms(), next = 0;
+
+		for (struct source__watch *w = source__wd_list; w; w = w->next) {
+			if (w->fired)
+				continue;
+			if (w->deadline_ms <= now) {
+				/* the owner still holds the fd open: this cannot hit a reused fd */
+				shutdown(w->fd, SHUT_RDWR);
+				w->fired = 1;
+			} else if (!next || w->deadline_ms < next) {
+				next = w->deadline_ms;
+			}
+		}
+		if (!next) {
+			pthread_cond_wait(&source__wd_cond, &source__wd_lock);
+		} else {
+			struct timespec ts = { (time_t)(next / 1000), (long)(next % 1000) * 1000000 };
+			pthread_cond_timedwait(&source__wd_cond, &source__wd_lock, &ts);
+		}
+	}
+	return NULL;
+}
+
+/* Watch a connected socket until the calling thread's deadline. Failing to
+ * start the watchdog only loses the bound for ssh; reads here poll anyway. */
+static void source__wd_add(source__stream *st, int64_t deadline_ms)
+{
+	struct source__watch *w = calloc(1, sizeof(*w));
+	pthread_t tid;
+
+	if (!w)
+		return;
+	w->fd = st->s;
+	w->deadline_ms = deadline_ms;
+	pthread_mutex_lock(&source__wd_lock);
+	if (!source__wd_started) {
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&source__wd_cond, &ca);
+		pthread_condattr_destroy(&ca);
+		if (pthread_create(&tid, NULL, source__wd_main, NULL) != 0) {
+			pthread_mutex_unlock(&source__wd_lock);
+			free(w);
+			return;
+		}
+		pthread_detach(tid);
+		source__wd_started = 1;
+	}
+	w->next = source__wd_list;
+	source__wd_list = w;
+	st->watch = w;
+	pthread_cond_signal(&source__wd_cond);
+	pthread_mutex_unlock(&source__wd_lock);
+}
+
+/* Stop watching before the fd is closed; 1 when the watchdog had fired. */
+static int source__wd_remove(source__stream *st)
+{
+	int fired = 0;
+
+	if (!st->watch)
+		return 0;
+	pthread_mutex_lock(&source__wd_lock);
+	for (struct source__watch **pp = &source__wd_list; *pp; pp = &(*pp)->next) {
+		if (*pp == st->watch) {
+			*pp = st->watch->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&source__wd_lock);
+	fired = st->watch->fired;
+	free(st->watch);
+	st->watch = NULL;
+	return fired;
+}
 
 static _Thread_local int64_t source__deadline_ms;
 static _Thread_local int source__timed_out;
@@ -147,6 +248,8 @@ static int source__stream_connect(git_stream *stream)
 	if (error < 0 && !p && !git_error_last())
 		git_error_set(GIT_ERROR_NET, "cannot connect to %s port %s", st->host,
 			      st->port);
+	if (error == 0 && source__deadline_ms)
+		source__wd_add(st, source__deadline_ms);
 out:
 	freeaddrinfo(info);
 	return error;
@@ -199,6 +302,8 @@ static int source__stream_close(git_stream *stream)
 {
 	source__stream *st = (source__stream *)stream;
 
+	if (source__wd_remove(st))
+		source__timed_out = 1;
 	if (st->s >= 0)
 		close(st->s);
 	st->s = -1;
@@ -209,6 +314,8 @@ static void source__stream_free(git_stream *stream)
 {
 	source__stream *st = (source__stream *)stream;
 
+	if (source__wd_remove(st))
+		source__timed_out = 1;
 	if (st->s >= 0)
 		close(st->s);
 	free(st->host);
