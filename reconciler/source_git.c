@@ -13,6 +13,7 @@
 #include "reconciler/source_internal.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,6 +30,11 @@
 #include "common/log.h"
 
 #define SOURCE__MAX_FILE ((size_t)16 * 1024 * 1024)
+
+/* Each fetch that brings something adds a pack and libgit2 cannot repack;
+ * past this many, the cache is cloned afresh (manifest repositories are
+ * small) so a reconcile loop does not grow it for ever. */
+#define SOURCE__MAX_PACKS 32
 
 /* What one open works with; strings owned here unless noted. */
 typedef struct {
@@ -271,12 +277,38 @@ static int source__progress_cb(const git_indexer_progress *stats, void *payload)
 	return 0;
 }
 
+static size_t source__count_packs(const char *cache_dir)
+{
+	char *dir = NULL;
+	struct dirent *e;
+	size_t n = 0, len;
+	DIR *d;
+
+	if (asprintf(&dir, "%s/objects/pack", cache_dir) < 0)
+		return 0;
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if ((len = strlen(e->d_name)) > 5 && strcmp(e->d_name + len - 5, ".pack") == 0)
+				n++;
+		closedir(d);
+	}
+	free(dir);
+	return n;
+}
+
 static int source__open_cache(source__git *g)
 {
 	struct stat st;
+	size_t packs;
 	int error;
 
 	g->cache_existed = stat(g->cache_dir, &st) == 0;
+	if (g->cache_existed && (packs = source__count_packs(g->cache_dir)) > SOURCE__MAX_PACKS) {
+		cmk_log_info("git: cache %s holds %zu packs; cloning it afresh", g->cache_dir, packs);
+		if (source__rmtree(g->cache_dir) != 0 || access(g->cache_dir, F_OK) == 0)
+			return cmk_error_set(CMK_ERROR, "cannot delete git cache %s", g->cache_dir);
+		g->cache_existed = 0;
+	}
 	if (g->cache_existed) {
 		if (git_repository_open_ext(&g->repo, g->cache_dir,
 					    GIT_REPOSITORY_OPEN_NO_SEARCH |

@@ -135,6 +135,13 @@ clone_then_fetch)
 	[ -e "$ENTRY/cmkctl-test-marker" ] || fail "cache marker lost: re-cloned?"
 	for p in $PACKS; do [ -e "$ENTRY/objects/pack/$p" ] || fail "old pack $p gone"; done
 	[ "$(ls -d "$CACHE"/*/ | wc -l)" = 1 ] || fail "one cache entry per URL"
+	# a cache grown past 32 packs is cloned afresh, into a single pack
+	for n in $(seq 33); do cp "$ENTRY/objects/pack/$(ls "$ENTRY/objects/pack" | grep -m1 '\.pack$')" "$ENTRY/objects/pack/pack-fake$n.pack"; done
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_ok
+	commit_is "$C2"
+	stderr_has "packs; cloning it afresh"
+	[ "$(ls "$ENTRY/objects/pack" | grep -c '\.pack$')" = 1 ] || fail "still many packs"
 	# a plain path is the same repository; recorded as an absolute path
 	(cd "$T" && "$PROBE" --git-cache "$CACHE" --git-url remote.git --git-path clusters/prod.yaml) >"$T/out" 2>"$T/err"
 	RC=$?
