@@ -81,6 +81,7 @@ struct arm_client {
 	char *ca_file;
 	uint64_t rng;
 	char user_agent[64];
+	char correlation_id[64];
 	char *arm_host;     /* host[:port] of the ARM endpoint, lower case */
 	arm__call *head, *tail;
 	size_t ncalls, nrunning;
@@ -116,6 +117,11 @@ void arm_client_stats(arm_stats *out, const arm_client *c)
 {
 	*out = c->stats;
 	out->token_fetches = c->auth ? arm_auth_fetches(c->auth) : 0;
+}
+
+const char *arm_client_correlation_id(const arm_client *c)
+{
+	return c->correlation_id;
 }
 
 int arm_client_canceled(const arm_client *c)
@@ -545,6 +551,8 @@ static int call__start(arm__call *k, const char *token)
 		return cmk_error_oom();
 	k->easy = e;
 	if ((error = call__add_header(k, "x-ms-client-request-id: %s", crid)) < 0 ||
+	    (error = call__add_header(k, "x-ms-correlation-request-id: %s",
+				      c->correlation_id)) < 0 ||
 	    (error = call__add_header(k, "Accept: %s", "application/json")) < 0 ||
 	    (error = call__add_header(k, "Expect:%s", "")) < 0)
 		goto fail;
@@ -1136,6 +1144,10 @@ int arm_client_new(arm_client **out, const arm_client_opts *opts)
 	if (!c->o.max_parallel) c->o.max_parallel = 32;
 	c->rng = c->o.seed ? c->o.seed : (uint64_t)arm_now_ms() * 2654435761u + 1;
 	snprintf(c->user_agent, sizeof(c->user_agent), "cmkctl/%s", CMKCTL_VERSION);
+	if (opts->correlation_id && *opts->correlation_id)
+		snprintf(c->correlation_id, sizeof(c->correlation_id), "%s", opts->correlation_id);
+	else
+		client__uuid(c->correlation_id);
 
 	ca = opts->ca_file;
 	if (!ca || !*ca)

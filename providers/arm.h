@@ -10,7 +10,8 @@
  *  - HTTPS with verification always on (CA from the options, SSL_CERT_FILE or
  *    CURL_CA_BUNDLE), keep-alive, HTTP/2 when the server offers it, connect and
  *    total timeouts, a capped response body, no redirects followed;
- *  - `User-Agent: cmkctl/<version>`, a fresh `x-ms-client-request-id` (UUID);
+ *  - `User-Agent: cmkctl/<version>`, a fresh `x-ms-client-request-id` (UUID),
+ *    the client's `x-ms-correlation-request-id`;
  *  - a bearer token for its audience from the client's credential (see
  *    auth.h), refreshed before expiry and once more on a 401; a token is only
  *    sent over https (or http to loopback) and only to the cloud's ARM host
@@ -76,6 +77,9 @@ typedef struct {
 	volatile sig_atomic_t *cancel; /* when *cancel != 0 every call ends with
 					* CMK_ECANCELED (set it from a SIGINT handler) */
 	arm_pacer_opts pacing;
+	const char *correlation_id;    /* x-ms-correlation-request-id on every request, so
+					* ARM support can find one apply's calls; NULL:
+					* a fresh UUID per client */
 } arm_client_opts;
 
 typedef struct {
@@ -172,6 +176,9 @@ int arm_submit(arm_client *c, const arm_request *req, int64_t delay_ms, arm_done
  * of completions; until may be NULL) or no call is pending. Returns 0, or
  * CMK_ECANCELED when the cancel flag was raised. */
 int arm_run(arm_client *c, int (*until)(void *ud), void *ud) CMK_WUR;
+
+/* The x-ms-correlation-request-id this client sends (for reports). */
+const char *arm_client_correlation_id(const arm_client *c);
 
 /* Whether the client's cancel flag is raised. */
 int arm_client_canceled(const arm_client *c);

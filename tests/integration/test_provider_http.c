@@ -163,6 +163,32 @@ static void test_http__403_is_not_retried_and_says_authorization_failed(void **s
 	armsim_setenv(sim);
 }
 
+static void test_http__401_fetches_a_new_token_once_then_reports(void **state)
+{
+	arm_client *c;
+	arm_response *resp = NULL;
+	arm_request req = { .method = "GET", .api_version = "2022-12-01",
+			    .url = "/subscriptions/" SUB };
+	long since = it_last_seq(sim);
+	cJSON *log;
+
+	/* tokens for an audience ARM does not accept: every one gets a 401 */
+	setenv("CMKCTL_ARM_AUDIENCE", "https://vault.azure.net", 1);
+	c = it_client("client-secret", IT_SCALE);
+	assert_int_equal(arm_send(&resp, c, &req), CMK_EAUTH);
+	if (!strstr(cmk_error_last(), "GET /subscriptions/" SUB ": 401 Unauthorized "
+		    "(InvalidAuthenticationTokenAudience): "))
+		fail_msg("message: %s", cmk_error_last());
+	assert_int_equal(resp->attempts, 2);
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "GET", "/subscriptions/" SUB, 401), 2);
+	assert_int_equal(it_count(log, "POST", "/oauth2/v2.0/token", 200), 2);
+	cJSON_Delete(log);
+	arm_response_free(resp);
+	it_client_free(c);
+	armsim_setenv(sim);
+}
+
 static void test_http__429_waits_for_retry_after_then_succeeds(void **state)
 {
 	arm_client *c = it_client(NULL, 10.0); /* Retry-After 1 s -> 100 ms */
@@ -337,6 +363,7 @@ int main(void)
 		cmocka_unit_test_setup(test_http__paged_list_follows_next_link_and_every_request_is_tagged, reset_faults),
 		cmocka_unit_test_setup(test_http__404_names_resource_status_code_and_request_id, reset_faults),
 		cmocka_unit_test_setup(test_http__403_is_not_retried_and_says_authorization_failed, reset_faults),
+		cmocka_unit_test_setup(test_http__401_fetches_a_new_token_once_then_reports, reset_faults),
 		cmocka_unit_test_setup(test_http__429_waits_for_retry_after_then_succeeds, reset_faults),
 		cmocka_unit_test_setup(test_http__pacing_keeps_a_burst_under_the_write_bucket, reset_faults),
 		cmocka_unit_test_setup(test_http__seeded_5xx_and_resets_leave_no_duplicate_writes, reset_faults),
