@@ -354,6 +354,13 @@ PY
 	MS=$(((END - START) / 1000000))
 	expect_err "timeout" "no answer within the 2 s timeout"
 	[ "$MS" -ge 1900 ] && [ "$MS" -lt 6000 ] || fail "timed out after $MS ms, not ~2000"
+	# https: the TLS handshake reads through the same bounded stream
+	START=$(date +%s%N)
+	probe --git-url "https://127.0.0.1:$PORT/remote.git" --git-timeout 2
+	END=$(date +%s%N)
+	MS=$(((END - START) / 1000000))
+	expect_err "timeout" "no answer within the 2 s timeout"
+	[ "$MS" -ge 1900 ] && [ "$MS" -lt 6000 ] || fail "https timed out after $MS ms, not ~2000"
 	# ssh: libssh2 blocks on the socket itself; the watchdog cuts it
 	# (leak checks off: libgit2 1.5's ssh transport leaks, see the ssh case)
 	START=$(date +%s%N)
@@ -494,6 +501,28 @@ http_token)
 	expect_ok
 	has "file clusters/prod.yaml name: prod-v2"
 	stderr_has "fetching"
+	;;
+
+https)
+	# TLS through libgit2 over our socket stream; trust is explicit
+	make_repo
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+		-addext "subjectAltName=DNS:localhost" -keyout "$T/key.pem" -out "$T/cert.pem" \
+		>/dev/null 2>&1 || fail "openssl req"
+	TOKEN=tls_token_$(date +%s%N)
+	python3 "$(dirname "$0")/http_backend.py" "$T" "$T/https.port" "$TOKEN" "$T/cert.pem" "$T/key.pem" &
+	PIDS+=($!)
+	for _ in $(seq 100); do [ -s "$T/https.port" ] && break; sleep 0.05; done
+	[ -s "$T/https.port" ] || fail "https server did not start"
+	URL="https://localhost:$(cat "$T/https.port")/remote.git"
+	CMKCTL_GIT_TOKEN=$TOKEN probe --git-url "$URL" --git-timeout 10
+	expect_err "authentication" "the TLS certificate of localhost is not trusted"
+	CMKCTL_GIT_CA_FILE=$T/cert.pem CMKCTL_GIT_TOKEN=$TOKEN probe --git-url "$URL" --git-path clusters --git-timeout 10
+	expect_ok
+	commit_is "$(head_of main)"
+	has "file clusters/prod.yaml name: prod-v1"
+	grep -q "^200 x-access-token$" "$T/https.port.log" || fail "token not sent"
+	grep -qF "$TOKEN" "$T/out" "$T/err" && fail "the token leaked"
 	;;
 
 ssh)

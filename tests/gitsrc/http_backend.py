@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""http_backend.py ROOT PORTFILE TOKEN - git smart HTTP on 127.0.0.1 for tests.
+"""http_backend.py ROOT PORTFILE TOKEN [CERT KEY] - git smart HTTP(S) on 127.0.0.1.
 
 Serves the repositories under ROOT through `git http-backend` (CGI) on a free
 loopback port, written to PORTFILE once listening. Every request must carry
 HTTP basic auth "x-access-token:TOKEN", else 401 with a challenge, the way
 GitHub and Azure Repos answer. Each request is logged to PORTFILE.log as
-"<status> <user>" so the tests can check what the client sent.
+"<status> <user>" so the tests can check what the client sent. With CERT
+and KEY (PEM files) it speaks HTTPS instead.
 """
 import base64
 import http.server
 import os
+import ssl
 import subprocess
 import sys
 
@@ -73,6 +75,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) > 5:
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(sys.argv[4], sys.argv[5])
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
 with open(PORTFILE + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 os.rename(PORTFILE + ".tmp", PORTFILE)
