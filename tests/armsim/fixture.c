@@ -505,6 +505,10 @@ int fixture_load_json(const cJSON *doc, int replace)
 			return cmk_error_set(CMK_EINVALID, "roleAssignments[%d]: unknown role '%s'", idx, role);
 		idx++;
 	}
+	idx = 0;
+	cJSON_ArrayForEach(x, sim_json_get(doc, "operations"))
+		if ((error = lro_inject(x)) < 0)
+			return error;
 	/* every type's own hook last */
 	for (size_t t = 0; t < sizeof known_types / sizeof known_types[0]; t++) {
 		const sim_type *h = store_type_find(known_types[t]);
@@ -572,9 +576,9 @@ cJSON *fixture_dump(void)
 	cJSON_AddItemToObject(o, "settings", settings_dump(&g_settings));
 	cJSON_AddItemToObject(o, "principals", auth_principals_dump());
 	cJSON *arr = cJSON_AddArrayToObject(o, "resources");
-	for (size_t t = 0; t < sizeof known_types / sizeof known_types[0]; t++) {
+	{
 		sim_res **items;
-		size_t n = store_list(&items, known_types[t], NULL);
+		size_t n = store_list_all(&items);
 		for (size_t i = 0; i < n; i++) {
 			cJSON *d = cJSON_Duplicate(items[i]->doc, 1);
 			if (!sim_json_str(d, "id"))

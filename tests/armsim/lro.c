@@ -30,6 +30,8 @@ typedef struct timer_node {
 } timer_node;
 
 static op_node *g_ops;     /* newest first */
+static sim_tick_hook g_hooks[16];
+static int g_nhooks;
 static int g_nops;
 static timer_node *g_timers; /* sorted by at_ms */
 
@@ -208,16 +210,63 @@ void lro_tick(void)
 			free(due);
 			break;
 		}
+		(void)next_op;
 		sim_op *op = due[0];
 		free(due);
 		op->state = LRO_SUCCEEDED;
+		op->end_ms = op->end_ms > now ? now : op->end_ms;
 		if (cJSON_IsTrue(sim_json_get(op->ctx, "_armsimInjectedFailure")))
 			lro_fail(op, "InternalServerError",
 				 "An internal error occurred while processing the operation (armsim fault injection).");
 		if (op->complete)
 			op->complete(op);
 	}
+	for (int i = 0; i < g_nhooks; i++)
+		g_hooks[i]();
 	depth--;
+}
+
+void sim_tick_hook_add(sim_tick_hook fn)
+{
+	if (g_nhooks < (int)(sizeof g_hooks / sizeof g_hooks[0]))
+		g_hooks[g_nhooks++] = fn;
+}
+
+int lro_inject(const cJSON *in)
+{
+	const char *id = sim_json_str(in, "id");
+	if (!id || strlen(id) >= sizeof(((sim_op *)0)->id))
+		return cmk_error_set(CMK_EINVALID, "operations: each needs an \"id\" (a GUID)");
+	lro_start_opts o;
+	memset(&o, 0, sizeof o);
+	o.provider = sim_json_str(in, "provider");
+	o.location = sim_json_str(in, "location");
+	o.subscription_id = sim_json_str(in, "subscriptionId");
+	o.resource_id = sim_json_str(in, "resourceId");
+	o.kind = "fixture";
+	o.result = LRO_RESULT_OK_EMPTY;
+	sim_op *op = lro_start(&o);
+	if (!op)
+		return cmk_error_oom();
+	snprintf(op->id, sizeof op->id, "%s", id);
+	const char *st = sim_json_str(in, "status");
+	int64_t t0 = simclock_parse(sim_json_str(in, "startTime")), t1 = simclock_parse(sim_json_str(in, "endTime"));
+	if (t0 > 0)
+		op->start_ms = t0;
+	if (t1 > 0)
+		op->end_ms = t1;
+	if (!st || !strcasecmp(st, "Succeeded"))
+		op->state = LRO_SUCCEEDED;
+	else if (!strcasecmp(st, "Failed"))
+		lro_fail(op, "Failed", "The operation failed.");
+	else if (!strcasecmp(st, "Canceled"))
+		op->state = LRO_CANCELED;
+	else {
+		free(op->running_status);
+		op->running_status = strdup(st);
+		op->end_ms = INT64_MAX / 2;
+	}
+	return 0;
 }
 
 static void lro__status_url(char *out, size_t len, const sim_req *req, const sim_op *op,

@@ -121,6 +121,16 @@ void lro_tick(void);
 typedef void (*sim_timer_fn)(cJSON *ctx);
 void sim_timer_add(int64_t at_ms, sim_timer_fn fn, cJSON *ctx);
 
+/* A function run at the end of every lro_tick() (state lock held): derived
+ * state that depends on time or on other resources (e.g. Log Analytics key
+ * revocation) is re-evaluated there. */
+typedef void (*sim_tick_hook)(void);
+void sim_tick_hook_add(sim_tick_hook fn);
+
+/* Add a finished operation (fixtures: the operations an example presumes).
+ * {"id","provider","location","subscriptionId","status","startTime","endTime"} */
+int lro_inject(const cJSON *op);
+
 /* Admin: every operation as JSON; drop all. */
 cJSON *lro_dump(void);
 void lro_clear(void);

@@ -308,6 +308,7 @@ static void router__run_arm(sim_req *req, sim_resp *resp, const sim_route *r)
 	}
 	lro_tick();
 	r->fn(req, resp);
+	lro_tick(); /* derived state sees this request's changes at once */
 out:
 	store_unlock();
 }
@@ -416,6 +417,7 @@ void router_dispatch(sim_req *req, sim_resp *resp)
 	store_lock();
 	lro_tick();
 	r->fn(req, resp);
+	lro_tick();
 	store_unlock();
 }
 

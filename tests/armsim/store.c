@@ -221,6 +221,24 @@ size_t store_list(sim_res ***out, const char *type, const char *scope)
 	return n;
 }
 
+size_t store_list_all(sim_res ***out)
+{
+	size_t total = 0, n = 0;
+	*out = NULL;
+	for (int i = 0; i < g_ntypes; i++)
+		total += g_types[i].count;
+	if (!total)
+		return 0;
+	sim_res **arr = malloc(total * sizeof *arr);
+	if (!arr)
+		return 0;
+	for (int i = 0; i < g_ntypes; i++)
+		for (sim_res *r = g_types[i].head; r; r = r->tnext_)
+			arr[n++] = r;
+	*out = arr;
+	return n;
+}
+
 size_t store_count(const char *type)
 {
 	sim_type_list *t = store__type(type, false);

@@ -89,6 +89,8 @@ void store_delete_tree(const char *id);
  * by lower-cased id so paging is stable. *out is a malloc'd array the caller
  * frees (not the resources). Returns the count. */
 size_t store_list(sim_res ***out, const char *type, const char *scope);
+/* Every resource, grouped by type in registration order (dumps). */
+size_t store_list_all(sim_res ***out);
 /* Number of resources of `type` (cheap). */
 size_t store_count(const char *type);
 /* Drop everything (admin load replaces the state). */
