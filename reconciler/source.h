@@ -81,15 +81,17 @@ typedef struct {
 
 typedef struct source source;
 
-/* Open the source described by `spec`: for -f paths, nothing to do (the
- * loader reports unreadable paths with its other diagnostics); for git, fetch (or clone into) the cache, resolve the ref, check the pin,
- * and materialise the folder. On success *out is owned by the caller
+/* Open the source described by `spec`. For -f paths there is nothing to do
+ * (the loader reports unreadable paths with its other diagnostics). For git:
+ * fetch (or clone into) the cache, resolve the ref, check the pin, and
+ * materialise the folder. On success *out is owned by the caller
  * (source_free). Failures, each with a message naming the URL and, once
  * known, the commit:
  *   CMK_EUSAGE     inconsistent spec (neither or both of files and git_url)
- *   CMK_EINVALID   malformed --git-commit, --git-path or URL
- *   CMK_ENOTFOUND  missing file, unknown ref, missing path in the commit,
- *                  URL that is not a git repository
+ *   CMK_EINVALID   malformed --git-commit or --git-path, a symlink as path
+ *   CMK_ENOTFOUND  unknown ref, commit no longer on any branch or tag,
+ *                  missing path in the commit, a local URL that is not a
+ *                  git repository, an empty remote
  *   CMK_EAUTH      credentials rejected or missing, unknown ssh host key,
  *                  untrusted TLS certificate
  *   CMK_ETIMEOUT   the network work exceeded the timeout
