@@ -99,7 +99,7 @@ void manifest_diags_print_text(FILE *out, const manifest_diags *d)
 		fprintf(out, "%zu error%s\n", total, total == 1 ? "" : "s");
 }
 
-int manifest_diags_to_json(char **out, const manifest_diags *d, size_t files, size_t documents)
+int manifest_diags_to_json(cJSON **out, const manifest_diags *d, size_t files, size_t documents)
 {
 	cJSON *root = cJSON_CreateObject(), *errors = NULL;
 	int error = CMK_ENOMEM;
@@ -128,8 +128,8 @@ int manifest_diags_to_json(char **out, const manifest_diags *d, size_t files, si
 			      : cJSON_AddNullToObject(e, "hint")))
 			goto out;
 	}
-	if ((*out = cJSON_PrintUnformatted(root)) == NULL)
-		goto out;
+	*out = root;
+	root = NULL;
 	error = 0;
 out:
 	cJSON_Delete(root);

@@ -60,10 +60,13 @@ void manifest_diags_sort(manifest_diags *d);
 void manifest_diags_print_text(FILE *out, const manifest_diags *d);
 
 /*
- * The JSON report, as a newly allocated string (free()) in `*out`.
- * `files` and `documents` are the counts to report. CMK_ENOMEM on failure.
+ * The JSON report as a new cJSON object in `*out`, owned by the caller
+ * (cJSON_Delete), so a command can add to it (e.g. the manifest source)
+ * before printing. `files` and `documents` are the counts to report.
+ * CMK_ENOMEM on failure.
  */
-int manifest_diags_to_json(char **out, const manifest_diags *d, size_t files,
+struct cJSON;
+int manifest_diags_to_json(struct cJSON **out, const manifest_diags *d, size_t files,
 			   size_t documents) CMK_WUR;
 
 void manifest_diags_free(manifest_diags *d);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <cjson/cJSON.h>
+
 #include "planner/manifest.h"
 #include "planner/manifest_diag.h"
 #include "planner/validate.h"
@@ -23,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static FILE *sink;
 	manifest_diags diags = MANIFEST_DIAGS_INIT;
 	manifest_set *set = NULL;
-	char *json = NULL;
+	cJSON *json = NULL;
 
 	if (!sink && (sink = fopen("/dev/null", "w")) == NULL)
 		abort();
@@ -33,8 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    validate_manifest_set(&diags, set) == 0) {
 		manifest_diags_sort(&diags);
 		manifest_diags_print_text(sink, &diags);
-		if (manifest_diags_to_json(&json, &diags, set->file_count, set->count) == 0)
-			free(json);
+		if (manifest_diags_to_json(&json, &diags, set->file_count, set->count) == 0) {
+			char *text = cJSON_PrintUnformatted(json);
+
+			free(text);
+			cJSON_Delete(json);
+		}
 	}
 	manifest_set_free(set);
 	manifest_diags_free(&diags);

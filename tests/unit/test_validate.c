@@ -209,10 +209,12 @@ static void test_validate__json_report_lists_every_error(void **state)
 {
 	fixture f;
 	char *json = NULL;
-	cJSON *root, *errors, *e;
+	cJSON *report = NULL, *root, *errors, *e;
 
 	assert_int_equal(check(&f, KEY("prod-kek", "  version: nope\n") CLUSTER("c", "x", "eastus", "")), 2);
-	assert_int_equal(manifest_diags_to_json(&json, &f.diags, f.set->file_count, f.set->count), 0);
+	assert_int_equal(manifest_diags_to_json(&report, &f.diags, f.set->file_count, f.set->count), 0);
+	assert_non_null(json = cJSON_PrintUnformatted(report));
+	cJSON_Delete(report);
 	assert_non_null(root = cJSON_Parse(json));
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(root, "valid")));
 	assert_int_equal(cJSON_GetObjectItem(root, "version")->valueint, 1);
