@@ -220,6 +220,34 @@ static void admin__policy_remove(sim_req *req, sim_resp *resp)
 	resp_json(resp, 200, b);
 }
 
+static void admin__policy_add(sim_req *req, sim_resp *resp)
+{
+	if (!admin__need_json(req, resp))
+		return;
+	const char *vn = sim_json_str(req->json, "vault"), *oid = sim_json_str(req->json, "objectId");
+	sim_res *v = vn ? kv_vault_by_name(vn) : NULL;
+	cJSON *keys = sim_json_get(req->json, "keys");
+	if (!v || !oid || !cJSON_IsArray(keys)) {
+		resp_arm_error(resp, 404, "NotFound",
+			       "armsim admin: need an existing \"vault\", an \"objectId\" and \"keys\" permissions");
+		return;
+	}
+	const char *tid = sim_json_str(req->json, "tenantId");
+	cJSON *pol = cJSON_CreateArray(), *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "tenantId", tid ? tid : sim_json_str(v->doc, "properties.tenantId"));
+	cJSON_AddStringToObject(e, "objectId", oid);
+	cJSON *perm = cJSON_AddObjectToObject(e, "permissions");
+	cJSON_AddItemToObject(perm, "keys", cJSON_Duplicate(keys, 1));
+	cJSON_AddItemToArray(pol, e);
+	int rc = kv_access_policy_update(v, "add", pol);
+	cJSON_Delete(pol);
+	if (rc < 0) {
+		admin__bad(resp, "%s", cmk_error_last());
+		return;
+	}
+	resp_json(resp, 200, cJSON_Duplicate(sim_json_path(v->doc, "properties.accessPolicies"), 1));
+}
+
 static void admin__role_assign(sim_req *req, sim_resp *resp)
 {
 	if (!admin__need_json(req, resp))
@@ -381,6 +409,7 @@ void admin_register_routes(void)
 	admin__add("POST", "/_sim/keys/enable", admin__key_enable_h);
 	admin__add("POST", "/_sim/keys/delete", admin__key_delete);
 	admin__add("POST", "/_sim/access-policies/remove", admin__policy_remove);
+	admin__add("POST", "/_sim/access-policies/add", admin__policy_add);
 	admin__add("POST", "/_sim/role-assignments", admin__role_assign);
 	admin__add("POST", "/_sim/role-assignments/remove", admin__role_unassign);
 	admin__add("GET", "/_sim/faults", admin__faults_get);

@@ -339,6 +339,11 @@ static int fixture__add_resource(const cJSON *src, int idx)
 	fixture__canon(type, sizeof type);
 	cJSON *doc = cJSON_Duplicate(src, 1);
 	cJSON *simst = cJSON_DetachItemFromObject(doc, "_sim");
+	const char *slash = strrchr(id, '/');
+	if (!sim_json_str(doc, "name") && slash)
+		sim_json_set_str(doc, "name", slash + 1);
+	if (!sim_json_str(doc, "type"))
+		sim_json_set_str(doc, "type", type);
 	sim_res *r = store_put(id, type, doc);
 	if (!r) {
 		cJSON_Delete(simst);
