@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -144,4 +145,42 @@ void it_admin(armsim *sim, const char *method, const char *path, const char *jso
 
 	if (status < 200 || status > 299)
 		fail_msg("%s %s: %d %s", method, path, status, cmk_error_last());
+}
+
+static long long it__ms(const char *iso)
+{
+	struct tm tm;
+	const char *rest;
+	int ms = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!iso || (rest = strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		fail_msg("bad time in the request log: %s", iso ? iso : "(none)");
+	if (*rest == '.')
+		ms = atoi(rest + 1);
+	return (long long)timegm(&tm) * 1000 + ms;
+}
+
+long it_min_gap_ms(const cJSON *doc, const char *method, const char *part, size_t *count)
+{
+	const cJSON *reqs = cJSON_IsArray(doc) ? doc : cJSON_GetObjectItem(doc, "requests");
+	const cJSON *r;
+	long long prev = -1, gap = -1;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(r, reqs) {
+		const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(r, "method"));
+		const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(r, "path"));
+		long long t;
+		if ((method && (!m || strcmp(m, method) != 0)) || !p || !strcasestr(p, part))
+			continue;
+		t = it__ms(cJSON_GetStringValue(cJSON_GetObjectItem(r, "time")));
+		if (prev >= 0 && (gap < 0 || t - prev < gap))
+			gap = t - prev;
+		prev = t;
+		n++;
+	}
+	if (count)
+		*count = n;
+	return (long)gap;
 }

@@ -36,6 +36,11 @@ long it_last_seq(armsim *sim);
  * (NULL any) and whose status is `status` (0 any). */
 size_t it_count(const cJSON *reqs, const char *method, const char *part, int status);
 
+/* The smallest gap, in virtual milliseconds (armsim's clock), between two
+ * consecutive logged requests with `method` whose path contains `part`;
+ * *count gets how many there were. -1 when fewer than two. */
+long it_min_gap_ms(const cJSON *reqs, const char *method, const char *part, size_t *count);
+
 /* The first subscription id armsim knows (via GET /subscriptions). */
 const char *it_subscription(arm_client *c);
 

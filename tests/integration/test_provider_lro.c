@@ -1,0 +1,440 @@
+/*
+ * test_provider_lro.c - long-running operations against armsim's Log
+ * Analytics clusters: each polling form (Azure-AsyncOperation, Location
+ * only, provisioningState only - the latter two by following the same real
+ * operation through the header a more limited service would have sent),
+ * final GET per final-state-via, Retry-After honoured, Failed, timeout and
+ * resume from the saved JSON form without a second write, many operations
+ * in one loop, the documented "busy" 400, cancellation, and tokens of two
+ * seconds during a wait. Every test reads armsim's request log.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "providers/arm.h"
+#include "providers/lro.h"
+#include "tests/integration/it_common.h"
+
+#define SUB "5ab50000-0000-4000-8000-0000000000aa"
+#define RG "/subscriptions/" SUB "/resourceGroups/rg-lro"
+#define CLUSTERS RG "/providers/Microsoft.OperationalInsights/clusters/"
+#define LA_API "2021-06-01"
+/* virtual seconds a cluster creation takes in these tests, and the
+ * Retry-After armsim sends (its default, as seen in real traffic) */
+#define CREATE_S 600
+#define RETRY_AFTER_S 20
+
+static armsim *sim;
+
+static int setup(void **state)
+{
+	armsim_opts o = { .fixture = IT_FIXTURES "/providers.json", .seed = 21,
+			  .time_scale = IT_SCALE };
+	arm_client *c;
+	arm_response *resp = NULL;
+	arm_request rg = { .method = "PUT", .url = "/subscriptions/" SUB "/resourcegroups/rg-lro",
+			   .api_version = "2021-04-01", .body = "{\"location\":\"eastus\"}" };
+
+	sim = it_start(&o);
+	it_admin(sim, "PUT", "/_sim/settings", "{\"clusterCreateSeconds\":600,"
+		 "\"clusterUpdateSeconds\":300,\"maxClustersPerRegion\":10}");
+	c = it_client(NULL, IT_SCALE);
+	if (arm_send(&resp, c, &rg) < 0)
+		fail_msg("resource group: %s", cmk_error_last());
+	arm_response_free(resp);
+	it_client_free(c);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	armsim_stop(sim);
+	return 0;
+}
+
+static int reset(void **state)
+{
+	armsim_setenv(sim);
+	it_admin(sim, "DELETE", "/_sim/faults", NULL);
+	return 0;
+}
+
+static void cluster_request(arm_request *req, char *path, size_t n, const char *name,
+			    const char *location, char *body, size_t bn)
+{
+	snprintf(path, n, CLUSTERS "%s", name);
+	snprintf(body, bn, "{\"location\":\"%s\",\"identity\":{\"type\":\"SystemAssigned\"},"
+		 "\"sku\":{\"name\":\"CapacityReservation\",\"capacity\":1000},"
+		 "\"properties\":{\"billingType\":\"Cluster\"}}", location);
+	*req = (arm_request){ .method = "PUT", .url = path, .api_version = LA_API, .body = body };
+}
+
+/* The PUT that creates a cluster, as the raw response. */
+static arm_response *create_cluster(arm_client *c, const char *name, const char *location)
+{
+	char path[256], body[512];
+	arm_request req;
+	arm_response *resp = NULL;
+
+	cluster_request(&req, path, sizeof(path), name, location, body, sizeof(body));
+	if (arm_send(&resp, c, &req) < 0)
+		fail_msg("PUT %s: %s", name, cmk_error_last());
+	assert_int_equal(resp->status, 202);
+	return resp;
+}
+
+/* Remove a header from a response (the form a more limited service sends). */
+static void drop_header(arm_response *r, const char *name)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			r->headers[i].name[0] = '\0';
+}
+
+static const char *state_of(const cJSON *res)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "properties"),
+							"provisioningState"));
+}
+
+static void test_lro__async_operation_url_then_final_get_on_location(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	char path[256], body[512];
+	arm_request req;
+	arm_op *op = NULL;
+	long since = it_last_seq(sim), gap;
+	size_t polls;
+	cJSON *log, *last;
+
+	cluster_request(&req, path, sizeof(path), "la-async", "eastus", body, sizeof(body));
+	if (arm_op_begin(&op, c, ARM_OP_CLUSTER_CREATE, &req, path, ARM_FINAL_LOCATION, NULL) < 0)
+		fail_msg("begin: %s", cmk_error_last());
+	assert_int_equal(op->mode, ARM_POLL_ASYNC_OPERATION);
+	assert_non_null(strstr(op->async_url, "/operationstatuses/"));
+	assert_non_null(strstr(op->async_url, "api-version=2015-11-01-preview"));
+	assert_int_equal(op->retry_after_ms, RETRY_AFTER_S * 1000);
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	assert_int_equal(op->state, ARM_OP_SUCCEEDED);
+	assert_string_equal(state_of(op->result), "Succeeded");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(op->result, "name")),
+			    "la-async");
+
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "PUT", "/clusters/la-async", 0), 1);
+	/* polled after each Retry-After (20 s of armsim's clock), never sooner */
+	gap = it_min_gap_ms(log, "GET", "/operationstatuses/", &polls);
+	if (gap < RETRY_AFTER_S * 1000 || polls < 3 || polls > CREATE_S / RETRY_AFTER_S + 2)
+		fail_msg("%zu status polls, %ld ms apart at least", polls, gap);
+	assert_int_equal(op->polls, polls);
+	/* final-state-via location: the last request is the Location URL */
+	last = cJSON_GetArrayItem(cJSON_GetObjectItem(log, "requests"),
+				  cJSON_GetArraySize(cJSON_GetObjectItem(log, "requests")) - 1);
+	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(last, "path")),
+			       "/clusters/la-async/operationresults/"));
+	assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItem(last, "status")), 200);
+	cJSON_Delete(log);
+	arm_op_free(op);
+	it_client_free(c);
+}
+
+static void test_lro__location_only(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	arm_response *resp = create_cluster(c, "la-location", "westus");
+	arm_op *op = NULL;
+	long since = it_last_seq(sim);
+	cJSON *log;
+
+	drop_header(resp, "Azure-AsyncOperation");
+	assert_int_equal(arm_op_from_response(&op, ARM_OP_CLUSTER_CREATE, "PUT",
+					      CLUSTERS "la-location", LA_API, NULL, resp,
+					      ARM_FINAL_LOCATION), 0);
+	assert_int_equal(op->mode, ARM_POLL_LOCATION);
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	assert_string_equal(state_of(op->result), "Succeeded");
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, NULL, "/operationstatuses/", 0), 0);
+	assert_true(it_count(log, "GET", "/clusters/la-location/operationresults/", 202) >= 3);
+	assert_true(it_min_gap_ms(log, "GET", "/clusters/la-location/operationresults/", NULL) >=
+		    RETRY_AFTER_S * 1000);
+	assert_int_equal(it_count(log, "GET", "/clusters/la-location/operationresults/", 200), 1);
+	cJSON_Delete(log);
+	arm_op_free(op);
+	arm_response_free(resp);
+	it_client_free(c);
+}
+
+static void test_lro__provisioning_state_only(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	arm_response *resp = create_cluster(c, "la-state", "northeurope");
+	arm_op *op = NULL;
+	long since = it_last_seq(sim), gap;
+	size_t gets;
+	cJSON *log;
+
+	drop_header(resp, "Azure-AsyncOperation");
+	drop_header(resp, "Location");
+	drop_header(resp, "Retry-After");
+	assert_int_equal(arm_op_from_response(&op, ARM_OP_CLUSTER_CREATE, "PUT",
+					      CLUSTERS "la-state", LA_API, NULL, resp,
+					      ARM_FINAL_LOCATION), 0);
+	assert_int_equal(op->mode, ARM_POLL_RESOURCE);
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	assert_string_equal(state_of(op->result), "Succeeded");
+	log = it_requests(sim, since);
+	/* no Retry-After: the 30 s default between reads of the cluster */
+	gap = it_min_gap_ms(log, "GET", "/clusters/la-state?api-version=" LA_API, &gets);
+	if (gap < 30000 || gets < 3 || gets > CREATE_S / 30 + 2)
+		fail_msg("%zu resource polls, %ld ms apart at least", gets, gap);
+	assert_int_equal(it_count(log, NULL, "/operationresults/", 0), 0);
+	cJSON_Delete(log);
+	arm_op_free(op);
+	arm_response_free(resp);
+	it_client_free(c);
+}
+
+static void test_lro__failed_operation_carries_arm_error(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	char path[256], body[512];
+	arm_request req;
+	arm_op *op = NULL;
+	char *line;
+
+	it_admin(sim, "PUT", "/_sim/faults", "[{\"method\":\"*\",\"resourceType\":"
+		 "\"Microsoft.OperationalInsights/clusters\",\"fault\":\"async_fail\",\"count\":1}]");
+	cluster_request(&req, path, sizeof(path), "la-fails", "eastus2", body, sizeof(body));
+	if (arm_op_begin(&op, c, ARM_OP_CLUSTER_CREATE, &req, path, ARM_FINAL_LOCATION, NULL) < 0)
+		fail_msg("begin: %s", cmk_error_last());
+	assert_int_equal(arm_op_wait(c, op, NULL), CMK_ERROR);
+	assert_int_equal(op->state, ARM_OP_FAILED);
+	assert_non_null(op->error);
+	assert_non_null(op->error->arm_code);
+	line = arm_error_line(op->error);
+	assert_string_equal(cmk_error_last(), line);
+	assert_non_null(strstr(line, "PUT " CLUSTERS "la-fails: operation failed ("));
+	assert_string_equal(op->last_status, "Failed");
+	free(line);
+	arm_op_free(op);
+	it_client_free(c);
+}
+
+static void test_lro__timeout_then_resume_from_the_saved_operation(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	char path[256], body[512], *saved;
+	arm_request req;
+	arm_op *op = NULL, *resumed = NULL;
+	cJSON *j = NULL, *log;
+	long since = it_last_seq(sim);
+
+	cluster_request(&req, path, sizeof(path), "la-resume", "eastus", body, sizeof(body));
+	assert_int_equal(arm_op_begin(&op, c, ARM_OP_CLUSTER_CREATE, &req, path,
+				      ARM_FINAL_LOCATION, NULL), 0);
+	op->timeout_s = 120; /* the creation takes 600 */
+	assert_int_equal(arm_op_wait(c, op, NULL), CMK_ETIMEOUT);
+	assert_int_equal(op->state, ARM_OP_TIMED_OUT);
+	assert_non_null(strstr(cmk_error_last(), "cluster.create did not finish within 120 s (last "
+					       "status InProgress)"));
+
+	/* what an interrupted apply writes down, and a later run reads back */
+	assert_int_equal(arm_op_to_json(&j, op), 0);
+	saved = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	arm_op_free(op);
+	it_client_free(c);
+	c = it_client(NULL, IT_SCALE);
+	j = cJSON_Parse(saved);
+	cJSON_ReplaceItemInObject(j, "timeoutSeconds", cJSON_CreateNumber(6 * 3600));
+	assert_int_equal(arm_op_from_json(&resumed, j), 0);
+	assert_int_equal(arm_op_wait(c, resumed, NULL), 0);
+	assert_string_equal(state_of(resumed->result), "Succeeded");
+
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "PUT", "/clusters/la-resume", 0), 1); /* written once */
+	cJSON_Delete(log);
+	cJSON_Delete(j);
+	free(saved);
+	arm_op_free(resumed);
+	it_client_free(c);
+}
+
+static void test_lro__many_operations_are_polled_in_one_loop(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	const char *names[] = { "la-m1", "la-m2", "la-m3", "la-m4" };
+	char paths[4][256], bodies[4][512];
+	arm_request reqs[4];
+	arm_op *ops[4];
+	long since = it_last_seq(sim), first_end = 0, last_start = 0;
+	cJSON *log, *r;
+	int64_t t0;
+
+	for (int i = 0; i < 4; i++) {
+		cluster_request(&reqs[i], paths[i], sizeof(paths[i]), names[i], "uksouth",
+				bodies[i], sizeof(bodies[i]));
+		assert_int_equal(arm_op_begin(&ops[i], c, ARM_OP_CLUSTER_CREATE, &reqs[i], paths[i],
+					      ARM_FINAL_LOCATION, NULL), 0);
+	}
+	t0 = arm_now_ms();
+	assert_int_equal(arm_op_wait_all(c, ops, 4, NULL), 0);
+	/* four 600 s creations in parallel take about one: 60 ms real, not 240 */
+	assert_true(arm_now_ms() - t0 < 4 * CREATE_S * 1000 / IT_SCALE);
+	log = it_requests(sim, since);
+	/* the polls interleave: op 4 was polled before op 1's last poll */
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(log, "requests")) {
+		const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(r, "path"));
+		long seq = (long)cJSON_GetNumberValue(cJSON_GetObjectItem(r, "seq"));
+		if (strstr(p, "/clusters/la-m1/operationresults/"))
+			first_end = seq;
+		if (strstr(p, "/operationstatuses/") && !last_start)
+			last_start = seq;
+	}
+	assert_true(last_start < first_end);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(ops[i]->state, ARM_OP_SUCCEEDED);
+		arm_op_free(ops[i]);
+	}
+	cJSON_Delete(log);
+	it_client_free(c);
+}
+
+static void test_lro__busy_cluster_answer_means_wait_then_retry(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	arm_request patch = { .method = "PATCH", .url = CLUSTERS "la-async", .api_version = LA_API,
+			      .body = "{\"sku\":{\"name\":\"CapacityReservation\",\"capacity\":1100}}" };
+	arm_request again = patch;
+	arm_op *op = NULL, *second = NULL;
+	arm_error *err = NULL;
+
+	again.body = "{\"sku\":{\"name\":\"CapacityReservation\",\"capacity\":1200}}";
+	assert_int_equal(arm_op_begin(&op, c, ARM_OP_CLUSTER_UPDATE, &patch, CLUSTERS "la-async",
+				      ARM_FINAL_LOCATION, NULL), 0);
+	assert_int_equal(op->state, ARM_OP_POLL_WAIT);
+	/* a second write while the first runs: the documented 400 */
+	assert_int_equal(arm_op_begin(&second, c, ARM_OP_CLUSTER_UPDATE, &again,
+				      CLUSTERS "la-async", ARM_FINAL_LOCATION, &err), CMK_EINVALID);
+	assert_non_null(err);
+	assert_int_equal(err->klass, ARM_ERROR_WAIT_RUNNING);
+	assert_non_null(strstr(err->message, "Operation cannot be executed now"));
+	arm_error_free(err);
+	err = NULL;
+	/* so: wait for the running one, then send the same request again */
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	assert_int_equal(arm_op_begin(&second, c, ARM_OP_CLUSTER_UPDATE, &again,
+				      CLUSTERS "la-async", ARM_FINAL_LOCATION, &err), 0);
+	assert_int_equal(arm_op_wait(c, second, NULL), 0);
+	assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+		second->result, "sku"), "capacity")), 1200);
+	arm_op_free(op);
+	arm_op_free(second);
+	it_client_free(c);
+}
+
+static volatile sig_atomic_t cancel_flag;
+
+static void *raise_cancel(void *arg)
+{
+	usleep(300 * 1000);
+	cancel_flag = 1;
+	return arg;
+}
+
+static void test_lro__cancel_flag_stops_the_wait_and_leaves_it_resumable(void **state)
+{
+	arm_cloud *cloud = NULL;
+	arm_client *c = NULL;
+	arm_client_opts o = { 0 };
+	char path[256], body[512];
+	arm_request req;
+	arm_op *op = NULL;
+	pthread_t t;
+	int64_t t0;
+	cJSON *j = NULL;
+
+	assert_int_equal(arm_cloud_resolve(&cloud, NULL), 0);
+	o.cloud = cloud;
+	o.time_scale = 1.0; /* real time: the creation would take 10 minutes */
+	o.cancel = &cancel_flag;
+	assert_int_equal(arm_client_new(&c, &o), 0);
+	cluster_request(&req, path, sizeof(path), "la-cancel", "japaneast", body, sizeof(body));
+	assert_int_equal(arm_op_begin(&op, c, ARM_OP_CLUSTER_CREATE, &req, path,
+				      ARM_FINAL_LOCATION, NULL), 0);
+	op->retry_after_ms = 0; /* poll at once, then wait 20 s */
+	assert_int_equal(pthread_create(&t, NULL, raise_cancel, NULL), 0);
+	t0 = arm_now_ms();
+	assert_int_equal(arm_op_wait(c, op, NULL), CMK_ECANCELED);
+	assert_true(arm_now_ms() - t0 < 2500);
+	pthread_join(t, NULL);
+	assert_int_equal(op->state, ARM_OP_ERROR);
+	assert_int_equal(op->error->code, CMK_ECANCELED);
+	assert_int_equal(arm_op_to_json(&j, op), 0);
+	cJSON_Delete(j);
+	arm_op_free(op);
+	arm_client_free(c);
+	arm_cloud_free(cloud);
+	cancel_flag = 0;
+}
+
+static void test_lro__two_second_tokens_during_a_long_wait(void **state)
+{
+	armsim_opts o = { .fixture = IT_FIXTURES "/providers.json", .seed = 22,
+			  .time_scale = 120.0, .token_lifetime = 2 };
+	armsim *brief = it_start(&o);
+	arm_client *c = it_client(NULL, 120.0);
+	arm_response *resp = NULL;
+	arm_request rg = { .method = "PUT", .url = "/subscriptions/" SUB "/resourcegroups/rg-lro",
+			   .api_version = "2021-04-01", .body = "{\"location\":\"eastus\"}" };
+	char path[256], body[512];
+	arm_request req;
+	arm_op *op = NULL;
+	cJSON *log = NULL;
+	int64_t t0;
+
+	it_admin(brief, "PUT", "/_sim/settings", "{\"clusterCreateSeconds\":600}");
+	assert_int_equal(arm_send(&resp, c, &rg), 0);
+	arm_response_free(resp);
+	cluster_request(&req, path, sizeof(path), "la-tokens", "eastus", body, sizeof(body));
+	assert_int_equal(arm_op_begin(&op, c, ARM_OP_CLUSTER_CREATE, &req, path,
+				      ARM_FINAL_LOCATION, NULL), 0);
+	/* 600 virtual seconds at 120x: a 5 s wait, more than two token lifetimes */
+	t0 = arm_now_ms();
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	assert_true(arm_now_ms() - t0 >= 4000);
+	assert_int_equal(armsim_admin(brief, "GET", "/_sim/requests?since=0", NULL, &log), 200);
+	assert_true(it_count(log, "POST", "/oauth2/v2.0/token", 200) >= 3);
+	assert_int_equal(it_count(log, NULL, NULL, 401), 0);
+	assert_true(it_count(log, "GET", "/operationstatuses/", 200) >= 10);
+	cJSON_Delete(log);
+	arm_op_free(op);
+	it_client_free(c);
+	armsim_stop(brief);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_lro__async_operation_url_then_final_get_on_location, reset),
+		cmocka_unit_test_setup(test_lro__location_only, reset),
+		cmocka_unit_test_setup(test_lro__provisioning_state_only, reset),
+		cmocka_unit_test_setup(test_lro__failed_operation_carries_arm_error, reset),
+		cmocka_unit_test_setup(test_lro__timeout_then_resume_from_the_saved_operation, reset),
+		cmocka_unit_test_setup(test_lro__many_operations_are_polled_in_one_loop, reset),
+		cmocka_unit_test_setup(test_lro__busy_cluster_answer_means_wait_then_retry, reset),
+		cmocka_unit_test_setup(test_lro__cancel_flag_stops_the_wait_and_leaves_it_resumable, reset),
+		cmocka_unit_test_setup(test_lro__two_second_tokens_during_a_long_wait, reset),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
