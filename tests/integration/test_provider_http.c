@@ -347,6 +347,37 @@ static void test_http__a_polling_url_on_another_host_is_refused(void **state)
 	it_client_free(c);
 }
 
+static void test_http__raw_spaces_are_encoded_and_long_urls_kept_whole(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	arm_response *resp = NULL;
+	arm_request spaced = { .method = "GET", .api_version = RG_API,
+			       .url = "/subscriptions/" SUB "/resourcegroups/no such group" };
+	char url[4096];
+	arm_request longurl = { .method = "GET", .url = url };
+	long since;
+	cJSON *log;
+
+	it_subscription(c);
+	since = it_last_seq(sim);
+	assert_int_equal(arm_send(&resp, c, &spaced), CMK_ENOTFOUND);
+	arm_response_free(resp);
+	/* a signed polling URL of ~3,300 characters, as seen in real traffic */
+	snprintf(url, sizeof(url), "%s/subscriptions/" SUB "?api-version=2022-12-01&t=1&c=",
+		 arm_client_cloud(c)->arm_endpoint);
+	while (strlen(url) < 3300)
+		strcat(url, "QWxhZGRpbjpvcGVuIHNlc2FtZQ");
+	strcat(url, "&s=sig&h=end");
+	assert_int_equal(arm_send(&resp, c, &longurl), 0);
+	arm_response_free(resp);
+	log = it_requests(sim, since);
+	/* sent as %20 (curl refuses a raw space); armsim logs the decoded path */
+	assert_int_equal(it_count(log, "GET", "/resourcegroups/no such group?", 404), 1);
+	assert_int_equal(it_count(log, "GET", strstr(url, "/subscriptions/"), 200), 1);
+	cJSON_Delete(log);
+	it_client_free(c);
+}
+
 static void test_http__cloud_discovery_from_armsim_metadata(void **state)
 {
 	arm_cloud *cloud = NULL;
@@ -369,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup(test_http__seeded_5xx_and_resets_leave_no_duplicate_writes, reset_faults),
 		cmocka_unit_test_setup(test_http__bearer_token_never_leaves_for_plain_http_or_foreign_hosts, reset_faults),
 		cmocka_unit_test_setup(test_http__a_polling_url_on_another_host_is_refused, reset_faults),
+		cmocka_unit_test_setup(test_http__raw_spaces_are_encoded_and_long_urls_kept_whole, reset_faults),
 		cmocka_unit_test_setup(test_http__cloud_discovery_from_armsim_metadata, reset_faults),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

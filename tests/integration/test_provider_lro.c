@@ -343,6 +343,116 @@ static void test_lro__busy_cluster_answer_means_wait_then_retry(void **state)
 	it_client_free(c);
 }
 
+#define WS_API "2022-10-01"
+#define WS_LIST "/subscriptions/" SUB "/providers/Microsoft.OperationalInsights/workspaces"
+
+typedef struct {
+	int rounds;
+	char cluster_id[256];
+} link_observer;
+
+/* One list call observes every link: a workspace whose
+ * features.clusterResourceId names the cluster is linked. */
+static int observe_links(void *ud, arm_client *c, arm_op **ops, size_t n)
+{
+	link_observer *lo = ud;
+	cJSON *list = NULL, *ws;
+	int error;
+
+	lo->rounds++;
+	if ((error = arm_list_all(&list, c, WS_LIST, WS_API, 0, NULL)) < 0)
+		return error;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strcspn(ops[i]->resource_id, "");
+		const char *cut = strcasestr(ops[i]->resource_id, "/linkedServices/");
+		if (cut)
+			len = (size_t)(cut - ops[i]->resource_id);
+		cJSON_ArrayForEach(ws, list) {
+			const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(ws, "id"));
+			const char *linked = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(
+				cJSON_GetObjectItem(ws, "properties"), "features"), "clusterResourceId"));
+			if (id && strlen(id) == len && strncasecmp(id, ops[i]->resource_id, len) == 0 &&
+			    linked && strcasecmp(linked, lo->cluster_id) == 0) {
+				arm_op_complete(ops[i], cJSON_Duplicate(ws, 1));
+				break;
+			}
+		}
+	}
+	cJSON_Delete(list);
+	return 0;
+}
+
+static void test_lro__links_observed_with_one_list_call_per_round(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	arm_op *cluster = NULL, *ops[3], *again = NULL;
+	arm_error *err = NULL;
+	char path[256], body[512], paths[3][256], bodies[3][512];
+	arm_request req, links[3];
+	link_observer lo = { 0 };
+	arm_op_wait_opts wo = { .observe = observe_links, .observe_ud = &lo,
+				.observe_ms = 300 * 1000 };
+	long since;
+	size_t lists;
+	cJSON *log;
+
+	cluster_request(&req, path, sizeof(path), "la-links", "eastus", body, sizeof(body));
+	assert_int_equal(arm_op_begin(&cluster, c, ARM_OP_CLUSTER_CREATE, &req, path,
+				      ARM_FINAL_LOCATION, NULL), 0);
+	assert_int_equal(arm_op_wait(c, cluster, NULL), 0);
+	snprintf(lo.cluster_id, sizeof(lo.cluster_id), "%s",
+		 cJSON_GetStringValue(cJSON_GetObjectItem(cluster->result, "id")));
+	for (int i = 0; i < 3; i++) {
+		arm_op *ws = NULL;
+		arm_request put = { .method = "PUT", .url = paths[i], .api_version = WS_API,
+				    .body = "{\"location\":\"eastus\",\"properties\":{\"sku\":"
+					    "{\"name\":\"PerGB2018\"}}}" };
+		snprintf(paths[i], sizeof(paths[i]), RG "/providers/Microsoft.OperationalInsights/"
+			 "workspaces/ws-link-%d", i);
+		assert_int_equal(arm_op_begin(&ws, c, ARM_OP_WORKSPACE_CREATE, &put, paths[i],
+					      ARM_FINAL_LOCATION, NULL), 0);
+		assert_int_equal(arm_op_wait(c, ws, NULL), 0);
+		arm_op_free(ws);
+		strcat(paths[i], "/linkedServices/cluster");
+		snprintf(bodies[i], sizeof(bodies[i]), "{\"properties\":{\"writeAccessResourceId\":"
+			 "\"%s\"}}", lo.cluster_id);
+		links[i] = (arm_request){ .method = "PUT", .url = paths[i], .api_version = "2020-08-01",
+					  .body = bodies[i] };
+	}
+	since = it_last_seq(sim);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(arm_op_begin(&ops[i], c, ARM_OP_WORKSPACE_LINK, &links[i], paths[i],
+					      ARM_FINAL_LOCATION, NULL), 0);
+		ops[i]->observed = 1;
+	}
+	/* linking again while the link runs: the documented 409, "wait" */
+	assert_int_equal(arm_send(NULL, c, &links[0]), CMK_ECONFLICT);
+	assert_non_null(strstr(cmk_error_last(), "409 Conflict"));
+	assert_non_null(strstr(cmk_error_last(), "Workspace link or unlink operation in process."));
+	assert_int_equal(arm_op_begin(&again, c, ARM_OP_WORKSPACE_LINK, &links[0], paths[0],
+				      ARM_FINAL_LOCATION, &err), CMK_ECONFLICT);
+	assert_null(again);
+	assert_int_equal(err->klass, ARM_ERROR_WAIT_RUNNING);
+	arm_error_free(err);
+
+	assert_int_equal(arm_op_wait_all(c, ops, 3, &wo), 0);
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "GET", "/operationstatuses/", 0), 0);
+	assert_int_equal(it_count(log, "GET", "/operationresults/", 0), 0);
+	lists = it_count(log, "GET", "/providers/Microsoft.OperationalInsights/workspaces?", 200);
+	assert_int_equal(lists, (size_t)lo.rounds);
+	/* 30 min links seen every 5 min: about 7 rounds for all three together */
+	assert_true(lo.rounds >= 2 && lo.rounds <= 9);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ops[i]->state, ARM_OP_SUCCEEDED);
+		assert_non_null(ops[i]->result);
+		arm_op_free(ops[i]);
+	}
+	cJSON_Delete(log);
+	arm_op_free(cluster);
+	it_client_free(c);
+}
+
 static volatile sig_atomic_t cancel_flag;
 
 static void *raise_cancel(void *arg)
@@ -433,6 +543,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lro__timeout_then_resume_from_the_saved_operation, reset),
 		cmocka_unit_test_setup(test_lro__many_operations_are_polled_in_one_loop, reset),
 		cmocka_unit_test_setup(test_lro__busy_cluster_answer_means_wait_then_retry, reset),
+		cmocka_unit_test_setup(test_lro__links_observed_with_one_list_call_per_round, reset),
 		cmocka_unit_test_setup(test_lro__cancel_flag_stops_the_wait_and_leaves_it_resumable, reset),
 		cmocka_unit_test_setup(test_lro__two_second_tokens_during_a_long_wait, reset),
 	};
