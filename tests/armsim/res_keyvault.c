@@ -373,6 +373,18 @@ static int kv_on_load(sim_res *res)
 {
 	const char *slash = strrchr(res->id, '/');
 	kv__complete(res->doc, slash ? slash + 1 : res->id);
+	if (!sim_json_get(res->doc, "systemData")) {
+		/* a fixture vault was made by "someone" before armsim started */
+		char now[64];
+		simclock_iso8601(now, sizeof now, simclock_now_ms());
+		cJSON *sd = sim_json_obj(res->doc, "systemData");
+		sim_json_set_str(sd, "createdBy", "armsim-fixture");
+		sim_json_set_str(sd, "createdByType", "Application");
+		sim_json_set_str(sd, "createdAt", now);
+		sim_json_set_str(sd, "lastModifiedBy", "armsim-fixture");
+		sim_json_set_str(sd, "lastModifiedByType", "Application");
+		sim_json_set_str(sd, "lastModifiedAt", now);
+	}
 	return 0;
 }
 
