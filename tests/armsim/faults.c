@@ -32,11 +32,12 @@ static pthread_mutex_t g_flock = PTHREAD_MUTEX_INITIALIZER;
 static rule *g_rules;
 static int g_nrules;
 static uint64_t g_frng = 0x2545f4914f6cdd1dull;
+static uint64_t g_fseed = 0x2545f4914f6cdd1dull;
 
 void faults_seed(uint64_t seed)
 {
 	pthread_mutex_lock(&g_flock);
-	g_frng = seed ? seed ^ 0x2545f4914f6cdd1dull : 0x2545f4914f6cdd1dull;
+	g_fseed = g_frng = seed ? seed ^ 0x2545f4914f6cdd1dull : 0x2545f4914f6cdd1dull;
 	pthread_mutex_unlock(&g_flock);
 }
 
@@ -93,6 +94,9 @@ int faults_set(const cJSON *in)
 	free(g_rules);
 	g_rules = rules;
 	g_nrules = n;
+	/* a new rule set restarts the stream: same rules + same requests =
+	 * same faults, whatever happened before */
+	g_frng = g_fseed;
 	pthread_mutex_unlock(&g_flock);
 	return 0;
 }

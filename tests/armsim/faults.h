@@ -18,7 +18,8 @@
 
 /* Seed the fault RNG stream (--seed). */
 void faults_seed(uint64_t seed);
-/* Replace the rule set (array or {"rules":[...]}); 0 or CMK_EINVALID. */
+/* Replace the rule set (array or {"rules":[...]}) and restart the fault
+ * RNG stream from the seed; 0 or CMK_EINVALID. */
 int faults_set(const cJSON *rules);
 void faults_clear(void);
 cJSON *faults_dump(void);

@@ -1,0 +1,386 @@
+/*
+ * test_la_links.c - workspace link/unlink rules (workspaces/linkedServices/
+ * cluster), the hazard audit around them, linked storage accounts, and key
+ * revocation of a linked cluster, against armsim over HTTPS.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+#define M_WS_404 "Workspace not found. The workspace you specified doesn\u2019t exist or was deleted."
+#define M_LINK_409 "Workspace link or unlink operation in process."
+#define M_LINK_CLUSTER "Cluster not found, the cluster you specified doesn\u2019t exist or was deleted. If you try to create a cluster with that name and get conflict, the cluster is in soft-delete for 14 days. You can contact support to recover it."
+#define M_LINK_BUDGET "The number of workspace link operations on particular workspace is limited to 2 in a period of 30 days."
+#define M_LINK_MAX "The maximum number of workspaces that can be linked to a cluster is 1000."
+
+#define V "2020-08-01"
+#define HOUR 3600.0
+#define DAY 86400.0
+#define SA_BODY "{\"location\":\"%s\",\"identity\":{\"type\":\"SystemAssigned\"},\"sku\":{\"name\":\"capacityReservation\",\"capacity\":1000}}"
+
+static const char *link_url(const char *rg, const char *ws)
+{
+	return check_fmt("/subscriptions/" SUB "/resourceGroups/%s/providers/Microsoft.OperationalInsights/workspaces/%s/linkedServices/cluster?api-version=" V,
+			 rg, ws);
+}
+
+static const char *link_body(const char *rg, const char *cluster)
+{
+	return check_fmt("{\"properties\":{\"writeAccessResourceId\":\"/subscriptions/" SUB "/resourceGroups/%s/providers/Microsoft.OperationalInsights/clusters/%s\"}}",
+			 rg, cluster);
+}
+
+static void make_cluster(const char *rg, const char *name, const char *loc, bool wait)
+{
+	armsim_http_resp r = check_arm("PUT",
+		check_fmt("/subscriptions/" SUB "/resourceGroups/%s/providers/Microsoft.OperationalInsights/clusters/%s?api-version=2021-06-01", rg, name),
+		check_fmt(SA_BODY, loc));
+	assert_int_equal(r.status, 202);
+	armsim_http_free(&r);
+	if (wait)
+		check_advance(2 * HOUR + 60);
+}
+
+static long put_link(const char *ws, const char *cluster)
+{
+	armsim_http_resp r = check_arm("PUT", link_url("rg-la", ws), link_body("rg-la", cluster));
+	long st = r.status;
+	armsim_http_free(&r);
+	return st;
+}
+
+static const char *ws_cluster(const char *ws)
+{
+	static char buf[1024];
+	armsim_http_resp r = check_arm("GET", check_fmt(RGP "/workspaces/%s?api-version=2021-06-01", ws), NULL);
+	assert_int_equal(r.status, 200);
+	const char *c = check_str(r.json, "properties.features.clusterResourceId");
+	snprintf(buf, sizeof buf, "%s", c ? c : "");
+	armsim_http_free(&r);
+	return buf;
+}
+
+static int hazards_of(const char *kind)
+{
+	cJSON *h = check_admin("GET", "/_sim/hazards", NULL);
+	double n = check_num(h, check_fmt("byKind.%s", kind));
+	cJSON_Delete(h);
+	return n < 0 ? 0 : (int)n;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (check_start("la.yaml", 1) < 0)
+		return -1;
+	cJSON_Delete(check_admin("PUT", "/_sim/settings", "{\"maxClustersPerRegion\":1000}"));
+	make_cluster("rg-west", "linkWest", "westus", true);
+	/* linkA and linkB are still being created when the tests start */
+	make_cluster("rg-la", "linkA", "eastus", false);
+	make_cluster("rg-la", "linkB", "eastus", false);
+	return 0;
+}
+
+static void test_link__workspace_not_found(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", link_url("rg-la", "nows"), link_body("rg-la", "linkA"));
+	check_error(&r, 404, "ResourceNotFound", M_WS_404);
+	armsim_http_free(&r);
+	r = check_arm("DELETE", link_url("rg-la", "nows"), NULL);
+	check_error(&r, 404, "ResourceNotFound", M_WS_404);
+	armsim_http_free(&r);
+}
+
+static void test_link__cluster_not_found(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", link_url("rg-la", "ws1"), link_body("rg-la", "nocluster"));
+	check_error(&r, 400, "BadRequest", M_LINK_CLUSTER);
+	armsim_http_free(&r);
+}
+
+static void test_link__lifecycle_sets_cluster_resource_id(void **state)
+{
+	(void)state;
+	char aso[4096];
+	armsim_http_resp r = check_arm("PUT", link_url("rg-la", "ws1"), link_body("rg-la", "linkA"));
+	assert_int_equal(r.status, 201);
+	assert_string_equal(check_str(r.json, "properties.provisioningState"), "ProvisioningAccount");
+	assert_string_equal(check_str(r.json, "name"), "ws1/cluster");
+	assert_true(armsim_http_header(&r, "Azure-AsyncOperation", aso, sizeof aso));
+	armsim_http_free(&r);
+	/* not linked until the operation completes */
+	assert_string_equal(ws_cluster("ws1"), "");
+	/* a second link while the first runs */
+	r = check_arm("PUT", link_url("rg-la", "ws1"), link_body("rg-la", "linkA"));
+	check_error(&r, 409, "Conflict", M_LINK_409);
+	armsim_http_free(&r);
+	r = check_arm("DELETE", link_url("rg-la", "ws1"), NULL);
+	check_error(&r, 409, "Conflict", M_LINK_409);
+	armsim_http_free(&r);
+	check_advance(31 * 60);
+	r = check_arm("GET", aso, NULL);
+	assert_string_equal(check_str(r.json, "status"), "Succeeded");
+	armsim_http_free(&r);
+	assert_non_null(strstr(ws_cluster("ws1"), "/clusters/linkA"));
+	r = check_arm("GET", RGP "/clusters/linkA?api-version=2026-03-01", NULL);
+	const cJSON *aw = check_get(r.json, "properties.associatedWorkspaces");
+	assert_int_equal(cJSON_GetArraySize(aw), 1);
+	assert_string_equal(check_str(cJSON_GetArrayItem(aw, 0), "workspaceName"), "ws1");
+	armsim_http_free(&r);
+	r = check_arm("GET", link_url("rg-la", "ws1"), NULL);
+	assert_string_equal(check_str(r.json, "properties.provisioningState"), "Succeeded");
+	armsim_http_free(&r);
+}
+
+static void test_link__linked_before_cluster_ready_is_a_hazard(void **state)
+{
+	(void)state;
+	/* ws1 was linked to linkA while linkA was still Creating */
+	assert_int_equal(hazards_of("link_before_cluster_ready"), 1);
+}
+
+static void test_link__already_linked_to_another_cluster(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", link_url("rg-la", "ws1"), link_body("rg-la", "linkB"));
+	check_error(&r, 400, "BadRequest", NULL);
+	assert_non_null(strstr(check_str(r.json, "error.message"), "linked to another cluster"));
+	armsim_http_free(&r);
+	/* the same cluster again: a no-op, not an operation */
+	r = check_arm("PUT", link_url("rg-la", "ws1"), link_body("rg-la", "linkA"));
+	assert_int_equal(r.status, 200);
+	assert_string_equal(check_str(r.json, "properties.provisioningState"), "Succeeded");
+	armsim_http_free(&r);
+}
+
+static void test_link__region_mismatch(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", link_url("rg-la", "ws2"), link_body("rg-west", "linkWest"));
+	check_error(&r, 400, "BadRequest",
+		    "Workspace region 'eastus' differs from cluster region 'westus'. Your Azure Key Vault, cluster and "
+		    "linked Log Analytics workspaces must be in the same region.");
+	armsim_http_free(&r);
+}
+
+static void test_link__budget_two_operations_per_30_days(void **state)
+{
+	(void)state;
+	/* ws1: one link so far; unlink = second operation; a third is refused */
+	armsim_http_resp r = check_arm("DELETE", link_url("rg-la", "ws1"), NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(check_str(r.json, "properties.provisioningState"), "Deleting");
+	armsim_http_free(&r);
+	check_advance(31 * 60);
+	assert_string_equal(ws_cluster("ws1"), "");
+	r = check_arm("PUT", link_url("rg-la", "ws1"), link_body("rg-la", "linkA"));
+	check_error(&r, 400, "BadRequest", M_LINK_BUDGET);
+	armsim_http_free(&r);
+	assert_int_equal(hazards_of("link_budget_exceeded"), 1);
+	check_advance(30 * DAY);
+	assert_int_equal(put_link("ws1", "linkA"), 201);
+	/* re-linking soon after an unlink is recorded as a flip-flop */
+	assert_int_equal(hazards_of("unlink_flipflop"), 0);
+	check_advance(31 * 60);
+}
+
+static void test_link__flipflop_recorded(void **state)
+{
+	(void)state;
+	assert_int_equal(put_link("ws2", "linkB"), 201);
+	check_advance(31 * 60);
+	armsim_http_resp r = check_arm("DELETE", link_url("rg-la", "ws2"), NULL);
+	assert_int_equal(r.status, 200);
+	armsim_http_free(&r);
+	check_advance(31 * 60);
+	cJSON_Delete(check_admin("POST", "/_sim/clock/advance", "{\"seconds\":0}"));
+	/* a third operation is over budget; a flip-flop is recorded only when allowed */
+	armsim_http_resp r2 = check_arm("PUT", link_url("rg-la", "ws2"), link_body("rg-la", "linkB"));
+	check_error(&r2, 400, "BadRequest", M_LINK_BUDGET);
+	armsim_http_free(&r2);
+	cJSON_Delete(check_admin("PUT", "/_sim/settings", "{\"linkBudget\":3}"));
+	assert_int_equal(put_link("ws2", "linkB"), 201);
+	assert_int_equal(hazards_of("unlink_flipflop"), 1);
+	cJSON_Delete(check_admin("PUT", "/_sim/settings", "{\"linkBudget\":2}"));
+	check_advance(31 * 60);
+}
+
+static void test_link__unlink_when_not_linked(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("DELETE", link_url("rg-la", "ws3"), NULL);
+	assert_int_equal(r.status, 204);
+	armsim_http_free(&r);
+}
+
+static void test_link__max_workspaces_per_cluster(void **state)
+{
+	(void)state;
+	cJSON_Delete(check_admin("PUT", "/_sim/settings", "{\"maxLinksPerCluster\":1}"));
+	/* linkA already has ws1 */
+	armsim_http_resp r = check_arm("PUT", link_url("rg-la", "ws3"), link_body("rg-la", "linkA"));
+	check_error(&r, 400, "BadRequest", M_LINK_MAX);
+	armsim_http_free(&r);
+	cJSON_Delete(check_admin("PUT", "/_sim/settings", "{\"maxLinksPerCluster\":1000}"));
+}
+
+static void test_link__list_by_workspace(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("GET", RGP "/workspaces/ws1/linkedServices?api-version=" V, NULL);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 1);
+	armsim_http_free(&r);
+}
+
+static void test_link__workspace_list_observes_every_link(void **state)
+{
+	(void)state;
+	/* one list call shows features.clusterResourceId of every workspace */
+	armsim_http_resp r = check_arm("GET", "/subscriptions/" SUB "/providers/Microsoft.OperationalInsights/workspaces?api-version=2021-06-01&$top=100", NULL);
+	assert_int_equal(r.status, 200);
+	int linked = 0;
+	const cJSON *w;
+	cJSON_ArrayForEach(w, check_get(r.json, "value"))
+		if (check_str(w, "properties.features.clusterResourceId"))
+			linked++;
+	assert_true(linked >= 1);
+	armsim_http_free(&r);
+}
+
+/* ---- linked storage accounts ------------------------------------------------------ */
+
+static const char *lsa(const char *ws, const char *type)
+{
+	return check_fmt(RGP "/workspaces/%s/linkedStorageAccounts/%s?api-version=" V, ws, type);
+}
+
+static void test_lsa__query_and_alerts(void **state)
+{
+	(void)state;
+	const char *body = "{\"properties\":{\"dataSourceType\":\"Query\",\"storageAccountIds\":[\"/subscriptions/" SUB
+			   "/resourceGroups/rg-la/providers/Microsoft.Storage/storageAccounts/sa1\"]}}";
+	armsim_http_resp r = check_arm("PUT", lsa("ws3", "Query"), body);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(check_str(r.json, "properties.dataSourceType"), "Query");
+	assert_string_equal(check_str(r.json, "name"), "Query");
+	armsim_http_free(&r);
+	r = check_arm("PUT", lsa("ws3", "alerts"), body);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(check_str(r.json, "properties.dataSourceType"), "Alerts");
+	armsim_http_free(&r);
+	r = check_arm("GET", RGP "/workspaces/ws3/linkedStorageAccounts?api-version=" V, NULL);
+	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 2);
+	armsim_http_free(&r);
+	r = check_arm("DELETE", lsa("ws3", "Alerts"), NULL);
+	assert_int_equal(r.status, 200);
+	armsim_http_free(&r);
+	r = check_arm("GET", lsa("ws3", "Alerts"), NULL);
+	assert_int_equal(r.status, 404);
+	armsim_http_free(&r);
+}
+
+static void test_lsa__errors(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", lsa("nows", "Query"),
+				       "{\"properties\":{\"storageAccountIds\":[\"/x\"]}}");
+	check_error(&r, 404, "ResourceNotFound", M_WS_404);
+	armsim_http_free(&r);
+	r = check_arm("PUT", lsa("ws3", "Query"), "{\"properties\":{}}");
+	check_error(&r, 400, "BadRequest", "The body of the request is null or in bad format.");
+	armsim_http_free(&r);
+	r = check_arm("PUT", lsa("ws3", "Query"),
+		      "{\"properties\":{\"storageAccountIds\":[\"/subscriptions/" SUB "/resourceGroups/rg-west/providers/Microsoft.Storage/storageAccounts/sawest\"]}}");
+	check_error(&r, 400, "BadRequest", NULL);
+	assert_non_null(strstr(check_str(r.json, "error.message"), "same region"));
+	armsim_http_free(&r);
+}
+
+/* ---- key revocation --------------------------------------------------------------- */
+
+static const char *access_state(const char *cluster)
+{
+	static char buf[64];
+	armsim_http_resp r = check_arm("GET", check_fmt(RGP "/clusters/%s?api-version=2026-03-01", cluster), NULL);
+	assert_int_equal(r.status, 200);
+	assert_true(armsim_http_header(&r, "x-ms-armsim-key-access", buf, sizeof buf));
+	const char *body = check_str(r.json, "properties.armsimKeyAccessState");
+	if (!strcmp(buf, "Accessible"))
+		assert_null(body);
+	else
+		assert_string_equal(body, buf);
+	armsim_http_free(&r);
+	return buf;
+}
+
+static void test_revocation__disabled_key_then_recovery(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("GET", RGP "/clusters/linkB?api-version=2026-03-01", NULL);
+	char oid[64];
+	snprintf(oid, sizeof oid, "%s", check_str(r.json, "identity.principalId"));
+	armsim_http_free(&r);
+	cJSON_Delete(check_admin("POST", "/_sim/keys/create", "{\"vault\":\"kv-cmk-eus\",\"name\":\"revoke-key\"}"));
+	cJSON_Delete(check_admin("POST", "/_sim/access-policies/add",
+		check_fmt("{\"vault\":\"kv-cmk-eus\",\"objectId\":\"%s\",\"keys\":[\"get\",\"wrapKey\",\"unwrapKey\"]}", oid)));
+	r = check_arm("PATCH", RGP "/clusters/linkB?api-version=2021-06-01",
+		      "{\"properties\":{\"keyVaultProperties\":{\"keyVaultUri\":\"" KV_URI "\",\"keyName\":\"revoke-key\",\"keyVersion\":\"\"}}}");
+	assert_int_equal(r.status, 202);
+	armsim_http_free(&r);
+	check_advance(40 * 60);
+	assert_string_equal(access_state("linkB"), "Accessible");
+
+	cJSON_Delete(check_admin("POST", "/_sim/keys/disable", "{\"vault\":\"kv-cmk-eus\",\"name\":\"revoke-key\"}"));
+	assert_string_equal(access_state("linkB"), "Revoking");
+	check_advance(59 * 60);
+	assert_string_equal(access_state("linkB"), "Revoking");
+	check_advance(2 * 60);
+	assert_string_equal(access_state("linkB"), "Inaccessible");
+	cJSON_Delete(check_admin("POST", "/_sim/keys/enable", "{\"vault\":\"kv-cmk-eus\",\"name\":\"revoke-key\"}"));
+	assert_string_equal(access_state("linkB"), "Recovering");
+	check_advance(31 * 60);
+	assert_string_equal(access_state("linkB"), "Accessible");
+}
+
+static void test_revocation__access_policy_removed(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("GET", RGP "/clusters/linkB?api-version=2026-03-01", NULL);
+	char oid[64];
+	snprintf(oid, sizeof oid, "%s", check_str(r.json, "identity.principalId"));
+	armsim_http_free(&r);
+	cJSON *j = check_admin("POST", "/_sim/access-policies/remove",
+			       check_fmt("{\"vault\":\"kv-cmk-eus\",\"objectId\":\"%s\"}", oid));
+	assert_int_equal((int)check_num(j, "removed"), 1);
+	cJSON_Delete(j);
+	check_advance(HOUR + 60);
+	assert_string_equal(access_state("linkB"), "Inaccessible");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_link__workspace_not_found),
+		cmocka_unit_test(test_link__cluster_not_found),
+		cmocka_unit_test(test_link__lifecycle_sets_cluster_resource_id),
+		cmocka_unit_test(test_link__linked_before_cluster_ready_is_a_hazard),
+		cmocka_unit_test(test_link__already_linked_to_another_cluster),
+		cmocka_unit_test(test_link__region_mismatch),
+		cmocka_unit_test(test_link__budget_two_operations_per_30_days),
+		cmocka_unit_test(test_link__flipflop_recorded),
+		cmocka_unit_test(test_link__unlink_when_not_linked),
+		cmocka_unit_test(test_link__max_workspaces_per_cluster),
+		cmocka_unit_test(test_link__list_by_workspace),
+		cmocka_unit_test(test_link__workspace_list_observes_every_link),
+		cmocka_unit_test(test_lsa__query_and_alerts),
+		cmocka_unit_test(test_lsa__errors),
+		cmocka_unit_test(test_revocation__disabled_key_then_recovery),
+		cmocka_unit_test(test_revocation__access_policy_removed),
+	};
+	return cmocka_run_group_tests(tests, setup, check_stop);
+}
