@@ -25,6 +25,8 @@ extern char **environ;
 
 #define AUTH_IMDS_DEFAULT "http://169.254.169.254"
 #define AUTH_CLI_TIMEOUT_MS 60000
+/* how long a failed token fetch is answered from memory */
+#define AUTH_FAILURE_MEMORY_MS 2000
 /* "not configured / not reachable": the default chain moves on */
 #define AUTH_UNAVAILABLE CMK_ENOTFOUND
 
@@ -205,6 +207,11 @@ struct arm_auth {
 	arm_auth_send_fn send;
 	void *send_ctx;
 	arm_token tokens[2];   /* ARM_AUD_ARM, ARM_AUD_KEYVAULT */
+	/* the last failed fetch per audience: a thousand queued requests must
+	 * not become a thousand token requests against a wrong secret */
+	char *failure[2];
+	int failure_code[2];
+	int64_t failed_ms[2];
 	unsigned long fetches;
 	/* the environment, read once (the federated token file is read per use) */
 	char *tenant, *client_id, *secret, *fed_file;
@@ -578,7 +585,8 @@ static int auth__fetch_default(arm_token *out, arm_auth *a, arm_audience aud)
 
 int arm_auth_get(const char **out, arm_auth *a, arm_audience aud)
 {
-	arm_token *slot = &a->tokens[aud == ARM_AUD_KEYVAULT ? 1 : 0];
+	int i = aud == ARM_AUD_KEYVAULT ? 1 : 0;
+	arm_token *slot = &a->tokens[i];
 	arm_token fresh;
 	arm_cred_kind kind = a->kind == ARM_CRED_DEFAULT ? a->chosen : a->kind;
 	int error;
@@ -590,14 +598,25 @@ int arm_auth_get(const char **out, arm_auth *a, arm_audience aud)
 		*out = slot->token;
 		return 0;
 	}
+	if (a->failure[i] && arm_now_ms() - a->failed_ms[i] < AUTH_FAILURE_MEMORY_MS)
+		return cmk_error_set(a->failure_code[i], "%s", a->failure[i]);
 	if (kind == ARM_CRED_DEFAULT)
 		error = auth__fetch_default(&fresh, a, aud);
 	else
 		error = auth__fetch_kind(&fresh, a, kind, aud, 0);
-	if (error == AUTH_UNAVAILABLE)
-		error = cmk_error_set(CMK_EAUTH, "%s", cmk_error_last());
-	if (error < 0)
+	if (error == AUTH_UNAVAILABLE) {
+		char prior[2048];
+		snprintf(prior, sizeof(prior), "%s", cmk_error_last());
+		error = cmk_error_set(CMK_EAUTH, "%s", prior);
+	}
+	free(a->failure[i]);
+	a->failure[i] = NULL;
+	if (error < 0) {
+		a->failure[i] = strdup(cmk_error_last());
+		a->failure_code[i] = error;
+		a->failed_ms[i] = arm_now_ms();
 		return error;
+	}
 	a->fetches++;
 	cmk_log_debug("credential %s: token for %s valid for %lds",
 		      arm_cred_kind_name(a->kind == ARM_CRED_DEFAULT ? a->chosen : a->kind),
@@ -679,6 +698,8 @@ void arm_auth_free(arm_auth *a)
 		return;
 	arm_token_clear(&a->tokens[0]);
 	arm_token_clear(&a->tokens[1]);
+	free(a->failure[0]);
+	free(a->failure[1]);
 	free(a->tenant);
 	free(a->client_id);
 	if (a->secret)

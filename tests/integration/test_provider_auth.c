@@ -143,6 +143,11 @@ static void test_auth__wrong_secret_says_what_failed_without_the_secret(void **s
 	arm_client *c;
 	cJSON *doc = NULL;
 
+	arm_request reqs[8];
+	int rcs[8];
+	long since = it_last_seq(sim);
+	cJSON *log;
+
 	setenv("AZURE_CLIENT_SECRET", "definitely-not-the-secret", 1);
 	c = it_client("client-secret", IT_SCALE);
 	assert_int_equal(arm_get_json(&doc, c, "/subscriptions/" SUB, "2022-12-01", NULL),
@@ -151,6 +156,18 @@ static void test_auth__wrong_secret_says_what_failed_without_the_secret(void **s
 		    TENANT "/oauth2/v2.0/token: 401 Unauthorized (invalid_client): ") ||
 	    strstr(cmk_error_last(), "definitely-not-the-secret"))
 		fail_msg("message: %s", cmk_error_last());
+	/* eight more requests right after: the failure is remembered, not retried
+	 * against Azure AD eight times */
+	for (int i = 0; i < 8; i++)
+		reqs[i] = (arm_request){ .method = "GET", .url = "/subscriptions/" SUB,
+					 .api_version = "2022-12-01" };
+	assert_int_equal(arm_send_all(NULL, rcs, c, reqs, 8), CMK_EAUTH);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(rcs[i], CMK_EAUTH);
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "POST", "/oauth2/v2.0/token", 401), 1);
+	assert_int_equal(it_count(log, "GET", "/subscriptions/", 0), 0);
+	cJSON_Delete(log);
 	it_client_free(c);
 }
 
