@@ -155,9 +155,10 @@ static __attribute__((unused)) void rp_match(const cJSON *example_body, const cJ
  * test executable's lifetime). */
 static __attribute__((unused)) const char *rp_token(const char *client_id, const char *secret, const char *scope)
 {
-	static struct { char key[256]; char *tok; } cache[16];
-	char key[256];
-	snprintf(key, sizeof key, "%s %s %p", client_id, scope, (void *)g_sim);
+	static struct { char key[1024]; char *tok; } cache[16];
+	char key[1024];
+	/* per instance: each armsim signs with its own key */
+	snprintf(key, sizeof key, "%s %s %s", client_id, scope, g_sim->dir);
 	for (int i = 0; i < 16; i++)
 		if (cache[i].tok && !strcmp(cache[i].key, key))
 			return cache[i].tok;
