@@ -204,6 +204,30 @@ static void test_lro__provisioning_state_only(void **state)
 	it_client_free(c);
 }
 
+static void test_lro__synchronous_answers_to_long_running_writes_are_accepted(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	arm_request del = { .method = "DELETE", .url = CLUSTERS "la-state", .api_version = LA_API };
+	arm_op *op = NULL;
+	long since = it_last_seq(sim);
+	cJSON *log;
+
+	/* a cluster without linked workspaces is deleted at once: 200, no headers,
+	 * although the spec marks DELETE long-running */
+	assert_int_equal(arm_op_begin(&op, c, ARM_OP_CLUSTER_DELETE, &del, CLUSTERS "la-state",
+				      ARM_FINAL_LOCATION, NULL), 0);
+	assert_int_equal(op->mode, ARM_POLL_NONE);
+	assert_int_equal(op->state, ARM_OP_SUCCEEDED);
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	log = it_requests(sim, since);
+	/* the DELETE, and no poll or read after it */
+	assert_int_equal(it_count(log, "DELETE", "/clusters/la-state", 200), 1);
+	assert_int_equal(it_count(log, NULL, "/clusters/", 0), 1);
+	cJSON_Delete(log);
+	arm_op_free(op);
+	it_client_free(c);
+}
+
 static void test_lro__failed_operation_carries_arm_error(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
@@ -539,6 +563,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lro__async_operation_url_then_final_get_on_location, reset),
 		cmocka_unit_test_setup(test_lro__location_only, reset),
 		cmocka_unit_test_setup(test_lro__provisioning_state_only, reset),
+		cmocka_unit_test_setup(test_lro__synchronous_answers_to_long_running_writes_are_accepted, reset),
 		cmocka_unit_test_setup(test_lro__failed_operation_carries_arm_error, reset),
 		cmocka_unit_test_setup(test_lro__timeout_then_resume_from_the_saved_operation, reset),
 		cmocka_unit_test_setup(test_lro__many_operations_are_polled_in_one_loop, reset),
