@@ -254,7 +254,9 @@ static void comp_delete(sim_req *req, sim_resp *resp)
 		resp_json(resp, 204, NULL);
 		return;
 	}
-	store_delete_tree(r->id);
+	char rid[1024];
+	snprintf(rid, sizeof rid, "%s", r->id); /* r->id dies with r */
+	store_delete_tree(rid);
 	resp_json(resp, 200, NULL);
 }
 

@@ -377,15 +377,15 @@ static void kusto__delete_done(sim_op *op)
 		sim_json_set_str(sim_json_obj(c->doc, "properties"), "provisioningState", "Failed");
 		return;
 	}
+	/* copies: the cluster's strings die with it */
+	char cid[1024], oid[64] = "";
 	const char *pid = sim_json_str(c->doc, "identity.principalId");
-	if (pid) {
-		char oid[64];
+	snprintf(cid, sizeof cid, "%s", c->id);
+	if (pid)
 		snprintf(oid, sizeof oid, "%s", pid);
-		store_delete_tree(c->id);
+	store_delete_tree(cid);
+	if (oid[0])
 		auth_principal_remove(oid);
-		return;
-	}
-	store_delete_tree(c->id);
 }
 
 static bool kusto__valid_name(const char *n)

@@ -173,7 +173,9 @@ static void msi_delete(sim_req *req, sim_resp *resp)
 	/* the principal goes with the identity: its tokens stop being issued
 	 * (role assignments naming it stay behind, orphaned, as in Azure) */
 	snprintf(oid, sizeof oid, "%s", msi_principal_id(m) ? msi_principal_id(m) : "");
-	store_delete_tree(m->id);
+	char mid[1024];
+	snprintf(mid, sizeof mid, "%s", m->id); /* m->id dies with m */
+	store_delete_tree(mid);
 	if (oid[0])
 		auth_principal_remove(oid);
 	resp_json(resp, 200, NULL);
