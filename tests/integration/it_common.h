@@ -26,11 +26,12 @@ armsim *it_start(const armsim_opts *opts);
 arm_client *it_client(const char *credential, double time_scale);
 void it_client_free(arm_client *c);
 
-/* armsim's request log after `since` (the "requests" array, owned by the
- * returned document: free with cJSON_Delete(it_doc(...))). */
+/* armsim's request log after `since`: the document {"requests":[...],
+ * "lastSeq":N}, owned by the caller (cJSON_Delete). With IT_DEBUG_LOG set in
+ * the environment every entry is also printed to stderr. */
 cJSON *it_requests(armsim *sim, long since);
-/* The sequence number of the last logged request (the admin request that
- * asked included): pass it as `since` to see only what follows. */
+/* The sequence number of the last logged request (admin requests are not
+ * logged): pass it as `since` to see only what follows. */
 long it_last_seq(armsim *sim);
 /* Requests in `reqs` with `method` (NULL any) whose path contains `part`
  * (NULL any) and whose status is `status` (0 any). */

@@ -39,6 +39,7 @@ static int teardown(void **state)
 
 static int reset_faults(void **state)
 {
+	armsim_setenv(sim); /* a failed test may have left its own */
 	it_admin(sim, "DELETE", "/_sim/faults", NULL);
 	return 0;
 }
