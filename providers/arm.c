@@ -1128,6 +1128,13 @@ int arm_client_new(arm_client **out, const arm_client_opts *opts)
 		return cmk_error_set(CMK_EINVALID, "arm client needs a cloud");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return cmk_error_set(CMK_ERROR, "libcurl initialisation failed");
+	{
+		/* transfers run with CURLOPT_NOSIGNAL: a peer that resets the
+		 * connection mid-write must cost a retry, not the process */
+		struct sigaction sa;
+		if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+			signal(SIGPIPE, SIG_IGN);
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return cmk_error_oom();
 	c->o = *opts;
