@@ -4,6 +4,8 @@
 #include "reconciler/commands.h"
 
 const cmk_command cmk_commands[] = {
+	{ "plan", "show the steps apply would run (nothing is written)", cmd_plan },
+	{ "graph", "print the plan's step graph (Mermaid or DOT)", cmd_graph },
 	{ "validate", "check manifests without contacting Azure", cmd_validate },
 	{ "version", "print the version", cmd_version },
 	{ NULL, NULL, NULL },

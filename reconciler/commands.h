@@ -25,6 +25,8 @@ extern const cmk_command cmk_commands[];
 
 int cmd_version(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
 
 /* Print `cmkctl --help` to `out`. */
 #include <stdio.h>

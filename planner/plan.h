@@ -1,0 +1,256 @@
+/*
+ * plan.h - the plan model: what cmkctl would change, step by step, and why.
+ *
+ * plan_build compares the desired model (a validated manifest_set) with the
+ * live model (a live_state a provider read, or a JSON fixture) and produces:
+ *   - resources: one entry per managed Azure resource (or per listed
+ *     workspace), with an action (create, update, delete, no-op, blocked),
+ *     the fields that differ (before -> after) and the reasons;
+ *   - steps: the writes (and waits) to perform, each with its dependencies,
+ *     in the documented provisioning order (DESIGN.md): user-assigned
+ *     identity -> cluster create and wait -> key access grant -> key update
+ *     and wait -> workspace links -> linked storage; Kusto key updates after
+ *     their grants; component links after their cluster; unlinks and deletes
+ *     in reverse. Every step that would meet a documented error predictable
+ *     from the live state carries a blocked_reason (preflight);
+ *   - findings: the drift classification (rotation pending, revocation
+ *     risk, unmanaged links, vanished resources), so `drift` is a rendering
+ *     of the same diff.
+ * The planner does no I/O: same inputs (and the same options.now), same
+ * plan, byte for byte (deterministic order everywhere).
+ *
+ * Contract for the executor (reconciler/): run a step only when every step
+ * in depends_on succeeded; never run a plan with plan->blocked_steps > 0
+ * (plan_is_applicable); steps sharing a `lock` (a cluster id) are already
+ * chained by depends_on, the lock is there so an executor that reorders can
+ * still serialise them. Values a step needs that only exist after an earlier
+ * step ran (the principal id of a system-assigned identity created with its
+ * cluster, a new cluster's clusterId) are params whose value is
+ * "@<step-id>.<field>", e.g. "@cluster.create:LogAnalyticsCluster/prod.principalId":
+ * take it from that step's read-back.
+ *
+ * Ownership: a plan owns every string in it; plan_free releases all. The
+ * plan keeps no pointer into the manifest_set or the live_state after
+ * plan_build returns.
+ */
+#ifndef CMK_PLAN_H
+#define CMK_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "common/error.h"
+#include "common/live.h"
+#include "planner/manifest.h"
+
+#define PLAN_FORMAT_VERSION 1
+
+/* Tags cmkctl puts on clusters it creates: they say the cluster is managed
+ * and what its deletionPolicy was, so a cluster removed from the manifests
+ * can be deleted (with --allow-destroy) only when it said Delete. Tag diffs
+ * ignore them. (Tag names cannot hold '/', hence no "cmkctl.io/".) */
+#define PLAN_TAG_MANAGED "cmkctl-managed"
+#define PLAN_TAG_DELETION_POLICY "cmkctl-deletion-policy"
+
+/* The built-in role for key access on RBAC vaults. */
+#define PLAN_ROLE_CRYPTO_SERVICE_ENCRYPTION_USER "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+#define PLAN_ROLE_CRYPTO_SERVICE_ENCRYPTION_USER_NAME "Key Vault Crypto Service Encryption User"
+
+/* Documented limits (seeds 003 "Limitations and constraints"). */
+#define PLAN_MAX_LINK_OPS_30D 2
+#define PLAN_CAPACITY_LOCK_DAYS 30
+
+typedef enum {
+	PLAN_ACTION_NOOP = 0,
+	PLAN_ACTION_CREATE,
+	PLAN_ACTION_UPDATE,
+	PLAN_ACTION_DELETE,
+	PLAN_ACTION_BLOCKED,
+	PLAN_ACTION__COUNT
+} plan_action;
+
+/* Step kinds, in the order their phases run (a dependency always points at
+ * an earlier kind in this list, except grants before a user-assigned
+ * cluster's create, which use PLAN_STEP_KEY_GRANT with an earlier phase). */
+typedef enum {
+	PLAN_STEP_CLUSTER_WAIT = 0,   /* "cluster busy: wait" for a running operation */
+	PLAN_STEP_LINK_WAIT,          /* a workspace link/unlink in progress: wait */
+	PLAN_STEP_IDENTITY_CREATE,    /* PUT userAssignedIdentities */
+	PLAN_STEP_IDENTITY_UPDATE,    /* PUT userAssignedIdentities (tags) */
+	PLAN_STEP_CLUSTER_CREATE,     /* PUT clusters, wait for Succeeded */
+	PLAN_STEP_KUSTO_IDENTITY_UPDATE, /* PATCH Kusto cluster identity, wait */
+	PLAN_STEP_KEY_GRANT,          /* access policy get/wrapKey/unwrapKey, or RBAC role */
+	PLAN_STEP_CLUSTER_KEY_UPDATE, /* PATCH clusters keyVaultProperties, wait */
+	PLAN_STEP_CLUSTER_UPDATE,     /* PATCH clusters capacity/billingType/tags/identity, wait */
+	PLAN_STEP_KUSTO_KEY_UPDATE,   /* PATCH Kusto cluster keyVaultProperties, wait */
+	PLAN_STEP_WORKSPACE_UNLINK,   /* DELETE linkedServices/cluster, wait */
+	PLAN_STEP_WORKSPACE_LINK,     /* PUT linkedServices/cluster, wait, verify clusterResourceId */
+	PLAN_STEP_LINKED_STORAGE_SET, /* PUT linkedStorageAccounts/{Query|Alerts} */
+	PLAN_STEP_COMPONENT_LINK,     /* PUT components clusterDefinitionId */
+	PLAN_STEP_CLUSTER_DELETE,     /* DELETE clusters, wait */
+	PLAN_STEP__COUNT
+} plan_step_kind;
+
+typedef enum {
+	PLAN_FINDING_FIELD_DRIFT = 0, /* a field differs from the manifest */
+	PLAN_FINDING_ROTATION_PENDING,
+	PLAN_FINDING_REVOCATION_RISK,
+	PLAN_FINDING_UNMANAGED_LINK,
+	PLAN_FINDING_VANISHED,
+	PLAN_FINDING__COUNT
+} plan_finding_kind;
+
+typedef struct {
+	char *field;
+	char *before; /* NULL: absent */
+	char *after;  /* NULL: removed */
+} plan_change;
+
+typedef struct {
+	char *address;          /* "LogAnalyticsCluster/prod", "WorkspaceLink/prod-ws/law-a" */
+	char *id;               /* the Azure resource id (may be NULL for nothing to name) */
+	plan_action action;
+	plan_change *changes;
+	size_t change_count;
+	char **reasons;
+	size_t reason_count;
+} plan_resource;
+
+typedef struct {
+	char *name;
+	char *value;            /* "@<step-id>.<field>": known only after that step */
+} plan_param;
+
+typedef struct {
+	char *id;               /* "<kind-name>:<resource address>", unique */
+	plan_step_kind kind;
+	size_t resource;        /* index into plan->resources */
+	char *target;           /* the Azure resource id written to (or waited on) */
+	char *lock;             /* the cluster id whose writes this step serialises on, or NULL */
+	char *description;      /* one line a person reads */
+	size_t *depends_on;     /* indexes into plan->steps, ascending */
+	size_t dep_count;
+	char *blocked_reason;   /* NULL: runnable */
+	plan_param *params;     /* in a fixed order per kind */
+	size_t param_count;
+	int phase;              /* sort key: the documented order */
+} plan_step;
+
+typedef struct {
+	plan_finding_kind kind;
+	char *address;
+	char *message;
+} plan_finding;
+
+typedef struct {
+	size_t create, update, delete_, noop, blocked;  /* resources per action */
+	size_t steps, blocked_steps, waits, unlinks, deletes;
+} plan_summary;
+
+typedef struct {
+	plan_resource *resources;  /* sorted by address */
+	size_t resource_count;
+	plan_step *steps;          /* a topological order; dependencies point backwards */
+	size_t step_count;
+	plan_finding *findings;    /* sorted by kind, then address */
+	size_t finding_count;
+	plan_summary summary;
+	char **touched;            /* lower-case ids of every live resource the plan read
+				    * (sorted, unique): what the fingerprint covers */
+	size_t touched_count;
+	char *now;                 /* ISO 8601 UTC time the plan was made for */
+	struct cJSON *source;      /* source revision record (owned), or NULL */
+	char *fingerprint;         /* 64 hex chars; set by plan_fingerprint_set / load */
+	/* private */
+	size_t resources_cap_, steps_cap_, findings_cap_, touched_cap_;
+} plan;
+
+typedef struct {
+	bool allow_destroy;        /* --allow-destroy: cluster deletes (deletionPolicy Delete only) */
+	bool allow_unlink;         /* --allow-unlink: unlink unlisted workspaces */
+	bool no_grant;             /* --no-grant: never grant key access; missing access blocks */
+	time_t now;                /* "now" for the 30-day rules; 0: time(NULL) */
+} plan_options;
+
+#define PLAN_OPTIONS_INIT { false, false, false, 0 }
+
+/*
+ * Build the plan for `set` (validated: refs resolved, no errors) against
+ * `live`. *out is owned by the caller (plan_free). Fails with CMK_ENOMEM,
+ * or CMK_EINVALID when the set still holds unresolved references.
+ */
+int plan_build(plan **out, const manifest_set *set, const live_state *live,
+	       const plan_options *opts) CMK_WUR;
+
+void plan_free(plan *p);
+
+/* Names: "create", "cluster.create", "rotation-pending", ... and back. */
+const char *plan_action_name(plan_action a);
+const char *plan_step_kind_name(plan_step_kind k);
+const char *plan_finding_kind_name(plan_finding_kind k);
+int plan_step_kind_from_name(plan_step_kind *out, const char *name);
+int plan_action_from_name(plan_action *out, const char *name);
+int plan_finding_kind_from_name(plan_finding_kind *out, const char *name);
+
+/* A step's param by name, or NULL. */
+const char *plan_step_param(const plan_step *s, const char *name);
+
+/* Whether the plan changes anything (a step to run, blocked or not). */
+bool plan_has_changes(const plan *p);
+/* Whether the plan may be applied: no blocked step. */
+bool plan_is_applicable(const plan *p);
+/* Whether drift should be reported: changes or findings. */
+bool plan_has_drift(const plan *p);
+
+/* Attach a copy of the source revision JSON ({"kind":…}); NULL clears. */
+int plan_set_source(plan *p, const struct cJSON *source) CMK_WUR;
+
+/* ---- JSON, saved plans, fingerprints (plan_json.c) ------------------- */
+
+/*
+ * The JSON form: {"format_version":1,"now":…,"source":{…},"summary":{…},
+ * "resources":[…],"steps":[…],"findings":[…]}; with `saved`, also
+ * "touched" and "fingerprint" (the saved-plan form). *out is a new cJSON
+ * the caller deletes.
+ */
+int plan_to_json(struct cJSON **out, const plan *p, bool saved) CMK_WUR;
+
+/*
+ * Fingerprint: SHA-256 (lower-case hex, 64 chars + NUL in `out`) of the
+ * canonical JSON of the live resources named by `touched` (ids compared
+ * case-insensitively; each collection sorted by id).
+ */
+int plan_fingerprint(char out[65], const live_state *live, char *const *touched,
+		     size_t touched_count) CMK_WUR;
+/* Compute p's fingerprint against `live` and store it in p->fingerprint. */
+int plan_fingerprint_set(plan *p, const live_state *live) CMK_WUR;
+
+/* Largest saved plan accepted (bytes). */
+#define PLAN_MAX_FILE_SIZE ((size_t)64 * 1024 * 1024)
+#define PLAN_MAX_STRING 8192
+#define PLAN_MAX_ITEMS 1000000
+
+/*
+ * Write the saved form to `path`, created with mode 0600 (an existing file
+ * is replaced). Requires a fingerprint. CMK_ERROR on I/O failure (message
+ * names the path).
+ */
+int plan_save(const plan *p, const char *path) CMK_WUR;
+
+/*
+ * Parse a saved plan (untrusted input): every field checked for type, size
+ * and consistency (step ids unique, dependencies backwards and in range,
+ * known kinds and actions, a 64-hex fingerprint). CMK_EINVALID with a
+ * message naming the JSON path of the first problem.
+ */
+int plan_load_buffer(plan **out, const char *data, size_t len) CMK_WUR;
+int plan_load(plan **out, const char *path) CMK_WUR;
+
+/*
+ * Staleness check: 0 when `live` has the fingerprint the plan was made
+ * from; CMK_ECONFLICT with "the plan is stale: ..." otherwise.
+ */
+int plan_check_fresh(const plan *p, const live_state *live) CMK_WUR;
+
+#endif

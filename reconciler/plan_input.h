@@ -1,0 +1,46 @@
+/*
+ * plan_input.h - what `plan`, `graph` (and later `apply` and `drift`) read
+ * before planning: the manifests from their source, validated, and a live
+ * state. One place so every command loads, validates and reports the same
+ * way.
+ *
+ * The live state comes from a JSON file (--live-state FILE.json, the
+ * fixture form of common/live.h); the reader of live Azure state plugs in
+ * here later (plan_input_open's live_path NULL).
+ */
+#ifndef CMK_PLAN_INPUT_H
+#define CMK_PLAN_INPUT_H
+
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/live.h"
+#include "planner/manifest.h"
+#include "planner/manifest_diag.h"
+#include "reconciler/source.h"
+
+typedef struct {
+	source *src;
+	manifest_set *set;
+	manifest_diags diags;
+	live_state live;
+	cJSON *revision;        /* source revision record (owned) */
+	char *revision_line;    /* "dir manifests/" or "git … commit …" (owned) */
+} plan_input;
+
+/*
+ * Open the source, load and validate the manifests, and read the live
+ * state from `live_path`. Validation errors are printed to `err` (as
+ * `cmkctl validate` prints them) and the call fails with CMK_EINVALID and
+ * the message "N manifest errors". Other failures (source, unreadable or
+ * malformed live state) fail with their message set. `in` must be zeroed;
+ * release it with plan_input_close whatever the result.
+ */
+int plan_input_open(plan_input *in, const source_spec *spec, const char *live_path, FILE *err) CMK_WUR;
+void plan_input_close(plan_input *in);
+
+/* Read a live state JSON file (bounded size) into `out`. */
+int plan_input_read_live(live_state *out, const char *path) CMK_WUR;
+
+#endif
