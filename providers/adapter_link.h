@@ -1,0 +1,64 @@
+/*
+ * adapter_link.h - the cluster link of a workspace: the linked service
+ * `workspaces/{ws}/linkedServices/cluster` (Microsoft.OperationalInsights,
+ * 2026-03-01).
+ *
+ * Link = PUT {properties: {writeAccessResourceId: <cluster id>}}, unlink =
+ * DELETE; both are long-running ("up to 90 minutes") and return an arm_op
+ * of kind ARM_OP_WORKSPACE_LINK / _UNLINK whose resource is the linked
+ * service. A 409 "Workspace link or unlink operation in process" comes back
+ * as CMK_ECONFLICT with err->klass ARM_ERROR_WAIT_RUNNING. Each call counts
+ * against the documented budget of two link/unlink operations per workspace
+ * in 30 days: callers decide, this layer only sends.
+ *
+ * adapter_link_observe is an observe hook for arm_op_wait_all (lro.h): it
+ * watches any number of link/unlink operations with one workspace list per
+ * subscription per round instead of one poll per operation, and, every
+ * `poll_every` rounds, reads the linked service of operations still
+ * running so that a failed link is reported instead of waiting for its
+ * deadline.
+ */
+#ifndef CMK_PROVIDERS_ADAPTER_LINK_H
+#define CMK_PROVIDERS_ADAPTER_LINK_H
+
+#include "common/error.h"
+#include "common/live.h"
+#include "providers/arm.h"
+#include "providers/lro.h"
+
+/* The linked service's path for a workspace ("{ws}/linkedServices/cluster");
+ * *out owned by the caller. */
+int adapter_link_url(char **out, const char *workspace_id) CMK_WUR;
+
+/* PUT the link of `workspace_id` to `cluster_id`. */
+int adapter_link_begin(arm_op **out, arm_client *c, const char *workspace_id,
+		       const char *cluster_id, arm_error **err_out) CMK_WUR;
+
+/* DELETE the link of `workspace_id`. */
+int adapter_unlink_begin(arm_op **out, arm_client *c, const char *workspace_id,
+			 arm_error **err_out) CMK_WUR;
+
+/* GET the linked service: *state_out its provisioningState ("Succeeded",
+ * "ProvisioningAccount", "Updating", "Deleting"), *cluster_out its
+ * writeAccessResourceId (both may be NULL; owned by the caller).
+ * CMK_ENOTFOUND when the workspace has no cluster link. */
+int adapter_link_get(char **state_out, char **cluster_out, arm_client *c,
+		     const char *workspace_id) CMK_WUR;
+
+/* Set link_state of the workspace in `into` (which must hold it) from the
+ * linked service; NULL when there is none. */
+int adapter_link_read_into(live_state *into, arm_client *c, const char *workspace_id) CMK_WUR;
+
+/* State of adapter_link_observe; zero-initialise, set poll_every (0: 10). */
+typedef struct {
+	unsigned poll_every;
+	unsigned rounds;
+	unsigned long lists;  /* workspace lists made */
+	unsigned long probes; /* linked-service reads made */
+} adapter_link_observer;
+
+/* arm_op_wait_opts.observe for link/unlink operations (ud: an
+ * adapter_link_observer). Operations of other kinds are left alone. */
+int adapter_link_observe(void *ud, arm_client *c, arm_op **ops, size_t n);
+
+#endif
