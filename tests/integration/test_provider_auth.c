@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "common/buf.h"
+#include "common/log.h"
 #include "providers/arm.h"
 #include "tests/integration/it_common.h"
 
@@ -136,6 +137,34 @@ static void test_auth__default_chain_uses_the_client_secret_from_the_environment
 	assert_int_equal(it_count(log, "POST", "/oauth2/v2.0/token", 0), 1);
 	cJSON_Delete(log);
 	it_client_free(c);
+}
+
+static void test_auth__debug_logs_carry_no_token_and_no_secret(void **state)
+{
+	char path[300];
+	const char *secret = getenv("AZURE_CLIENT_SECRET");
+	cmk_buf text = CMK_BUF_INIT;
+	arm_client *c;
+	FILE *f;
+	cJSON *log;
+
+	snprintf(path, sizeof(path), "%s/debug.log", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	cmk_log_configure(CMK_LOG_DEBUG, CMK_LOG_TEXT, f);
+	c = it_client(NULL, IT_SCALE);
+	log = get_subscription(c, it_last_seq(sim));
+	cJSON_Delete(log);
+	it_client_free(c);
+	cmk_log_configure(CMK_LOG_INFO, CMK_LOG_TEXT, NULL);
+	fclose(f);
+	assert_int_equal(cmk_buf_read_file(&text, path), 0);
+	/* the requests were logged, their credentials were not */
+	assert_non_null(strstr(text.ptr, "GET https://localhost:"));
+	assert_null(strstr(text.ptr, "eyJ")); /* a JWT starts so */
+	assert_null(strstr(text.ptr, secret));
+	assert_null(strstr(text.ptr, "Bearer "));
+	cmk_buf_free(&text);
 }
 
 static void test_auth__wrong_secret_says_what_failed_without_the_secret(void **state)
@@ -371,6 +400,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_auth__default_chain_uses_the_client_secret_from_the_environment, fresh_env),
+		cmocka_unit_test_setup(test_auth__debug_logs_carry_no_token_and_no_secret, fresh_env),
 		cmocka_unit_test_setup(test_auth__wrong_secret_says_what_failed_without_the_secret, fresh_env),
 		cmocka_unit_test_setup(test_auth__workload_identity_reads_the_token_file_on_every_refresh, fresh_env),
 		cmocka_unit_test_setup(test_auth__managed_identity_app_service_endpoint, fresh_env),

@@ -103,10 +103,47 @@ static void test_keyvault__vault_through_arm_then_key_on_the_data_plane(void **s
 	it_client_free(c);
 }
 
+static void test_keyvault__post_is_retried_only_when_marked_safe(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	char url[512];
+	arm_response *resp = NULL;
+	long since;
+	cJSON *log;
+	const char *fault = "[{\"method\":\"POST\",\"resourceType\":\"*\",\"path\":"
+			    "\"/keys/once/create\",\"fault\":\"503\",\"count\":1,\"retryAfter\":0}]";
+
+	snprintf(url, sizeof(url), "https://kvit1.vault.localhost:%d/keys/once/create",
+		 sim->port);
+	arm_request create = { .method = "POST", .url = url, .api_version = "7.4",
+			       .audience = ARM_AUD_KEYVAULT,
+			       .body = "{\"kty\":\"RSA\",\"key_size\":2048}" };
+	/* a key create is not idempotent (a new version each time): one try */
+	it_admin(sim, "PUT", "/_sim/faults", fault);
+	since = it_last_seq(sim);
+	assert_int_equal(arm_send(&resp, c, &create), CMK_ERROR);
+	assert_int_equal(resp->status, 503);
+	assert_int_equal(resp->attempts, 1);
+	arm_response_free(resp);
+	/* marked safe by the caller: retried after the 503 */
+	it_admin(sim, "PUT", "/_sim/faults", fault);
+	create.retry_post = 1;
+	assert_int_equal(arm_send(&resp, c, &create), 0);
+	assert_int_equal(resp->attempts, 2);
+	arm_response_free(resp);
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "POST", "/keys/once/create", 503), 2);
+	assert_int_equal(it_count(log, "POST", "/keys/once/create", 200), 1);
+	cJSON_Delete(log);
+	it_admin(sim, "DELETE", "/_sim/faults", NULL);
+	it_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keyvault__vault_through_arm_then_key_on_the_data_plane),
+		cmocka_unit_test(test_keyvault__post_is_retried_only_when_marked_safe),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
