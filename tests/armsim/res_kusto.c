@@ -22,6 +22,7 @@
  * and the Azure-AsyncOperation URL carries that name with a raw space where
  * the Location URL has %20.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,10 +392,12 @@ static void kusto__delete_done(sim_op *op)
 static bool kusto__valid_name(const char *n)
 {
 	size_t len = strlen(n);
-	if (len < 4 || len > 22 || !(n[0] >= 'a' && n[0] <= 'z'))
+	/* the examples use "kustoCluster": letters of either case are taken
+	 * (the cluster's URI is lower-cased) */
+	if (len < 4 || len > 22 || !isalpha((unsigned char)n[0]))
 		return false;
 	for (const char *c = n; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+		if (!isalnum((unsigned char)*c))
 			return false;
 	return true;
 }
@@ -461,9 +464,11 @@ static void kusto__defaults(cJSON *doc, const char *name, const char *loc)
 			sim_json_set_str(p, strs[i].k, strs[i].v);
 	if (!sim_json_get(p, "allowedIpRangeList"))
 		sim_json_set(p, "allowedIpRangeList", cJSON_CreateArray());
-	snprintf(buf, sizeof buf, "https://%s.%s.kusto.windows.net", name, n);
+	char lname[64];
+	sim_lower(lname, sizeof lname, name);
+	snprintf(buf, sizeof buf, "https://%s.%s.kusto.windows.net", lname, n);
 	sim_json_set_str(p, "uri", buf);
-	snprintf(buf, sizeof buf, "https://ingest-%s.%s.kusto.windows.net", name, n);
+	snprintf(buf, sizeof buf, "https://ingest-%s.%s.kusto.windows.net", lname, n);
 	sim_json_set_str(p, "dataIngestionUri", buf);
 	if (!sim_json_get(doc, "tags"))
 		cJSON_AddObjectToObject(doc, "tags");
@@ -527,7 +532,7 @@ static void kusto__write(sim_req *req, sim_resp *resp, bool patch)
 		if (!kusto__valid_name(req->cap[2])) {
 			resp_arm_error(resp, 400, "BadRequest",
 				       "Cluster name '%s' is invalid: it must be 4 to 22 characters long, contain only "
-				       "lowercase letters and numbers, and start with a letter.", req->cap[2]);
+				       "letters and numbers, and start with a letter.", req->cap[2]);
 			return;
 		}
 		if (!loc) {
@@ -751,9 +756,10 @@ static int kusto_on_load(sim_res *res)
 {
 	const char *slash = strrchr(res->id, '/');
 	const char *name = slash ? slash + 1 : res->id;
-	const char *loc = sim_json_str(res->doc, "location");
-	if (!loc)
+	char loc[128];
+	if (!sim_json_str(res->doc, "location"))
 		return cmk_error_set(CMK_EINVALID, "resource %s: a Kusto cluster needs a location", res->id);
+	snprintf(loc, sizeof loc, "%s", sim_json_str(res->doc, "location")); /* replaced just below */
 	sim_json_set_str(res->doc, "location", kusto__display(loc));
 	kusto__defaults(res->doc, name, loc);
 	cJSON *p = sim_json_obj(res->doc, "properties");
