@@ -228,6 +228,39 @@ static void test_lro__synchronous_answers_to_long_running_writes_are_accepted(vo
 	it_client_free(c);
 }
 
+static void test_lro__kusto_running_status_and_a_raw_space_in_the_status_url(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	arm_request put = { .method = "PUT", .api_version = "2024-04-13",
+		.url = RG "/providers/Microsoft.Kusto/clusters/adxit",
+		.body = "{\"location\":\"East US\",\"sku\":{\"name\":\"Standard_L16as_v3\","
+			"\"capacity\":2,\"tier\":\"Standard\"},\"identity\":{\"type\":"
+			"\"SystemAssigned\"},\"properties\":{\"enableDoubleEncryption\":false}}" };
+	arm_op *op = NULL;
+	long since = it_last_seq(sim);
+	cJSON *log;
+
+	if (arm_op_begin(&op, c, ARM_OP_KUSTO_CREATE, &put, put.url, ARM_FINAL_LOCATION, NULL) < 0)
+		fail_msg("begin: %s", cmk_error_last());
+	/* 201 with Azure-AsyncOperation only, its URL with a raw space, kept as is */
+	assert_int_equal(op->mode, ARM_POLL_ASYNC_OPERATION);
+	assert_null(op->location_url);
+	assert_non_null(strstr(op->async_url, "/locations/East US/operationResults/"));
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	/* "Running" was not terminal: polled more than once, then the resource
+	 * read back (no Location URL to follow) */
+	assert_true(op->polls >= 2);
+	assert_string_equal(state_of(op->result), "Succeeded");
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "GET", "/locations/East US/operationResults/", 200),
+			 op->polls);
+	assert_int_equal(it_count(log, "GET", "/Microsoft.Kusto/clusters/adxit?api-version="
+				  "2024-04-13", 200), 1);
+	cJSON_Delete(log);
+	arm_op_free(op);
+	it_client_free(c);
+}
+
 static void test_lro__failed_operation_carries_arm_error(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
@@ -564,6 +597,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lro__location_only, reset),
 		cmocka_unit_test_setup(test_lro__provisioning_state_only, reset),
 		cmocka_unit_test_setup(test_lro__synchronous_answers_to_long_running_writes_are_accepted, reset),
+		cmocka_unit_test_setup(test_lro__kusto_running_status_and_a_raw_space_in_the_status_url, reset),
 		cmocka_unit_test_setup(test_lro__failed_operation_carries_arm_error, reset),
 		cmocka_unit_test_setup(test_lro__timeout_then_resume_from_the_saved_operation, reset),
 		cmocka_unit_test_setup(test_lro__many_operations_are_polled_in_one_loop, reset),
