@@ -1290,7 +1290,7 @@ static int diff__link_wait(size_t *out, diff_ctx *c, size_t res, const live_work
 	return 0;
 }
 
-static int diff__unlink(size_t *out, diff_ctx *c, size_t res, size_t wi, const char *why)
+static int diff__unlink(size_t *out, diff_ctx *c, size_t res, size_t wi, const char *why, bool moving)
 {
 	const live_workspace *w = &c->live->workspaces[wi];
 	size_t step, wait = PLAN_NONE;
@@ -1304,8 +1304,10 @@ static int diff__unlink(size_t *out, diff_ctx *c, size_t res, size_t wi, const c
 				    diff__or(w->name, diff__last_segment(w->id)),
 				    diff__last_segment(w->cluster_resource_id), why)) < 0 ||
 	    (error = plan__add_dep(c->p, step, wait)) < 0 ||
-	    (error = plan__add_param(c->p, step, "clusterResourceId", w->cluster_resource_id)) < 0 ||
-	    (error = plan__add_change(c->p, res, "clusterResourceId", w->cluster_resource_id, NULL)) < 0)
+	    (error = plan__add_param(c->p, step, "clusterResourceId", w->cluster_resource_id)) < 0)
+		return error;
+	/* a move (unlink then link) shows one change: old cluster -> new cluster */
+	if (!moving && (error = plan__add_change(c->p, res, "clusterResourceId", w->cluster_resource_id, NULL)) < 0)
 		return error;
 	if (w->link_operations_30d >= PLAN_MAX_LINK_OPS_30D &&
 	    (error = plan__block(c->p, step, DIFF_MSG_LINK_BUDGET " Workspace %s had %d in the last 30 days.",
@@ -1362,7 +1364,8 @@ static int diff__links(diff_ctx *c)
 				}
 				goto next;
 			}
-			c->p->resources[res].action = PLAN_ACTION_CREATE;
+			c->p->resources[res].action = w && w->cluster_resource_id && *w->cluster_resource_id
+							      ? PLAN_ACTION_UPDATE : PLAN_ACTION_CREATE;
 			if (!w) {
 				if ((error = plan__add_step(&step, c->p, PLAN_STEP_WORKSPACE_LINK, PLAN_PHASE_LINK, res, wid,
 							    NULL, "link workspace %s to cluster %s", diff__last_segment(wid),
@@ -1379,7 +1382,7 @@ static int diff__links(diff_ctx *c)
 			if (w->cluster_resource_id && *w->cluster_resource_id) {
 				/* linked elsewhere: a move is an unlink then a link, when allowed */
 				if (c->opts->allow_unlink) {
-					if ((error = diff__unlink(&unlink, c, res, wi, "moving to the cluster the manifest names")) < 0)
+					if ((error = diff__unlink(&unlink, c, res, wi, "moving to the cluster the manifest names", true)) < 0)
 						goto next;
 				}
 			} else if (diff__link_busy(w) && (error = diff__link_wait(&wait, c, res, w)) < 0) {
@@ -1475,7 +1478,7 @@ static int diff__unlisted(diff_ctx *c)
 			if ((error = plan__add_reason(c->p, res, "linked to %s but in no manifest: unlinked (%s)",
 						      diff__last_segment(cd->id), cd->unlink_unlisted ? "unlinkUnlisted"
 						      : "--allow-unlink")) < 0 ||
-			    (error = diff__unlink(&step, c, res, wi, "in no manifest")) < 0)
+			    (error = diff__unlink(&step, c, res, wi, "in no manifest", false)) < 0)
 				goto next;
 		} else {
 			cd->linked++;
@@ -1587,7 +1590,7 @@ static int diff__orphans(diff_ctx *c)
 			free(waddr);
 			if (error < 0 || (error = plan__touch(c->p, w->id)) < 0 ||
 			    (error = plan__add_reason(c->p, wres, "its cluster is deleted")) < 0 ||
-			    (error = diff__unlink(&un, c, wres, wi, "its cluster is deleted")) < 0 ||
+			    (error = diff__unlink(&un, c, wres, wi, "its cluster is deleted", false)) < 0 ||
 			    (error = plan__add_dep(c->p, step, un)) < 0)
 				goto next;
 			c->p->resources[wres].action = PLAN_ACTION_DELETE;

@@ -193,7 +193,7 @@ bool diff_principal_has_key_access(const live_state *live, const live_vault *vau
 					has = true;
 			if (!has && len < missing_size)
 				len += (size_t)snprintf(missing + len, missing_size - len, "%s%s",
-							len ? ", " : "", need[k]);
+							len ? ", " : "access policy lacks ", need[k]);
 		}
 		return false;
 	}

@@ -581,10 +581,15 @@ int plan__finish(plan *p)
 			}
 		}
 		if (s->blocked_reason) {
-			p->resources[s->resource].action = PLAN_ACTION_BLOCKED;
-			/* the resource says why too: JSON readers look there first */
-			if ((error = plan__add_reason(p, s->resource, "blocked: %s", s->blocked_reason)) < 0)
+			plan_resource *r = &p->resources[s->resource];
+			bool inherited = strncmp(s->blocked_reason, "waits on blocked step", 21) == 0;
+
+			/* the resource says why too (JSON readers look there first);
+			 * an inherited block only when it is the resource's only one */
+			if ((!inherited || r->action != PLAN_ACTION_BLOCKED) &&
+			    (error = plan__add_reason(p, s->resource, "blocked: %s", s->blocked_reason)) < 0)
 				goto out;
+			r->action = PLAN_ACTION_BLOCKED;
 		}
 	}
 
