@@ -6,9 +6,12 @@
 #include "planner/manifest.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "common/arm_id.h"
 
 static const char *const kind_names[MANIFEST_KIND__COUNT] = {
 	[MANIFEST_KIND_KEY_VAULT_KEY] = "KeyVaultKey",
@@ -69,6 +72,62 @@ manifest_doc *manifest_set_find(const manifest_set *set, manifest_kind kind, con
 			return d;
 	}
 	return NULL;
+}
+
+int manifest_doc_resource_id(char **out, const manifest_doc *d)
+{
+	const manifest_string *sub = NULL, *rg = NULL, *name = NULL, *id = NULL;
+	const char *type = NULL;
+
+	*out = NULL;
+	switch (d->kind) {
+	case MANIFEST_KIND_LOG_ANALYTICS_CLUSTER:
+		sub = &d->spec.cluster.subscription;
+		rg = &d->spec.cluster.resource_group;
+		name = &d->spec.cluster.name;
+		type = "Microsoft.OperationalInsights/clusters";
+		break;
+	case MANIFEST_KIND_MANAGED_IDENTITY:
+		sub = &d->spec.managed_identity.subscription;
+		rg = &d->spec.managed_identity.resource_group;
+		name = &d->spec.managed_identity.name;
+		type = "Microsoft.ManagedIdentity/userAssignedIdentities";
+		break;
+	case MANIFEST_KIND_KEY_VAULT_KEY:
+		id = &d->spec.key_vault_key.vault_id;
+		break;
+	case MANIFEST_KIND_KUSTO_CLUSTER_KEY:
+		id = &d->spec.kusto.cluster;
+		break;
+	case MANIFEST_KIND_APP_INSIGHTS_COMPONENT_LINK:
+		id = &d->spec.app_insights.component;
+		break;
+	case MANIFEST_KIND_LINKED_STORAGE_ACCOUNT: {
+		const manifest_linked_storage_account *s = &d->spec.linked_storage;
+
+		if (!s->workspace.value || !s->data_source_type.set)
+			return CMK_ENOTFOUND;
+		/* the ARM resource is named by its data source type */
+		if (asprintf(out, "%s/linkedStorageAccounts/%s", s->workspace.value,
+			     manifest_data_source_name(s->data_source_type.value)) < 0) {
+			*out = NULL;
+			return cmk_error_oom();
+		}
+		return 0;
+	}
+	default:
+		return CMK_ENOTFOUND;
+	}
+	if (id) {
+		if (!id->value)
+			return CMK_ENOTFOUND;
+		return (*out = strdup(id->value)) ? 0 : cmk_error_oom();
+	}
+	if (!sub->value || !rg->value || !name->value)
+		return CMK_ENOTFOUND;
+	if (arm_id_build(out, sub->value, rg->value, type, name->value) < 0)
+		return cmk_error_last_code() == CMK_ENOMEM ? CMK_ENOMEM : CMK_ENOTFOUND;
+	return 0;
 }
 
 static void manifest__map_free(manifest_map *m)

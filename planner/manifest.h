@@ -254,6 +254,17 @@ int manifest_load_path(manifest_set *set, manifest_diags *diags, const char *pat
 int manifest_load_buffer(manifest_set *set, manifest_diags *diags, const char *name,
 			 const char *data, size_t len) CMK_WUR;
 
+/*
+ * The ARM id of the Azure resource a document manages, newly allocated in
+ * `*out` (free() it): the cluster or identity (built from subscription,
+ * resourceGroup and name), the vault of a KeyVaultKey, the ADX cluster of a
+ * KustoClusterKey, the component of an AppInsightsComponentLink, or
+ * "<workspace>/linkedStorageAccounts/<Query|Alerts>". CMK_ENOTFOUND (no
+ * message) for a WorkspaceLink, which manages links rather than a resource,
+ * or when the document lacks the fields; CMK_ENOMEM.
+ */
+int manifest_doc_resource_id(char **out, const manifest_doc *d) CMK_WUR;
+
 /* "LogAnalyticsCluster" etc. */
 const char *manifest_kind_name(manifest_kind kind);
 /* CMK_ENOTFOUND (no message) when `name` is no kind; exact match. */

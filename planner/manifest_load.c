@@ -641,13 +641,15 @@ static int loader__unknown_field(loader *l, const char *where, const ynode *k, c
 
 	for (size_t i = 0; i < n; i++)
 		names[i] = fields[i].name;
-	near = manifest_suggest(k->value, names, n);
+	near = strcmp(k->value, "<<") == 0 ? NULL : manifest_suggest(k->value, names, n);
 	*suggested = nfields;
 	for (size_t i = 0; near && i < n; i++)
 		if (names[i] == near)
 			*suggested = i;
 	if (near) {
 		snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
+	} else if (strcmp(k->value, "<<") == 0) {
+		snprintf(hint, sizeof(hint), "YAML merge keys (<<) are not supported: write the fields out, or alias a whole value");
 	} else {
 		snprintf(hint, sizeof(hint), "known fields:");
 		for (size_t i = 0; i < n; i++)

@@ -380,6 +380,13 @@ static void chk__resolve(checker *c, const name_entry *idx, size_t nidx, manifes
 		 manifest_kind_name(r->kind), r->name.value);
 }
 
+/* A SystemAssigned identity's stray ref is reported by chk__identity and is
+ * no dependency: do not also resolve it. */
+static bool chk__identity_uses_ref(const manifest_identity *id)
+{
+	return !(id->type.set && id->type.value == MANIFEST_IDENTITY_SYSTEM_ASSIGNED);
+}
+
 /* The i-th reference of a document (typed refs first, then dependsOn), or
  * NULL past the last; `*path` names the field in messages. */
 static manifest_ref *chk__ref_at(manifest_doc *d, size_t i, const char **path)
@@ -390,14 +397,14 @@ static manifest_ref *chk__ref_at(manifest_doc *d, size_t i, const char **path)
 
 	switch (d->kind) {
 	case MANIFEST_KIND_LOG_ANALYTICS_CLUSTER:
-		typed[0] = &d->spec.cluster.identity.ref, paths[0] = "spec.identity.ref";
-		typed[1] = &d->spec.cluster.key, paths[1] = "spec.key";
-		n = 2;
+		if (chk__identity_uses_ref(&d->spec.cluster.identity))
+			typed[n] = &d->spec.cluster.identity.ref, paths[n++] = "spec.identity.ref";
+		typed[n] = &d->spec.cluster.key, paths[n++] = "spec.key";
 		break;
 	case MANIFEST_KIND_KUSTO_CLUSTER_KEY:
-		typed[0] = &d->spec.kusto.identity.ref, paths[0] = "spec.identity.ref";
-		typed[1] = &d->spec.kusto.key, paths[1] = "spec.key";
-		n = 2;
+		if (chk__identity_uses_ref(&d->spec.kusto.identity))
+			typed[n] = &d->spec.kusto.identity.ref, paths[n++] = "spec.identity.ref";
+		typed[n] = &d->spec.kusto.key, paths[n++] = "spec.key";
 		break;
 	case MANIFEST_KIND_WORKSPACE_LINK:
 		typed[0] = &d->spec.workspace_link.cluster, paths[0] = "spec.cluster";
@@ -628,79 +635,51 @@ static void chk__workspaces(checker *c)
 
 /* ---- the rest of the cross-document rules ---- */
 
+/* Two documents that manage one Azure resource (ids compare like ARM's). */
 static void chk__same_resource(checker *c, manifest_kind kind, const char *what,
-			       const manifest_string *(*id_of)(const manifest_doc *, char *, size_t))
+			       const manifest_string *(*where)(const manifest_doc *))
 {
+	char **ids = calloc(c->set->count ? c->set->count : 1, sizeof(*ids));
+	int error;
+
+	if (!ids) {
+		c->error = CMK_ENOMEM;
+		return;
+	}
 	for (size_t i = 0; i < c->set->count; i++) {
 		manifest_doc *d = c->set->docs[i];
-		char a[1024];
-		const manifest_string *ida;
 
-		if (d->kind != kind || (ida = id_of(d, a, sizeof(a))) == NULL)
+		if (d->kind != kind)
+			continue;
+		if ((error = manifest_doc_resource_id(&ids[i], d)) == CMK_ENOMEM) {
+			c->error = CMK_ENOMEM;
+			goto out;
+		}
+		if (!ids[i])
 			continue;
 		for (size_t j = 0; j < i; j++) {
 			manifest_doc *e = c->set->docs[j];
-			char b[1024], hint[512];
+			char hint[512];
 
-			if (e->kind != kind || !id_of(e, b, sizeof(b)) || !arm_id_equal(a, b))
+			if (!ids[j] || !arm_id_equal(ids[i], ids[j]))
 				continue;
 			snprintf(hint, sizeof(hint), "%s '%s' (%s:%u) already describes it; keep one document per Azure resource",
 				 manifest_kind_name(kind), e->name.value ? e->name.value : "?", e->loc.file, e->loc.line);
-			chk__err(c, d, ida->loc, hint, "%s is already managed by another document", what);
+			chk__err(c, d, where(d)->loc, hint, "%s is already managed by another document", what);
 			break;
 		}
 	}
+out:
+	for (size_t i = 0; i < c->set->count; i++)
+		free(ids[i]);
+	free(ids);
 }
 
-static const manifest_string *id_cluster(const manifest_doc *d, char *buf, size_t size)
-{
-	const manifest_log_analytics_cluster *s = &d->spec.cluster;
-
-	if (!s->subscription.value || !s->resource_group.value || !s->name.value)
-		return NULL;
-	snprintf(buf, size, "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.OperationalInsights/clusters/%s",
-		 s->subscription.value, s->resource_group.value, s->name.value);
-	return &s->name;
-}
-
-static const manifest_string *id_identity(const manifest_doc *d, char *buf, size_t size)
-{
-	const manifest_managed_identity *s = &d->spec.managed_identity;
-
-	if (!s->subscription.value || !s->resource_group.value || !s->name.value)
-		return NULL;
-	snprintf(buf, size, "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ManagedIdentity/userAssignedIdentities/%s",
-		 s->subscription.value, s->resource_group.value, s->name.value);
-	return &s->name;
-}
-
-static const manifest_string *id_kusto(const manifest_doc *d, char *buf, size_t size)
-{
-	if (!d->spec.kusto.cluster.value)
-		return NULL;
-	snprintf(buf, size, "%s", d->spec.kusto.cluster.value);
-	return &d->spec.kusto.cluster;
-}
-
-static const manifest_string *id_component(const manifest_doc *d, char *buf, size_t size)
-{
-	if (!d->spec.app_insights.component.value)
-		return NULL;
-	snprintf(buf, size, "%s", d->spec.app_insights.component.value);
-	return &d->spec.app_insights.component;
-}
-
-static const manifest_string *id_linked_storage(const manifest_doc *d, char *buf, size_t size)
-{
-	const manifest_linked_storage_account *s = &d->spec.linked_storage;
-
-	if (!s->workspace.value || !s->data_source_type.set)
-		return NULL;
-	/* the ARM resource is named by its data source type */
-	snprintf(buf, size, "%s/linkedStorageAccounts/%s", s->workspace.value,
-		 manifest_data_source_name(s->data_source_type.value));
-	return &s->workspace;
-}
+static const manifest_string *where_cluster(const manifest_doc *d) { return &d->spec.cluster.name; }
+static const manifest_string *where_identity(const manifest_doc *d) { return &d->spec.managed_identity.name; }
+static const manifest_string *where_kusto(const manifest_doc *d) { return &d->spec.kusto.cluster; }
+static const manifest_string *where_component(const manifest_doc *d) { return &d->spec.app_insights.component; }
+static const manifest_string *where_storage(const manifest_doc *d) { return &d->spec.linked_storage.workspace; }
 
 static void chk__clusters_per_region(checker *c)
 {
@@ -834,12 +813,12 @@ int validate_manifest_set(manifest_diags *diags, manifest_set *set)
 	if (c.error)
 		return c.error;
 	chk__cycles(&c);
-	chk__same_resource(&c, MANIFEST_KIND_LOG_ANALYTICS_CLUSTER, "this cluster", id_cluster);
-	chk__same_resource(&c, MANIFEST_KIND_MANAGED_IDENTITY, "this identity", id_identity);
-	chk__same_resource(&c, MANIFEST_KIND_KUSTO_CLUSTER_KEY, "this Azure Data Explorer cluster", id_kusto);
-	chk__same_resource(&c, MANIFEST_KIND_APP_INSIGHTS_COMPONENT_LINK, "this component", id_component);
+	chk__same_resource(&c, MANIFEST_KIND_LOG_ANALYTICS_CLUSTER, "this cluster", where_cluster);
+	chk__same_resource(&c, MANIFEST_KIND_MANAGED_IDENTITY, "this identity", where_identity);
+	chk__same_resource(&c, MANIFEST_KIND_KUSTO_CLUSTER_KEY, "this Azure Data Explorer cluster", where_kusto);
+	chk__same_resource(&c, MANIFEST_KIND_APP_INSIGHTS_COMPONENT_LINK, "this component", where_component);
 	chk__same_resource(&c, MANIFEST_KIND_LINKED_STORAGE_ACCOUNT,
-			   "the linked storage account for this workspace and dataSourceType", id_linked_storage);
+			   "the linked storage account for this workspace and dataSourceType", where_storage);
 	chk__clusters_per_region(&c);
 	chk__workspaces(&c);
 	chk__cross(&c);

@@ -28,6 +28,7 @@ CROSS_DOCUMENT = {
     "three-clusters-in-one-region", "workspace-link-to-appinsights-cluster",
     "workspace-listed-twice", "yaml-duplicate-key",
     "yaml-alias-bomb",  # PyYAML would expand it: the point of the case
+    "yaml-merge-key",  # PyYAML applies merge keys; cmkctl refuses them
 }
 
 schema_path, examples, cases = sys.argv[1:4]

@@ -289,6 +289,33 @@ static void test_manifest__suggest_finds_close_names_only(void **state)
 	assert_null(manifest_suggest("x", fields, 4));
 }
 
+static void test_manifest__resource_id_names_the_managed_azure_resource(void **state)
+{
+	fixture f;
+	char *id = NULL;
+
+	load(&f, full_set);
+	assert_int_equal(manifest_doc_resource_id(&id, f.set->docs[0]), 0);
+	assert_string_equal(id, VAULT);
+	free(id);
+	assert_int_equal(manifest_doc_resource_id(&id, f.set->docs[1]), 0);
+	assert_string_equal(id, "/subscriptions/" SUB "/resourceGroups/rg-monitor/providers/"
+				"Microsoft.OperationalInsights/clusters/laprodeus");
+	free(id);
+	assert_int_equal(manifest_doc_resource_id(&id, f.set->docs[2]), CMK_ENOTFOUND);
+	assert_null(id);
+	done(&f);
+
+	load(&f, "apiVersion: cmkctl/v1\nkind: LinkedStorageAccount\nmetadata: {name: q}\nspec:\n"
+		 "  workspace: " WS("law-a") "\n  dataSourceType: alerts\n  storageAccounts:\n"
+		 "    - /subscriptions/" SUB "/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1\n");
+	assert_int_equal(manifest_diags_total(&f.diags), 0);
+	assert_int_equal(manifest_doc_resource_id(&id, f.set->docs[0]), 0);
+	assert_string_equal(id, WS("law-a") "/linkedStorageAccounts/Alerts");
+	free(id);
+	done(&f);
+}
+
 static void test_manifest__kind_names_round_trip(void **state)
 {
 	for (int k = 0; k < MANIFEST_KIND__COUNT; k++) {
@@ -426,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_manifest__empty_documents_are_skipped),
 		cmocka_unit_test(test_manifest__syntax_error_keeps_earlier_documents_and_marks_incomplete),
 		cmocka_unit_test(test_manifest__suggest_finds_close_names_only),
+		cmocka_unit_test(test_manifest__resource_id_names_the_managed_azure_resource),
 		cmocka_unit_test(test_manifest__kind_names_round_trip),
 		cmocka_unit_test(test_manifest__directory_is_walked_sorted_recursively_and_once),
 		cmocka_unit_test(test_manifest__oversized_file_is_refused),
