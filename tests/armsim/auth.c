@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <openssl/bn.h>
+#include <pthread.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -385,10 +386,61 @@ static void auth__kv_401(sim_req *req, sim_resp *resp, const char *msg)
 	resp_arm_error(resp, 401, "Unauthorized", "%s", msg);
 }
 
+/* Verified tokens, so a client's repeated bearer costs a hash lookup, not an
+ * RSA verification (throughput). Entries hold the claims the checks need. */
+#define TOKEN_CACHE 512
+typedef struct token_entry {
+	char *token;
+	long exp, nbf;
+	sim_caller caller;
+} token_entry;
+static token_entry g_tcache[TOKEN_CACHE];
+static pthread_mutex_t g_tcache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned auth__thash(const char *t)
+{
+	unsigned h = 2166136261u;
+	for (; *t; t++)
+		h = (h ^ (unsigned char)*t) * 16777619u;
+	return h % TOKEN_CACHE;
+}
+
+static bool auth__cached(const char *tok, sim_caller *out, long *exp, long *nbf)
+{
+	bool hit = false;
+	unsigned h = auth__thash(tok);
+	pthread_mutex_lock(&g_tcache_lock);
+	if (g_tcache[h].token && !strcmp(g_tcache[h].token, tok)) {
+		*out = g_tcache[h].caller;
+		*exp = g_tcache[h].exp;
+		*nbf = g_tcache[h].nbf;
+		hit = true;
+	}
+	pthread_mutex_unlock(&g_tcache_lock);
+	return hit;
+}
+
+static void auth__cache_put(const char *tok, const sim_caller *c, long exp, long nbf)
+{
+	unsigned h = auth__thash(tok);
+	char *copy = strdup(tok);
+	if (!copy)
+		return;
+	pthread_mutex_lock(&g_tcache_lock);
+	free(g_tcache[h].token);
+	g_tcache[h].token = copy;
+	g_tcache[h].caller = *c;
+	g_tcache[h].exp = exp;
+	g_tcache[h].nbf = nbf;
+	pthread_mutex_unlock(&g_tcache_lock);
+}
+
+static bool auth__check_claims(sim_req *req, sim_resp *resp, const char *audience, bool dataplane,
+			       const sim_caller *c, long exp, long nbf);
+
 bool auth_check_bearer(sim_req *req, sim_resp *resp, const char *audience, bool dataplane)
 {
 	const char *h = req_header(req, "Authorization");
-	char msg[1024];
 	if (!h || !*h) {
 		if (dataplane)
 			auth__kv_401(req, resp, "AKV10000: Request is missing a Bearer or PoP token.");
@@ -410,6 +462,12 @@ bool auth_check_bearer(sim_req *req, sim_resp *resp, const char *audience, bool 
 	const char *tok = h + 7;
 	while (*tok == ' ')
 		tok++;
+	{
+		sim_caller c;
+		long exp, nbf;
+		if (auth__cached(tok, &c, &exp, &nbf))
+			return auth__check_claims(req, resp, audience, dataplane, &c, exp, nbf);
+	}
 	cJSON *claims = auth__decode(tok, true);
 	if (!claims) {
 		if (dataplane)
@@ -419,13 +477,30 @@ bool auth_check_bearer(sim_req *req, sim_resp *resp, const char *audience, bool 
 				      "The access token is invalid.");
 		return false;
 	}
-	bool ok = false;
+	sim_caller c;
+	memset(&c, 0, sizeof c);
 	const char *aud = sim_json_str(claims, "aud");
-	cJSON *exp = sim_json_get(claims, "exp"), *nbf = sim_json_get(claims, "nbf");
+	cJSON *expc = sim_json_get(claims, "exp"), *nbfc = sim_json_get(claims, "nbf");
+	long exp = cJSON_IsNumber(expc) ? (long)expc->valuedouble : 0;
+	long nbf = cJSON_IsNumber(nbfc) ? (long)nbfc->valuedouble : 0;
+	snprintf(c.tenant_id, sizeof c.tenant_id, "%s", sim_json_str(claims, "tid") ? sim_json_str(claims, "tid") : "");
+	snprintf(c.object_id, sizeof c.object_id, "%s", sim_json_str(claims, "oid") ? sim_json_str(claims, "oid") : "");
+	snprintf(c.app_id, sizeof c.app_id, "%s", sim_json_str(claims, "appid") ? sim_json_str(claims, "appid") : "");
+	snprintf(c.audience, sizeof c.audience, "%s", aud ? aud : "");
+	cJSON_Delete(claims);
+	auth__cache_put(tok, &c, exp, nbf);
+	return auth__check_claims(req, resp, audience, dataplane, &c, exp, nbf);
+}
+
+static bool auth__check_claims(sim_req *req, sim_resp *resp, const char *audience, bool dataplane,
+			       const sim_caller *c, long exp, long nbf)
+{
+	char msg[1024];
+	const char *aud = c->audience;
 	long now = (long)time(NULL);
-	if (cJSON_IsNumber(exp) && (long)exp->valuedouble <= now) {
+	if (exp && exp <= now) {
 		char e[64], n[64];
-		auth__fmt_us_time(e, sizeof e, (long)exp->valuedouble);
+		auth__fmt_us_time(e, sizeof e, exp);
 		auth__fmt_us_time(n, sizeof n, now);
 		if (dataplane) {
 			auth__kv_401(req, resp, "AKV10021: The access token has expired.");
@@ -434,20 +509,20 @@ bool auth_check_bearer(sim_req *req, sim_resp *resp, const char *audience, bool 
 				 "The access token expiry UTC time '%s' is earlier than current UTC time '%s'.", e, n);
 			auth__arm_401(req, resp, "ExpiredAuthenticationToken", "The access token has expired.", msg);
 		}
-		goto out;
+		return false;
 	}
-	if (cJSON_IsNumber(nbf) && (long)nbf->valuedouble > now + 300) {
+	if (nbf && nbf > now + 300) {
 		if (dataplane)
 			auth__kv_401(req, resp, "AKV10002: The access token is not yet valid.");
 		else
 			auth__arm_401(req, resp, "InvalidAuthenticationToken",
 				      "The access token is not yet valid.", "The access token is not yet valid.");
-		goto out;
+		return false;
 	}
 	if (!auth__aud_ok(aud, audience)) {
 		if (dataplane) {
 			snprintf(msg, sizeof msg, "AKV10022: Invalid audience. Expected %s, found: %s.",
-				 KV_AUDIENCE, aud ? aud : "");
+				 KV_AUDIENCE, aud);
 			auth__kv_401(req, resp, msg);
 		} else {
 			snprintf(msg, sizeof msg,
@@ -455,24 +530,15 @@ bool auth_check_bearer(sim_req *req, sim_resp *resp, const char *audience, bool 
 				 "exactly match with one of the allowed audiences 'https://management.core.windows.net/',"
 				 "'https://management.core.windows.net','https://management.azure.com/',"
 				 "'https://management.azure.com'.",
-				 aud ? aud : "");
+				 aud);
 			auth__arm_401(req, resp, "InvalidAuthenticationTokenAudience",
 				      "The access token has been obtained from wrong audience or resource.", msg);
 		}
-		goto out;
+		return false;
 	}
+	req->caller = *c;
 	req->caller.authenticated = true;
-	snprintf(req->caller.tenant_id, sizeof req->caller.tenant_id, "%s",
-		 sim_json_str(claims, "tid") ? sim_json_str(claims, "tid") : "");
-	snprintf(req->caller.object_id, sizeof req->caller.object_id, "%s",
-		 sim_json_str(claims, "oid") ? sim_json_str(claims, "oid") : "");
-	snprintf(req->caller.app_id, sizeof req->caller.app_id, "%s",
-		 sim_json_str(claims, "appid") ? sim_json_str(claims, "appid") : "");
-	snprintf(req->caller.audience, sizeof req->caller.audience, "%s", aud);
-	ok = true;
-out:
-	cJSON_Delete(claims);
-	return ok;
+	return true;
 }
 
 /* ---- token endpoints -------------------------------------------------------- */
