@@ -48,6 +48,7 @@ typedef struct arm__call {
 	size_t nextra;
 	long connect_timeout_ms;
 	unsigned max_attempts;
+	size_t max_body;
 
 	char sub[64];
 	int has_sub;
@@ -427,6 +428,7 @@ static int call__new(arm__call **out, arm_client *c, const arm_request *req)
 	k->connect_timeout_ms = req->connect_timeout_ms ? req->connect_timeout_ms
 							: c->o.connect_timeout_ms;
 	k->max_attempts = req->max_attempts ? req->max_attempts : c->o.max_attempts;
+	k->max_body = req->max_body ? req->max_body : c->o.max_body;
 	k->bucket = arm_bucket_for_method(k->method);
 	k->has_sub = req->audience == ARM_AUD_ARM &&
 		     arm_subscription_of(k->sub, sizeof(k->sub), k->url) == 0;
@@ -536,7 +538,7 @@ static int call__start(arm__call *k, const char *token)
 	arm_response_free(k->resp);
 	if ((k->resp = calloc(1, sizeof(*k->resp))) == NULL)
 		return cmk_error_oom();
-	cmk_buf_init(&k->resp->body, c->o.max_body);
+	cmk_buf_init(&k->resp->body, k->max_body);
 	client__uuid(crid);
 	if ((k->resp->client_request_id = strdup(crid)) == NULL)
 		return cmk_error_oom();

@@ -98,6 +98,7 @@ typedef struct {
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
 	long connect_timeout_ms;    /* 0: the client's */
 	unsigned max_attempts;      /* 0: the client's */
+	size_t max_body;            /* response cap; 0: the client's */
 } arm_request;
 
 typedef struct {

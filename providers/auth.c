@@ -25,6 +25,8 @@ extern char **environ;
 
 #define AUTH_IMDS_DEFAULT "http://169.254.169.254"
 #define AUTH_CLI_TIMEOUT_MS 60000
+/* token responses are a few KB; their cap does not follow the client's */
+#define AUTH_MAX_RESPONSE ((size_t)256 * 1024)
 /* how long a failed token fetch is answered from memory */
 #define AUTH_FAILURE_MEMORY_MS 2000
 /* "not configured / not reachable": the default chain moves on */
@@ -329,6 +331,7 @@ static int auth__aad(arm_token *out, arm_auth *a, arm_audience aud, const char *
 	req.content_type = "application/x-www-form-urlencoded";
 	req.audience = ARM_AUD_NONE;
 	req.retry_post = 1; /* a token request has no side effect */
+	req.max_body = AUTH_MAX_RESPONSE;
 	error = auth__exchange(out, a, what, &req);
 out:
 	/* the form holds the secret or assertion: wipe before freeing */
@@ -426,6 +429,7 @@ static int auth__managed(arm_token *out, arm_auth *a, arm_audience aud, int prob
 	req.url = cmk_buf_cstr(&url);
 	req.audience = ARM_AUD_NONE;
 	req.headers = headers;
+	req.max_body = AUTH_MAX_RESPONSE;
 	if (probe && !base) {
 		/* the default chain only asks IMDS whether it is there at all */
 		req.connect_timeout_ms = 1000;

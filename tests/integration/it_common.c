@@ -43,6 +43,12 @@ static it__pair it__pairs[16];
 
 arm_client *it_client(const char *credential, double time_scale)
 {
+	return it_client_with(credential, time_scale, 0, 0);
+}
+
+arm_client *it_client_with(const char *credential, double time_scale, unsigned max_attempts,
+			   size_t max_body)
+{
 	arm_cloud *cloud = NULL;
 	arm_client *c = NULL;
 	arm_client_opts o = { 0 };
@@ -55,6 +61,8 @@ arm_client *it_client(const char *credential, double time_scale)
 	o.seed = 1234;
 	o.backoff_base_ms = 200;
 	o.backoff_cap_ms = 2000;
+	o.max_attempts = max_attempts;
+	o.max_body = max_body;
 	if (arm_client_new(&c, &o) < 0)
 		fail_msg("client: %s", cmk_error_last());
 	for (size_t i = 0; i < sizeof(it__pairs) / sizeof(it__pairs[0]); i++)

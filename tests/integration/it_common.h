@@ -24,6 +24,9 @@ armsim *it_start(const armsim_opts *opts);
  * The cloud is resolved from the environment and freed with the client by
  * it_client_free. */
 arm_client *it_client(const char *credential, double time_scale);
+/* The same with a few limits set (0 keeps the client's default). */
+arm_client *it_client_with(const char *credential, double time_scale, unsigned max_attempts,
+			   size_t max_body);
 void it_client_free(arm_client *c);
 
 /* armsim's request log after `since`: the document {"requests":[...],

@@ -261,6 +261,29 @@ static void test_auth__managed_identity_imds_with_string_numbers(void **state)
 	it_client_free(c);
 }
 
+static void test_auth__managed_identity_msi_endpoint_and_secret(void **state)
+{
+	char endpoint[300];
+	arm_client *c;
+	long since = it_last_seq(sim);
+	cJSON *log;
+
+	/* the older App Service variables: MSI_ENDPOINT + MSI_SECRET ("secret" header) */
+	snprintf(endpoint, sizeof(endpoint), "%s", getenv("IDENTITY_ENDPOINT"));
+	setenv("MSI_ENDPOINT", endpoint, 1);
+	setenv("MSI_SECRET", getenv("IDENTITY_HEADER"), 1);
+	unsetenv("IDENTITY_ENDPOINT");
+	unsetenv("IDENTITY_HEADER");
+	c = it_client("managed-identity", IT_SCALE);
+	log = get_subscription(c, since);
+	assert_int_equal(it_count(log, "GET", "/msi/token?api-version=2017-09-01&resource=", 200), 1);
+	assert_string_equal(principal_of(log, "/subscriptions/" SUB), MI_OID);
+	cJSON_Delete(log);
+	it_client_free(c);
+	unsetenv("MSI_ENDPOINT");
+	unsetenv("MSI_SECRET");
+}
+
 static void test_auth__default_chain_falls_through_to_managed_identity(void **state)
 {
 	arm_client *c;
@@ -405,6 +428,7 @@ int main(void)
 		cmocka_unit_test_setup(test_auth__workload_identity_reads_the_token_file_on_every_refresh, fresh_env),
 		cmocka_unit_test_setup(test_auth__managed_identity_app_service_endpoint, fresh_env),
 		cmocka_unit_test_setup(test_auth__managed_identity_imds_with_string_numbers, fresh_env),
+		cmocka_unit_test_setup(test_auth__managed_identity_msi_endpoint_and_secret, fresh_env),
 		cmocka_unit_test_setup(test_auth__default_chain_falls_through_to_managed_identity, fresh_env),
 		cmocka_unit_test_setup(test_auth__azure_cli_runs_az_without_secrets_in_argv, fresh_env),
 		cmocka_unit_test_setup(test_auth__azure_cli_failure_is_reported, fresh_env),

@@ -220,6 +220,46 @@ static void test_http__429_waits_for_retry_after_then_succeeds(void **state)
 	it_client_free(c);
 }
 
+static void test_http__endless_429_gives_up_after_the_attempt_limit(void **state)
+{
+	arm_client *c = it_client_with(NULL, 100.0, 3, 0);
+	arm_response *resp = NULL;
+	arm_request req = { .method = "GET", .api_version = RG_API,
+			    .url = "/subscriptions/" SUB "/resourcegroups" };
+	long since;
+	cJSON *log;
+
+	it_subscription(c);
+	it_admin(sim, "PUT", "/_sim/faults", "[{\"method\":\"GET\",\"resourceType\":"
+		 "\"Microsoft.Resources/resourceGroups\",\"fault\":\"429\",\"retryAfter\":1}]");
+	since = it_last_seq(sim);
+	assert_int_equal(arm_send(&resp, c, &req), CMK_ETHROTTLED);
+	assert_int_equal(resp->attempts, 3);
+	assert_non_null(strstr(cmk_error_last(), ": 429 TooManyRequests (TooManyRequests): "));
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "GET", "/resourcegroups?", 429), 3);
+	cJSON_Delete(log);
+	arm_response_free(resp);
+	it_client_free(c);
+}
+
+static void test_http__a_body_over_the_cap_is_an_error_not_a_crash(void **state)
+{
+	arm_client *c = it_client_with(NULL, IT_SCALE, 0, 256);
+	cJSON *doc = NULL;
+	long since = it_last_seq(sim);
+	cJSON *log;
+
+	assert_int_equal(arm_get_json(&doc, c, "/subscriptions/" SUB "/resourcegroups", RG_API,
+				      NULL), CMK_EINVALID);
+	assert_non_null(strstr(cmk_error_last(), "the response is larger than the limit of 256 "
+					       "bytes"));
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "GET", "/resourcegroups?", 0), 1); /* not retried */
+	cJSON_Delete(log);
+	it_client_free(c);
+}
+
 static void test_http__pacing_keeps_a_burst_under_the_write_bucket(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
@@ -397,6 +437,8 @@ int main(void)
 		cmocka_unit_test_setup(test_http__403_is_not_retried_and_says_authorization_failed, reset_faults),
 		cmocka_unit_test_setup(test_http__401_fetches_a_new_token_once_then_reports, reset_faults),
 		cmocka_unit_test_setup(test_http__429_waits_for_retry_after_then_succeeds, reset_faults),
+		cmocka_unit_test_setup(test_http__endless_429_gives_up_after_the_attempt_limit, reset_faults),
+		cmocka_unit_test_setup(test_http__a_body_over_the_cap_is_an_error_not_a_crash, reset_faults),
 		cmocka_unit_test_setup(test_http__pacing_keeps_a_burst_under_the_write_bucket, reset_faults),
 		cmocka_unit_test_setup(test_http__seeded_5xx_and_resets_leave_no_duplicate_writes, reset_faults),
 		cmocka_unit_test_setup(test_http__bearer_token_never_leaves_for_plain_http_or_foreign_hosts, reset_faults),

@@ -261,6 +261,32 @@ static void test_lro__kusto_running_status_and_a_raw_space_in_the_status_url(voi
 	it_client_free(c);
 }
 
+static void test_lro__an_unreadable_status_is_retried_not_failed(void **state)
+{
+	/* two attempts per request: five 500s in a row outlast a request's own
+	 * retries, so the operation itself must carry on */
+	arm_client *c = it_client_with(NULL, IT_SCALE, 2, 0);
+	char path[256], body[512];
+	arm_request req;
+	arm_op *op = NULL;
+	long since = it_last_seq(sim);
+	cJSON *log;
+
+	cluster_request(&req, path, sizeof(path), "la-flaky", "eastus", body, sizeof(body));
+	assert_int_equal(arm_op_begin(&op, c, ARM_OP_CLUSTER_CREATE, &req, path,
+				      ARM_FINAL_LOCATION, NULL), 0);
+	it_admin(sim, "PUT", "/_sim/faults", "[{\"method\":\"GET\",\"resourceType\":\"*\","
+		 "\"path\":\"/operationstatuses/\",\"fault\":\"500\",\"count\":5}]");
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	assert_string_equal(state_of(op->result), "Succeeded");
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "GET", "/operationstatuses/", 500), 5);
+	assert_true(it_count(log, "GET", "/operationstatuses/", 200) >= 1);
+	cJSON_Delete(log);
+	arm_op_free(op);
+	it_client_free(c);
+}
+
 static void test_lro__failed_operation_carries_arm_error(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
@@ -598,6 +624,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lro__provisioning_state_only, reset),
 		cmocka_unit_test_setup(test_lro__synchronous_answers_to_long_running_writes_are_accepted, reset),
 		cmocka_unit_test_setup(test_lro__kusto_running_status_and_a_raw_space_in_the_status_url, reset),
+		cmocka_unit_test_setup(test_lro__an_unreadable_status_is_retried_not_failed, reset),
 		cmocka_unit_test_setup(test_lro__failed_operation_carries_arm_error, reset),
 		cmocka_unit_test_setup(test_lro__timeout_then_resume_from_the_saved_operation, reset),
 		cmocka_unit_test_setup(test_lro__many_operations_are_polled_in_one_loop, reset),
