@@ -15,6 +15,7 @@
 
 #include "arm.h"
 #include "auth.h"
+#include "lro.h"
 #include "router.h"
 #include "simclock.h"
 #include "store.h"
@@ -299,6 +300,7 @@ static void ra_put(sim_req *req, sim_resp *resp)
 		resp_arm_error(resp, 500, "InternalServerError", "The role assignment could not be stored.");
 		return;
 	}
+	lro_tick(); /* RBAC-mode key access changes now */
 	resp_json(resp, 201, store_render(r, req->api_version));
 }
 
@@ -311,6 +313,7 @@ static void ra_delete(sim_req *req, sim_resp *resp)
 	}
 	cJSON *body = store_render(r, req->api_version);
 	store_delete(r);
+	lro_tick(); /* RBAC-mode key access changes now */
 	resp_json(resp, 200, body);
 }
 

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "lro.h"
 #include "router.h"
 #include "simclock.h"
 #include "store.h"
@@ -496,6 +497,7 @@ static void kvdp_create(sim_req *req, sim_resp *resp)
 	}
 	if (!kvdp__apply(resp, k, ver, req->json))
 		return;
+	lro_tick(); /* derived state (revocation) sees the new version now */
 	resp_json(resp, 200, kvdp__bundle(v, k, ver));
 }
 
@@ -520,6 +522,7 @@ static void kvdp_rotate(sim_req *req, sim_resp *resp)
 	if (tags)
 		sim_json_set(ver, "tags", tags);
 	kv_key_sync_doc(k);
+	lro_tick(); /* versionless users of the key move to the new version now */
 	resp_json(resp, 200, kvdp__bundle(v, k, ver));
 }
 
@@ -540,6 +543,7 @@ static void kvdp_update(sim_req *req, sim_resp *resp)
 	}
 	if (!kvdp__apply(resp, k, ver, req->json))
 		return;
+	lro_tick(); /* a disable (revocation) takes effect at this instant */
 	resp_json(resp, 200, kvdp__bundle(v, k, ver));
 }
 

@@ -243,6 +243,7 @@ static void kv_put(sim_req *req, sim_resp *resp)
 		if (op)
 			lro_headers(req, resp, op, &(lro_header_opts){ .location = true });
 	}
+	lro_tick(); /* access changes are observed when they happen */
 	resp_json(resp, cur ? 200 : 201, store_render(v, req->api_version));
 }
 
@@ -286,6 +287,7 @@ static void kv_patch(sim_req *req, sim_resp *resp)
 	for (size_t i = 0; i < nk; i++)
 		kv_key_sync_doc(keys[i]);
 	free(keys);
+	lro_tick(); /* access changes are observed when they happen */
 	resp_json(resp, 200, store_render(cur, req->api_version));
 }
 
@@ -302,6 +304,7 @@ static void kv_delete(sim_req *req, sim_resp *resp)
 	char keep[1024];
 	snprintf(keep, sizeof keep, "%s", cur->id);
 	store_delete_tree(keep);
+	lro_tick();
 	resp_json(resp, 200, NULL);
 }
 
@@ -355,6 +358,7 @@ static void kv_access_policy(sim_req *req, sim_resp *resp)
 		return;
 	}
 	kv__system_data(v->doc, req, false);
+	lro_tick(); /* a removal (revocation) takes effect at this instant */
 	/* the answer echoes the access policies of the request */
 	cJSON *b = cJSON_CreateObject();
 	char rid[1100];

@@ -12,6 +12,7 @@
 
 #include "arm.h"
 #include "auth.h"
+#include "lro.h"
 #include "router.h"
 #include "store.h"
 #include "util.h"
@@ -178,6 +179,7 @@ static void msi_delete(sim_req *req, sim_resp *resp)
 	store_delete_tree(mid);
 	if (oid[0])
 		auth_principal_remove(oid);
+	lro_tick(); /* clusters using it lose key access now */
 	resp_json(resp, 200, NULL);
 }
 

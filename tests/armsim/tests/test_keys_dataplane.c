@@ -332,6 +332,76 @@ static void test_dataplane__wrap_unwrap_roundtrip(void **state)
 	armsim_http_free(&w);
 }
 
+/* --- revocation reaches Log Analytics ------------------------------------------- */
+
+#define LA_SUB "00000000-0000-4000-8000-00000000aaaa"
+#define LA_T "11111111-1111-4111-8111-111111111111"
+#define LA_CL "/subscriptions/" LA_SUB "/resourceGroups/rg-la/providers/Microsoft.OperationalInsights/clusters/revoke1?api-version=2021-06-01"
+#define LA_KV "/subscriptions/" LA_SUB "/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-cmk-eus"
+#define LA_UAI "/subscriptions/" LA_SUB "/resourceGroups/rg-la/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-granted"
+
+static int setup_la(void **state)
+{
+	(void)state;
+	return check_start("la.yaml", 1);
+}
+
+static const char *key_access(void)
+{
+	static char h[64];
+	armsim_http_resp r = check_arm("GET", LA_CL, NULL);
+	rp_status(&r, 200);
+	if (!armsim_http_header(&r, "x-ms-armsim-key-access", h, sizeof h))
+		fail_msg("no x-ms-armsim-key-access header");
+	armsim_http_free(&r);
+	return h;
+}
+
+/* A key disabled through the data plane, or access removed through
+ * accessPolicies/remove, is what the Log Analytics revocation rule sees:
+ * Revoking at once, Inaccessible after the revocation delay (1 h), and back
+ * through Recovering (30 min) when access returns. */
+static void test_revocation__dataplane_disable_and_policy_removal(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", LA_CL,
+		"{\"location\":\"eastus\",\"identity\":{\"type\":\"UserAssigned\",\"userAssignedIdentities\":{\"" LA_UAI "\":{}}},"
+		"\"sku\":{\"name\":\"capacityReservation\",\"capacity\":1000},"
+		"\"properties\":{\"keyVaultProperties\":{\"keyVaultUri\":\"https://kv-cmk-eus.vault.azure.net\",\"keyName\":\"la-key\",\"keyVersion\":\"\"}}}");
+	rp_status(&r, 202);
+	armsim_http_free(&r);
+	check_advance(2 * 3600 + 60);
+	assert_string_equal(key_access(), "Accessible");
+
+	/* the owner gives itself key management on the vault (management plane) */
+	r = check_arm("PUT", LA_KV "/accessPolicies/add?api-version=2023-07-01",
+		      "{\"properties\":{\"accessPolicies\":[{\"tenantId\":\"" LA_T "\",\"objectId\":"
+		      "\"0b000000-0000-4000-8000-000000000001\",\"permissions\":{\"keys\":[\"get\",\"update\"]}}]}}");
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+	const char *tok = rp_token("0a000000-0000-4000-8000-000000000001", "owner-secret", KVSCOPE);
+	r = rp_kv(tok, "PATCH", "kv-cmk-eus", "/keys/la-key?api-version=7.4", "{\"attributes\":{\"enabled\":false}}");
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+	/* no request in between: the change counts from the moment it was made */
+	check_advance(3600 + 60);
+	assert_string_equal(key_access(), "Inaccessible");
+	r = rp_kv(tok, "PATCH", "kv-cmk-eus", "/keys/la-key?api-version=7.4", "{\"attributes\":{\"enabled\":true}}");
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+	assert_string_equal(key_access(), "Recovering");
+	check_advance(1800 + 60);
+	assert_string_equal(key_access(), "Accessible");
+
+	r = check_arm("PUT", LA_KV "/accessPolicies/remove?api-version=2023-07-01",
+		      "{\"properties\":{\"accessPolicies\":[{\"tenantId\":\"" LA_T "\",\"objectId\":"
+		      "\"0c000000-0000-4000-8000-000000000001\",\"permissions\":{\"keys\":[\"get\",\"wrapKey\",\"unwrapKey\"]}}]}}");
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+	check_advance(3600 + 60);
+	assert_string_equal(key_access(), "Inaccessible");
+}
+
 int main(void)
 {
 	const struct CMUnitTest conf[] = {
@@ -348,7 +418,11 @@ int main(void)
 		cmocka_unit_test(test_dataplane__rotate_and_create_add_versions),
 		cmocka_unit_test(test_dataplane__wrap_unwrap_roundtrip),
 	};
+	const struct CMUnitTest la[] = {
+		cmocka_unit_test(test_revocation__dataplane_disable_and_policy_removal),
+	};
 	int fails = cmocka_run_group_tests_name("keys data plane conformance", conf, setup_conf, check_stop);
 	fails += cmocka_run_group_tests_name("keys data plane rules", rules, setup_rules, check_stop);
+	fails += cmocka_run_group_tests_name("revocation seen by Log Analytics", la, setup_la, check_stop);
 	return fails;
 }
