@@ -587,12 +587,12 @@ static int diff__grant(size_t *out, diff_ctx *c, diff__doc *d, diff__doc *k, con
 				       "assign role '%s' on vault '%s' to the %s's %s",
 				       PLAN_ROLE_CRYPTO_SERVICE_ENCRYPTION_USER_NAME,
 				       diff__or(k->vault->name, k->vault->id), who,
-				       known ? "principal" : "identity (principal known after it exists)");
+				       known ? "principal" : "new identity (principal read back after it exists)");
 	} else {
 		error = plan__add_step(&step, c->p, PLAN_STEP_KEY_GRANT, phase, d->res, k->vault->id, NULL,
 				       "add access policy get/wrapKey/unwrapKey on vault '%s' for the %s's %s",
 				       diff__or(k->vault->name, k->vault->id), who,
-				       known ? "principal" : "identity (principal known after it exists)");
+				       known ? "principal" : "new identity (principal read back after it exists)");
 	}
 	if (error < 0 || (error = plan__add_dep(c->p, step, d->principal_step)) < 0 ||
 	    (error = plan__add_param(c->p, step, "vaultId", k->vault->id)) < 0 ||
@@ -838,6 +838,56 @@ static int diff__cluster_create(diff_ctx *c, size_t di, diff__doc *d, diff__doc 
 	return error;
 }
 
+/* The cluster.update step: capacity, billingType, tags, identity; blocked
+ * when an immutable field differs or capacity is locked. */
+static int diff__cluster_update(size_t *out, diff_ctx *c, diff__doc *d, const manifest_log_analytics_cluster *s,
+				const live_la_cluster *lc, const diff__doc *ident, bool identity_differs,
+				const diff__tag *tags, size_t ntags, const char *blocked, int phase)
+{
+	bool user = s->identity.type.value == MANIFEST_IDENTITY_USER_ASSIGNED;
+	const char *want_type = manifest_identity_type_name(s->identity.type.value);
+	char after[32];
+	size_t update;
+	int error;
+
+	if ((error = plan__add_step(&update, c->p, PLAN_STEP_CLUSTER_UPDATE, phase, d->res,
+				    d->id, d->id, "update cluster %s, wait for Succeeded", s->name.value)) < 0 ||
+	    (error = diff__chain(c, d, update, "cluster")) < 0)
+		return error;
+	if (blocked && (error = plan__block(c->p, update, "%s", blocked)) < 0)
+		return error;
+	if (s->capacity.set && lc->capacity != s->capacity.value) {
+		snprintf(after, sizeof(after), "%lld", s->capacity.value);
+		if ((error = plan__add_param(c->p, update, "capacity", after)) < 0)
+			return error;
+		if (s->capacity.value < lc->capacity && lc->last_sku_update) {
+			time_t t;
+			char when[32], until[32];
+
+			if (diff_parse_time(&t, lc->last_sku_update) == 0 &&
+			    c->now < t + PLAN_CAPACITY_LOCK_DAYS * 86400) {
+				diff_format_time(when, sizeof(when), t);
+				diff_format_time(until, sizeof(until), t + PLAN_CAPACITY_LOCK_DAYS * 86400);
+				if ((error = plan__block(c->p, update,
+							 DIFF_MSG_CAPACITY_LOCK " Last SKU update %s; "
+							 "decrease possible from %s.", when, until)) < 0)
+					return error;
+			}
+		}
+	}
+	if ((error = plan__add_param(c->p, update, "billingType",
+				     manifest_billing_type_name(s->billing_type.value))) < 0 ||
+	    (error = diff__tags_param(c, update, tags, ntags)) < 0)
+		return error;
+	if (identity_differs &&
+	    ((error = plan__add_param(c->p, update, "identityType", want_type)) < 0 ||
+	     (user && ident && (error = plan__add_param(c->p, update, "userAssignedIdentity", ident->id)) < 0) ||
+	     (error = plan__add_dep(c->p, update, user && ident ? ident->create : PLAN_NONE)) < 0))
+		return error;
+	*out = update;
+	return 0;
+}
+
 static int diff__cluster_existing(diff_ctx *c, size_t di, diff__doc *d, diff__doc *k, diff__doc *ident,
 				  const diff__tag *tags, size_t ntags, const char *tenant)
 {
@@ -1008,6 +1058,22 @@ static int diff__cluster_existing(diff_ctx *c, size_t di, diff__doc *d, diff__do
 			goto out;
 	}
 
+	/* an identity change comes first: the grant goes to the identity the
+	 * cluster will have (a new system-assigned principal is read back) */
+	if ((changed || blocked) && identity_differs) {
+		if ((error = diff__cluster_update(&update, c, d, s, lc, ident, identity_differs, tags, ntags, blocked,
+						  PLAN_PHASE_IDENTITY_UPDATE)) < 0)
+			goto out;
+		if (!user) {
+			free(d->principal);
+			d->principal_step = update;
+			if ((d->principal = plan__ref(c->p, update, "principalId")) == NULL) {
+				error = cmk_error_oom();
+				goto out;
+			}
+		}
+	}
+
 	/* grant (a missing grant on a cluster that uses the key is a revocation risk) */
 	if (k && (error = diff__grant(&grant, c, d, k, "cluster", key_in_use,
 				      user ? PLAN_PHASE_GRANT_EARLY : PLAN_PHASE_GRANT, missing,
@@ -1034,45 +1100,14 @@ static int diff__cluster_existing(diff_ctx *c, size_t di, diff__doc *d, diff__do
 			goto out;
 	}
 
-	if (changed || blocked) {
-		if ((error = plan__add_step(&update, c->p, PLAN_STEP_CLUSTER_UPDATE, PLAN_PHASE_CLUSTER_UPDATE, d->res,
-					    d->id, d->id, "update cluster %s, wait for Succeeded", s->name.value)) < 0 ||
-		    (error = diff__chain(c, d, update, "cluster")) < 0)
-			goto out;
-		if (blocked && (error = plan__block(c->p, update, "%s", blocked)) < 0)
-			goto out;
-		if (s->capacity.set && lc->capacity != s->capacity.value) {
-			snprintf(after, sizeof(after), "%lld", s->capacity.value);
-			if ((error = plan__add_param(c->p, update, "capacity", after)) < 0)
-				goto out;
-			if (s->capacity.value < lc->capacity && lc->last_sku_update) {
-				time_t t;
-				char when[32], until[32];
-
-				if (diff_parse_time(&t, lc->last_sku_update) == 0 &&
-				    c->now < t + PLAN_CAPACITY_LOCK_DAYS * 86400) {
-					diff_format_time(when, sizeof(when), t);
-					diff_format_time(until, sizeof(until), t + PLAN_CAPACITY_LOCK_DAYS * 86400);
-					if ((error = plan__block(c->p, update,
-								 DIFF_MSG_CAPACITY_LOCK " Last SKU update %s; "
-								 "decrease possible from %s.", when, until)) < 0)
-						goto out;
-				}
-			}
-		}
-		if ((error = plan__add_param(c->p, update, "billingType",
-					     manifest_billing_type_name(s->billing_type.value))) < 0 ||
-		    (error = diff__tags_param(c, update, tags, ntags)) < 0)
-			goto out;
-		if (identity_differs &&
-		    ((error = plan__add_param(c->p, update, "identityType", want_type)) < 0 ||
-		     (user && ident && (error = plan__add_param(c->p, update, "userAssignedIdentity", ident->id)) < 0) ||
-		     (error = plan__add_dep(c->p, update, user && ident ? ident->create : PLAN_NONE)) < 0))
-			goto out;
-		if ((error = plan__add_reason(c->p, d->res, blocked ? "an immutable field differs"
-								    : "settings differ from the manifest")) < 0)
-			goto out;
-	}
+	if ((changed || blocked) && !identity_differs &&
+	    (error = diff__cluster_update(&update, c, d, s, lc, ident, identity_differs, tags, ntags, blocked,
+					  PLAN_PHASE_CLUSTER_UPDATE)) < 0)
+		goto out;
+	if (update != PLAN_NONE &&
+	    (error = plan__add_reason(c->p, d->res, blocked ? "an immutable field differs"
+							    : "settings differ from the manifest")) < 0)
+		goto out;
 	if (grant != PLAN_NONE || key_differs || update != PLAN_NONE)
 		c->p->resources[d->res].action = PLAN_ACTION_UPDATE;
 	if (changed && (error = plan__add_finding(c->p, PLAN_FINDING_FIELD_DRIFT, addr,

@@ -20,6 +20,7 @@ enum {
 	PLAN_PHASE_GRANT_EARLY = 20,  /* grants to user-assigned identities (before a create) */
 	PLAN_PHASE_CLUSTER_CREATE = 30,
 	PLAN_PHASE_KUSTO_IDENTITY = 40,
+	PLAN_PHASE_IDENTITY_UPDATE = 40,  /* a cluster's identity change: before its grant */
 	PLAN_PHASE_GRANT = 50,
 	PLAN_PHASE_KEY_UPDATE = 60,
 	PLAN_PHASE_CLUSTER_UPDATE = 70,
