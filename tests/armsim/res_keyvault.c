@@ -1,8 +1,10 @@
 /*
  * res_keyvault.c - Microsoft.KeyVault/vaults on the management plane:
- * GET, PUT (create/update; a long-running operation from 2026-02-01 on),
- * PATCH, DELETE, list by resource group and by subscription, and
- * vaults/accessPolicies/{add|replace|remove} PUT.
+ * GET, PUT (create/update; a long-running operation from 2026-02-01 on;
+ * createMode "recover"), PATCH, DELETE (soft delete: the name stays taken
+ * until the scheduled purge date), list by resource group and by
+ * subscription, vaults/accessPolicies/{add|replace|remove} PUT, and
+ * deletedVaults GET / list / purge.
  *
  * The vault document is the state the rest of armsim reads (store.h):
  * access policies, enableSoftDelete / enablePurgeProtection (recoverable),
@@ -24,6 +26,8 @@
 #include "util.h"
 
 #define T_VAULT "Microsoft.KeyVault/vaults"
+#define T_DELETED "Microsoft.KeyVault/deletedVaults"
+#define T_KEY "Microsoft.KeyVault/vaults/keys"
 
 /* Every published api-version of Microsoft.KeyVault/vaults. */
 static const char *const kv_versions[] = {
@@ -132,6 +136,109 @@ static bool kv__check_props(sim_resp *resp, const cJSON *props, const sim_res *c
 	return true;
 }
 
+/* ---- soft-deleted vaults ------------------------------------------------------
+ * A deleted vault with soft delete on stays as a Microsoft.KeyVault/
+ * deletedVaults resource (/subscriptions/{s}/providers/Microsoft.KeyVault/
+ * locations/{loc}/deletedVaults/{name}) holding a snapshot of the vault and
+ * its keys in `sim`, until its scheduledPurgeDate (softDeleteRetentionInDays
+ * on the virtual clock) or a purge. Its name stays taken meanwhile. */
+
+static sim_res *kv__deleted_by_name(const char *name)
+{
+	sim_res **arr, *found = NULL;
+	size_t n = store_list(&arr, T_DELETED, NULL);
+	for (size_t i = 0; i < n && !found; i++)
+		if (sim_streq_ci(sim_json_str(arr[i]->doc, "name"), name))
+			found = arr[i];
+	free(arr);
+	return found;
+}
+
+static void kv__purge_due(cJSON *ctx)
+{
+	sim_res *d = store_get_typed(sim_json_str(ctx, "id"), T_DELETED);
+	/* only the deletion this timer was set for (a recover + delete makes
+	 * a new one with its own date) */
+	if (d && cJSON_IsNumber(sim_json_get(d->sim, "purgeAtMs")) &&
+	    sim_json_get(d->sim, "purgeAtMs")->valuedouble == sim_json_get(ctx, "at")->valuedouble)
+		store_delete(d);
+}
+
+/* Move `v` and its keys into a deletedVaults resource. */
+static void kv__soft_delete(sim_res *v, const char *sub)
+{
+	char loc[64], id[1024], now[64], purge[64];
+	sim_location_norm(loc, sizeof loc, sim_json_str(v->doc, "location"));
+	snprintf(id, sizeof id, "/subscriptions/%s/providers/Microsoft.KeyVault/locations/%s/deletedVaults/%s", sub,
+		 loc, kv_vault_name(v));
+	cJSON *days = sim_json_path(v->doc, "properties.softDeleteRetentionInDays");
+	int64_t t = simclock_now_ms();
+	int64_t at = t + (int64_t)((cJSON_IsNumber(days) ? days->valuedouble : 90) * 86400000.0);
+	simclock_iso8601(now, sizeof now, t);
+	simclock_iso8601(purge, sizeof purge, at);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", id);
+	cJSON_AddStringToObject(d, "name", kv_vault_name(v));
+	cJSON_AddStringToObject(d, "type", T_DELETED);
+	cJSON *p = cJSON_AddObjectToObject(d, "properties");
+	cJSON_AddStringToObject(p, "vaultId", v->id);
+	cJSON_AddStringToObject(p, "location", loc);
+	cJSON_AddStringToObject(p, "deletionDate", now);
+	cJSON_AddStringToObject(p, "scheduledPurgeDate", purge);
+	cJSON *tags = sim_json_get(v->doc, "tags");
+	cJSON_AddItemToObject(p, "tags", tags ? cJSON_Duplicate(tags, 1) : cJSON_CreateObject());
+	cJSON_AddBoolToObject(p, "purgeProtectionEnabled",
+			      cJSON_IsTrue(sim_json_path(v->doc, "properties.enablePurgeProtection")));
+	sim_res *dr = store_put(id, T_DELETED, d);
+	if (!dr)
+		return;
+	cJSON_AddItemToObject(dr->sim, "vault", cJSON_Duplicate(v->doc, 1));
+	cJSON_AddItemToObject(dr->sim, "vaultSim", cJSON_Duplicate(v->sim, 1));
+	cJSON *keys = cJSON_AddArrayToObject(dr->sim, "keys");
+	sim_res **arr;
+	size_t n = store_list(&arr, T_KEY, v->id);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *k = cJSON_CreateObject();
+		cJSON_AddStringToObject(k, "id", arr[i]->id);
+		cJSON_AddItemToObject(k, "doc", cJSON_Duplicate(arr[i]->doc, 1));
+		cJSON_AddItemToObject(k, "sim", cJSON_Duplicate(arr[i]->sim, 1));
+		cJSON_AddItemToArray(keys, k);
+	}
+	free(arr);
+	cJSON_AddNumberToObject(dr->sim, "purgeAtMs", (double)at);
+	cJSON *ctx = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx, "id", id);
+	cJSON_AddNumberToObject(ctx, "at", (double)at);
+	sim_timer_add(at, kv__purge_due, ctx);
+}
+
+/* createMode "recover": the vault and its keys come back as they were. */
+static sim_res *kv__recover(sim_res *del)
+{
+	cJSON *vd = cJSON_Duplicate(sim_json_get(del->sim, "vault"), 1);
+	const char *vid = sim_json_str(vd, "id");
+	sim_res *v = vid ? store_put(vid, T_VAULT, vd) : NULL;
+	if (!v) {
+		cJSON_Delete(vd);
+		return NULL;
+	}
+	cJSON *vs = sim_json_get(del->sim, "vaultSim");
+	if (cJSON_IsObject(vs)) {
+		cJSON_Delete(v->sim);
+		v->sim = cJSON_Duplicate(vs, 1);
+	}
+	const cJSON *k;
+	cJSON_ArrayForEach(k, sim_json_get(del->sim, "keys")) {
+		sim_res *kr = store_put(sim_json_str(k, "id"), T_KEY, cJSON_Duplicate(sim_json_get(k, "doc"), 1));
+		if (kr) {
+			cJSON_Delete(kr->sim);
+			kr->sim = cJSON_Duplicate(sim_json_get(k, "sim"), 1);
+		}
+	}
+	store_delete(del);
+	return v;
+}
+
 static void kv_get(sim_req *req, sim_resp *resp)
 {
 	char id[1024];
@@ -191,6 +298,41 @@ static void kv_put(sim_req *req, sim_resp *resp)
 			return;
 		}
 	}
+	const char *mode = sim_json_str(props, "createMode");
+	sim_res *del = cur ? NULL : kv__deleted_by_name(req->cap[2]);
+	if (del && (!mode || strcasecmp(mode, "recover"))) {
+		resp_arm_error(resp, 409, "ConflictError",
+			       "A vault with the same name already exists in deleted state. You need to either recover or "
+			       "purge existing key vault. Follow this link https://go.microsoft.com/fwlink/?linkid=2149745 "
+			       "for more information on soft delete.");
+		return;
+	}
+	if (!cur && mode && !strcasecmp(mode, "recover")) {
+		if (!del) {
+			resp_arm_error(resp, 404, "DeletedVaultNotFound",
+				       "The deleted vault '%s' was not found: there is nothing to recover.", req->cap[2]);
+			return;
+		}
+		if (!sim_streq_ci(sim_json_str(del->doc, "properties.vaultId"), id)) {
+			resp_arm_error(resp, 400, "BadRequest",
+				       "The vault '%s' can only be recovered as '%s'.", req->cap[2],
+				       sim_json_str(del->doc, "properties.vaultId"));
+			return;
+		}
+		sim_res *v = kv__recover(del);
+		if (!v) {
+			resp_arm_error(resp, 500, "InternalServerError", "Out of memory.");
+			return;
+		}
+		cJSON *rt = sim_json_get(req->json, "tags");
+		if (cJSON_IsObject(rt))
+			sim_json_set(v->doc, "tags", cJSON_Duplicate(rt, 1));
+		kv__system_data(v->doc, req, false);
+		kv__complete(v->doc, kv_vault_name(v));
+		lro_tick(); /* clusters using its keys reach them again */
+		resp_json(resp, 200, store_render(v, req->api_version));
+		return;
+	}
 	if (!kv__check_props(resp, props, cur))
 		return;
 	/* purge protection, once on, stays on even when a PUT omits it */
@@ -204,6 +346,7 @@ static void kv_put(sim_req *req, sim_resp *resp)
 	cJSON *tags = sim_json_get(req->json, "tags");
 	cJSON_AddItemToObject(doc, "tags", cJSON_IsObject(tags) ? cJSON_Duplicate(tags, 1) : cJSON_CreateObject());
 	cJSON *np = cJSON_Duplicate(props, 1);
+	cJSON_DeleteItemFromObject(np, "createMode"); /* a request option, not a property */
 	cJSON_AddItemToObject(doc, "properties", np);
 	if (cur) {
 		cJSON *sd = sim_json_get(cur->doc, "systemData");
@@ -300,7 +443,11 @@ static void kv_delete(sim_req *req, sim_resp *resp)
 		resp_json(resp, 204, NULL);
 		return;
 	}
-	/* the vault and its keys go (armsim keeps no deleted-vault state) */
+	/* soft delete (on unless the vault predates it with it off) keeps the
+	 * vault and its keys recoverable; the name stays taken */
+	cJSON *sd = sim_json_path(cur->doc, "properties.enableSoftDelete");
+	if (!sd || cJSON_IsTrue(sd))
+		kv__soft_delete(cur, req->cap[0]);
 	char keep[1024];
 	snprintf(keep, sizeof keep, "%s", cur->id);
 	store_delete_tree(keep);
@@ -373,6 +520,64 @@ static void kv_access_policy(sim_req *req, sim_resp *resp)
 	resp_json(resp, 200, b);
 }
 
+static void kv_deleted_get(sim_req *req, sim_resp *resp)
+{
+	char id[1024], loc[64];
+	sim_location_norm(loc, sizeof loc, req->cap[1]);
+	snprintf(id, sizeof id, "/subscriptions/%s/providers/Microsoft.KeyVault/locations/%s/deletedVaults/%s",
+		 req->cap[0], loc, req->cap[2]);
+	sim_res *d = store_get_typed(id, T_DELETED);
+	if (!d) {
+		resp_arm_error(resp, 404, "ResourceNotFound",
+			       "The Resource 'Microsoft.KeyVault/deletedVaults/%s' was not found.", req->cap[2]);
+		return;
+	}
+	resp_json(resp, 200, store_render(d, req->api_version));
+}
+
+static void kv_deleted_list(sim_req *req, sim_resp *resp)
+{
+	char scope[256];
+	sim_res **arr;
+	snprintf(scope, sizeof scope, "/subscriptions/%s", req->cap[0]);
+	size_t n = store_list(&arr, T_DELETED, scope);
+	arm_list_respond(req, resp, arr, n);
+	free(arr);
+}
+
+static void kv_deleted_purge(sim_req *req, sim_resp *resp)
+{
+	char id[1024], loc[64];
+	sim_location_norm(loc, sizeof loc, req->cap[1]);
+	snprintf(id, sizeof id, "/subscriptions/%s/providers/Microsoft.KeyVault/locations/%s/deletedVaults/%s",
+		 req->cap[0], loc, req->cap[2]);
+	sim_res *d = store_get_typed(id, T_DELETED);
+	if (!d) {
+		resp_arm_error(resp, 404, "ResourceNotFound",
+			       "The Resource 'Microsoft.KeyVault/deletedVaults/%s' was not found.", req->cap[2]);
+		return;
+	}
+	if (cJSON_IsTrue(sim_json_path(d->doc, "properties.purgeProtectionEnabled"))) {
+		resp_arm_error(resp, 409, "Conflict",
+			       "The vault '%s' has purge protection enabled: it cannot be purged before its scheduled "
+			       "purge date '%s'.", req->cap[2], sim_json_str(d->doc, "properties.scheduledPurgeDate"));
+		return;
+	}
+	sim_op *op = lro_start(&(lro_start_opts){
+		.provider = "Microsoft.KeyVault", .location = loc, .subscription_id = req->cap[0],
+		.resource_id = id, .resource_type = T_DELETED, .kind = "deletedVault.purge", .duration_s = 0,
+		.result = LRO_RESULT_OK_EMPTY, .api_version = req->api_version });
+	store_delete(d);
+	if (op)
+		lro_headers(req, resp, op, &(lro_header_opts){ .location = true });
+	resp_json(resp, 202, NULL);
+}
+
+static void kv_deleted_op(sim_req *req, sim_resp *resp)
+{
+	lro_serve_result(req, resp, req->cap[3]);
+}
+
 static int kv_on_load(sim_res *res)
 {
 	const char *slash = strrchr(res->id, '/');
@@ -413,4 +618,14 @@ void res_keyvault_register(void)
 				 .action = "Microsoft.KeyVault/vaults/accessPolicies/write",
 				 .sub_cap = 0, .rg_cap = 1, .fn = kv_access_policy });
 	store_type_register(&(sim_type){ .type = T_VAULT, .on_load = kv_on_load });
+
+#define DELETED_PATH "/subscriptions/{s}/providers/Microsoft.KeyVault/locations/{loc}/deletedVaults/{name}"
+	router_add_arm("GET", DELETED_PATH, T_DELETED, kv_versions, false, kv_deleted_get);
+	router_add_arm("GET", "/subscriptions/{s}/providers/Microsoft.KeyVault/deletedVaults", T_DELETED, kv_versions,
+		       true, kv_deleted_list);
+	router_add(&(sim_route){ .method = "POST", .pattern = DELETED_PATH "/purge", .kind = SIM_ROUTE_ARM,
+				 .resource_type = T_DELETED, .api_versions = kv_versions,
+				 .action = "Microsoft.KeyVault/locations/deletedVaults/purge/action",
+				 .sub_cap = 0, .rg_cap = -1, .fn = kv_deleted_purge });
+	router_add_arm("GET", DELETED_PATH "/operationresults/{op}", T_DELETED, kv_versions, false, kv_deleted_op);
 }

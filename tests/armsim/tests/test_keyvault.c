@@ -75,6 +75,12 @@ static void test_conformance__delete_then_create_vault(void **state)
 	r = check_arm("DELETE", KVA "?api-version=2024-11-01", NULL);
 	rp_status(&r, 204);
 	armsim_http_free(&r);
+	/* soft delete keeps the name: createVault presumes a free name, so the
+	 * deleted vault (no purge protection) is purged first */
+	r = check_arm("POST", "/subscriptions/" Z "/providers/Microsoft.KeyVault/locations/westus/deletedVaults/sample-vault/purge"
+			      "?api-version=2024-11-01", NULL);
+	rp_status(&r, 202);
+	armsim_http_free(&r);
 
 	cJSON *ex = rp_example("Microsoft.KeyVault/2026-02-01/createVault.json");
 	char *body = rp_body(ex, "parameters");
@@ -318,6 +324,77 @@ static void test_access_policy__replace_and_bad_kind(void **state)
 	armsim_http_free(&r);
 }
 
+#define DELETED "/subscriptions/" BS "/providers/Microsoft.KeyVault/locations/eastus/deletedVaults/"
+#define KV_BODY "{\"location\":\"eastus\",\"properties\":{\"tenantId\":\"" BT "\",\"sku\":{\"family\":\"A\",\"name\":\"standard\"}}}"
+
+/* Soft delete: the deleted vault keeps its name and keys until its
+ * scheduled purge date; createMode recover brings both back; purge
+ * protection refuses a purge; a vault without soft delete just goes. */
+static void test_vault__soft_delete_recover_purge(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("DELETE", KV_AP "?api-version=2023-07-01", NULL);
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+	r = check_arm("GET", KV_AP "?api-version=2023-07-01", NULL);
+	check_error(&r, 404, "ResourceNotFound", NULL);
+	armsim_http_free(&r);
+	r = check_arm("PUT", KV_AP "?api-version=2023-07-01", KV_BODY);
+	check_error(&r, 409, "ConflictError",
+		    "A vault with the same name already exists in deleted state. You need to either recover or purge "
+		    "existing key vault. Follow this link https://go.microsoft.com/fwlink/?linkid=2149745 for more "
+		    "information on soft delete.");
+	armsim_http_free(&r);
+	r = check_arm("GET", DELETED "kv-ap?api-version=2023-07-01", NULL);
+	rp_status(&r, 200);
+	assert_string_equal(check_str(r.json, "properties.vaultId"), KV_AP);
+	assert_true(cJSON_IsTrue(check_get(r.json, "properties.purgeProtectionEnabled")));
+	assert_non_null(check_str(r.json, "properties.scheduledPurgeDate"));
+	armsim_http_free(&r);
+	r = check_arm("GET", "/subscriptions/" BS "/providers/Microsoft.KeyVault/deletedVaults?api-version=2023-07-01", NULL);
+	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 1);
+	armsim_http_free(&r);
+	r = check_arm("POST", DELETED "kv-ap/purge?api-version=2023-07-01", NULL);
+	check_error(&r, 409, "Conflict", NULL);
+	armsim_http_free(&r);
+
+	r = check_arm("PUT", KV_AP "?api-version=2023-07-01",
+		      "{\"location\":\"eastus\",\"properties\":{\"tenantId\":\"" BT "\",\"sku\":{\"family\":\"A\","
+		      "\"name\":\"standard\"},\"createMode\":\"recover\"}}");
+	rp_status(&r, 200);
+	assert_true(cJSON_IsTrue(check_get(r.json, "properties.enablePurgeProtection")));
+	assert_null(check_get(r.json, "properties.createMode"));
+	armsim_http_free(&r);
+	const char *tok = rp_token("bbbbbbbb-0000-4000-8000-0000000000b1", "admin-secret", KVSCOPE);
+	armsim_http_resp d = rp_kv(tok, "GET", "kv-ap", "/keys/k1?api-version=7.4", NULL);
+	rp_status(&d, 200);
+	armsim_http_free(&d);
+	r = check_arm("GET", DELETED "kv-ap?api-version=2023-07-01", NULL);
+	check_error(&r, 404, "ResourceNotFound", NULL);
+	armsim_http_free(&r);
+
+	/* deleted again, the name is free after softDeleteRetentionInDays (90) */
+	r = check_arm("DELETE", KV_AP "?api-version=2023-07-01", NULL);
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+	check_advance(89 * 86400.0);
+	r = check_arm("PUT", KV_AP "?api-version=2023-07-01", KV_BODY);
+	check_error(&r, 409, "ConflictError", NULL);
+	armsim_http_free(&r);
+	check_advance(2 * 86400.0);
+	r = check_arm("PUT", KV_AP "?api-version=2023-07-01", KV_BODY);
+	rp_status(&r, 201);
+	armsim_http_free(&r);
+
+	/* no soft delete: gone at once, nothing to recover */
+	r = check_arm("DELETE", BRG "/providers/Microsoft.KeyVault/vaults/kv-nosd?api-version=2023-07-01", NULL);
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+	r = check_arm("GET", DELETED "kv-nosd?api-version=2023-07-01", NULL);
+	check_error(&r, 404, "ResourceNotFound", NULL);
+	armsim_http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest a[] = {
@@ -337,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_access_policy__add_merges),
 		cmocka_unit_test(test_access_policy__remove_revokes),
 		cmocka_unit_test(test_access_policy__replace_and_bad_kind),
+		cmocka_unit_test(test_vault__soft_delete_recover_purge),
 	};
 	int fails = cmocka_run_group_tests_name("keyvault conformance (sample-resource-group)", a, setup_a, check_stop);
 	fails += cmocka_run_group_tests_name("keyvault conformance (sample-group)", b, setup_b, check_stop);
