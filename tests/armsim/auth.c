@@ -1131,28 +1131,23 @@ static bool rbac__list_match(const char *const *list, const char *action)
 
 static bool rbac__check(const char *object_id, const char *scope, const char *action, bool data)
 {
-	sim_res **arr;
-	bool ok = false;
 	if (!object_id || !*object_id)
 		return false;
-	size_t n = store_list(&arr, "Microsoft.Authorization/roleAssignments", NULL);
-	for (size_t i = 0; i < n && !ok; i++) {
-		const cJSON *props = sim_json_get(arr[i]->doc, "properties");
+	for (sim_res *r = store_first("Microsoft.Authorization/roleAssignments"); r; r = store_next(r)) {
+		const cJSON *props = sim_json_get(r->doc, "properties");
 		if (!sim_streq_ci(sim_json_str(props, "principalId"), object_id))
 			continue;
 		const char *as = sim_json_str(props, "scope");
 		if (!as || !store_id_under(scope, as))
 			continue;
-		const role_def *r = rbac__find(sim_json_str(props, "roleDefinitionId"));
-		if (!r)
+		const role_def *rd = rbac__find(sim_json_str(props, "roleDefinitionId"));
+		if (!rd)
 			continue;
-		if (data)
-			ok = rbac__list_match(r->data_actions, action);
-		else
-			ok = rbac__list_match(r->actions, action) && !rbac__list_match(r->not_actions, action);
+		if (data ? rbac__list_match(rd->data_actions, action)
+			 : rbac__list_match(rd->actions, action) && !rbac__list_match(rd->not_actions, action))
+			return true;
 	}
-	free(arr);
-	return ok;
+	return false;
 }
 
 bool rbac_allowed(const char *object_id, const char *scope, const char *action)

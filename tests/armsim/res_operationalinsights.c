@@ -414,11 +414,8 @@ static bool la__key_reachable(const sim_res *c)
  * "resumed within 30 minutes". */
 static void la__eval_access(void)
 {
-	sim_res **arr;
-	size_t n = store_list(&arr, T_CLUSTER, NULL);
 	int64_t now = simclock_now_ms();
-	for (size_t i = 0; i < n; i++) {
-		sim_res *c = arr[i];
+	for (sim_res *c = store_first(T_CLUSTER); c; c = store_next(c)) {
 		if (strcasecmp(la__state(c), "Succeeded") && strcasecmp(la__state(c), "Updating"))
 			continue;
 		const char *st = sim_json_str(c->sim, "keyAccess");
@@ -444,7 +441,6 @@ static void la__eval_access(void)
 			la__simset(c, "keyAccessSince", (double)now);
 		}
 	}
-	free(arr);
 }
 
 /* ---- rendering -------------------------------------------------------------------------- */
@@ -1511,15 +1507,10 @@ static void la__ls_put(sim_req *req, sim_resp *resp)
 	}
 	cJSON *aws = sim_json_path(c->doc, "properties.associatedWorkspaces");
 	int linking = 0;
-	{
-		sim_res **arr;
-		size_t n = store_list(&arr, T_LS, NULL);
-		for (size_t i = 0; i < n; i++)
-			if (!strcmp(la__state(arr[i]), "ProvisioningAccount") &&
-			    sim_streq_ci(sim_json_str(arr[i]->doc, "properties.writeAccessResourceId"), target))
-				linking++;
-		free(arr);
-	}
+	for (sim_res *x = store_first(T_LS); x; x = store_next(x))
+		if (!strcmp(la__state(x), "ProvisioningAccount") &&
+		    sim_streq_ci(sim_json_str(x->doc, "properties.writeAccessResourceId"), target))
+			linking++;
 	if (cJSON_GetArraySize(aws) + linking >= g_settings.max_links_per_cluster) {
 		la__err(resp, 400, M_LINK_MAX);
 		return;

@@ -221,6 +221,17 @@ size_t store_list(sim_res ***out, const char *type, const char *scope)
 	return n;
 }
 
+sim_res *store_first(const char *type)
+{
+	sim_type_list *t = store__type(type, false);
+	return t ? t->head : NULL;
+}
+
+sim_res *store_next(const sim_res *r)
+{
+	return r ? r->tnext_ : NULL;
+}
+
 size_t store_list_all(sim_res ***out)
 {
 	size_t total = 0, n = 0;

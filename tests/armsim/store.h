@@ -89,6 +89,11 @@ void store_delete_tree(const char *id);
  * by lower-cased id so paging is stable. *out is a malloc'd array the caller
  * frees (not the resources). Returns the count. */
 size_t store_list(sim_res ***out, const char *type, const char *scope);
+/* Unsorted, allocation-free iteration over one type (cheap scans on hot
+ * paths: RBAC, lookups). Do not delete the current resource while
+ * iterating without taking its successor first. */
+sim_res *store_first(const char *type);
+sim_res *store_next(const sim_res *r);
 /* Every resource, grouped by type in registration order (dumps). */
 size_t store_list_all(sim_res ***out);
 /* Number of resources of `type` (cheap). */

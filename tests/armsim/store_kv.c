@@ -20,16 +20,12 @@
 
 sim_res *kv_vault_by_name(const char *name)
 {
-	sim_res **arr;
-	sim_res *found = NULL;
-	size_t n = store_list(&arr, T_VAULT, NULL);
-	for (size_t i = 0; i < n && !found; i++) {
-		const char *slash = strrchr(arr[i]->id, '/');
+	for (sim_res *r = store_first(T_VAULT); r; r = store_next(r)) {
+		const char *slash = strrchr(r->id, '/');
 		if (slash && strcasecmp(slash + 1, name) == 0)
-			found = arr[i];
+			return r;
 	}
-	free(arr);
-	return found;
+	return NULL;
 }
 
 sim_res *kv_vault_by_uri(const char *uri)
