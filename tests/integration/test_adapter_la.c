@@ -122,6 +122,36 @@ static void test_adapter_la__create_grant_update_key(void **state)
 	assert_int_equal(it_count(log, NULL, "/clusters/la-bad", 0), 0);
 	cJSON_Delete(log);
 
+	/* a tags-only update is answered at once: the operation is already over */
+	live_tag tag = { "team", "obs" };
+	live_tags tags = { &tag, 1 };
+	adapter_cluster_spec tg = { .double_encryption = -1, .availability_zones = -1, .tags = &tags };
+	since = it_last_seq(sim);
+	if (adapter_cluster_update(&op, c, id, &tg, &err) < 0)
+		fail_msg("tags: %s", cmk_error_last());
+	assert_int_equal(op->state, ARM_OP_SUCCEEDED);
+	assert_int_equal(op->kind, ARM_OP_CLUSTER_UPDATE);
+	arm_op_free(op);
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "PATCH", "/clusters/la-new?api-version=2026-03-01", 200), 1);
+	cJSON_Delete(log);
+
+	/* delete (nothing linked: at once), then the name stays reserved */
+	if (adapter_cluster_delete(&op, c, id, &err) < 0)
+		fail_msg("delete: %s", cmk_error_last());
+	assert_int_equal(op->kind, ARM_OP_CLUSTER_DELETE);
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	arm_op_free(op);
+	live_state_free(&s);
+	assert_int_equal(adapter_cluster_get(&s, c, id), CMK_ENOTFOUND);
+	spec.key = NULL;
+	assert_int_equal(adapter_cluster_create(&op, c, id, &spec, &err), CMK_ECONFLICT);
+	assert_non_null(err);
+	assert_int_equal(err->http_status, 409);
+	assert_non_null(strstr(cmk_error_last(), "soft-delete"));
+	arm_error_free(err);
+	assert_null(op);
+
 	live_state_free(&s);
 	live_state_free(&ks);
 	it_client_free(c);
@@ -152,16 +182,15 @@ static void test_adapter_la__legacy_shape_and_lists(void **state)
 	cJSON_Delete(doc);
 	live_state_free(&s);
 
-	/* lists: 3 workspaces at page size 2 are two pages */
+	/* lists: 4 workspaces at page size 2 are two pages */
 	since = it_last_seq(sim);
 	assert_int_equal(adapter_workspace_list(&s, c, SUB), 0);
-	assert_int_equal(s.workspace_count, 3);
+	assert_int_equal(s.workspace_count, 4);
 	live_workspace *w1 = live_find_workspace(&s, LA "workspaces/wsad1");
 	assert_non_null(w1);
 	assert_true(arm_id_equal(w1->cluster_resource_id, LEGACY));
 	assert_null(live_find_workspace(&s, LA "workspaces/wsad2")->cluster_resource_id);
 	assert_int_equal(adapter_cluster_list(&s, c, SUB), 0);
-	assert_true(s.cluster_count >= 2);
 	assert_non_null(live_find_cluster(&s, LEGACY));
 	log = it_requests(sim, since);
 	assert_int_equal(it_count(log, "GET", "/providers/Microsoft.OperationalInsights/workspaces?"
@@ -169,10 +198,10 @@ static void test_adapter_la__legacy_shape_and_lists(void **state)
 	/* the second page is the nextLink, followed as given */
 	assert_int_equal(it_count(log, "GET", "/providers/Microsoft.OperationalInsights/workspaces?"
 				  "api-version=2026-03-01&$skiptoken=", 200), 1);
-	/* la-legacy, la-ai, la-new: two pages */
-	assert_int_equal(s.cluster_count, 3);
+	/* la-legacy, la-ai (la-new is deleted, soft-deleted clusters are not listed) */
+	assert_int_equal(s.cluster_count, 2);
 	assert_int_equal(it_count(log, "GET", "/providers/Microsoft.OperationalInsights/clusters?"
-				  "api-version=2026-03-01", 200), 2);
+				  "api-version=2026-03-01", 200), 1);
 	cJSON_Delete(log);
 
 	/* a missing cluster is CMK_ENOTFOUND and leaves nothing behind */
@@ -250,6 +279,39 @@ static void test_adapter_la__link_observed_then_unlink(void **state)
 	it_client_free(c);
 }
 
+static void test_adapter_la__failed_link_is_reported_not_waited_out(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	const char *ws = LA "workspaces/wsad4";
+	arm_op *op = NULL, *again = NULL;
+	arm_error *err = NULL;
+	adapter_link_observer obs = { .poll_every = 2 };
+	arm_op_wait_opts wo = { .observe = adapter_link_observe, .observe_ud = &obs,
+				.observe_ms = 600000 };
+
+	it_admin(sim, "PUT", "/_sim/faults", "[{\"method\":\"*\",\"resourceType\":"
+		 "\"Microsoft.OperationalInsights/workspaces/linkedServices\",\"fault\":"
+		 "\"async_fail\",\"rate\":1,\"count\":1}]");
+	if (adapter_link_begin(&op, c, ws, LEGACY, NULL) < 0)
+		fail_msg("link: %s", cmk_error_last());
+	/* while it runs, a second link is "wait, then retry", not a failure */
+	assert_int_equal(adapter_link_begin(&again, c, ws, LEGACY, &err), CMK_ECONFLICT);
+	assert_non_null(err);
+	assert_int_equal(err->klass, ARM_ERROR_WAIT_RUNNING);
+	arm_error_free(err);
+	op->observed = 1;
+	assert_int_equal(arm_op_wait_all(c, &op, 1, &wo), CMK_ERROR);
+	assert_int_equal(op->state, ARM_OP_FAILED);
+	assert_non_null(op->error);
+	assert_non_null(strstr(op->error->message, "link"));
+	/* found by the probe of a later round, not by the 90-minute deadline */
+	assert_true(obs.probes >= 1);
+	assert_true(obs.rounds <= 2 * 4);
+	arm_op_free(op);
+	it_admin(sim, "DELETE", "/_sim/faults", NULL);
+	it_client_free(c);
+}
+
 static void test_adapter_la__linked_storage(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
@@ -293,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_adapter_la__create_grant_update_key),
 		cmocka_unit_test(test_adapter_la__legacy_shape_and_lists),
 		cmocka_unit_test(test_adapter_la__link_observed_then_unlink),
+		cmocka_unit_test(test_adapter_la__failed_link_is_reported_not_waited_out),
 		cmocka_unit_test(test_adapter_la__linked_storage),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -81,7 +81,7 @@ static void test_live_read__every_kind_with_counted_requests(void **state)
 	/* everything the lists return, not only what the scope names */
 	assert_int_equal(s.cluster_count, 2);
 	assert_string_equal(live_find_cluster(&s, LA "clusters/la-legacy")->key.key_name, "la-key");
-	assert_int_equal(s.workspace_count, 3);
+	assert_int_equal(s.workspace_count, 4);
 	assert_true(arm_id_equal(live_find_workspace(&s, LA "workspaces/wsad1")->cluster_resource_id,
 				 LA "clusters/la-legacy"));
 	assert_null(live_find_workspace(&s, LA "workspaces/wsad2")->cluster_resource_id);
@@ -110,7 +110,7 @@ static void test_live_read__every_kind_with_counted_requests(void **state)
 
 	log = it_requests(sim, since);
 	assert_int_equal(s.requests, it_count(log, NULL, NULL, 0));
-	/* 1 subscription + clusters (2 items, 1 page) + workspaces (3 items, 2 pages)
+	/* 1 subscription + clusters (2 items, 1 page) + workspaces (4 items, 2 pages)
 	 * + 2 vaults + 3 keys + role assignments of the RBAC vault + 1 identity list
 	 * + 1 Kusto GET + 1 component list (two named: cheaper than two GETs)
 	 * + 1 linked-storage list + 1 link state (wsad2, unlinked)
@@ -147,7 +147,7 @@ static void test_live_read__every_kind_with_counted_requests(void **state)
 	live_state back = { 0 };
 	assert_int_equal(live_state_to_json(&json, &s), 0);
 	assert_int_equal(live_state_from_json(&back, json), 0);
-	assert_int_equal(back.workspace_count, 3);
+	assert_int_equal(back.workspace_count, 4);
 	cJSON_Delete(json);
 	live_state_free(&back);
 	live_state_free(&s);
