@@ -350,6 +350,29 @@ static void test_kusto__cmk_at_create_with_system_identity(void **state)
 	armsim_http_free(&r);
 }
 
+/* ... while a user-assigned identity that already has access may bring the
+ * key at creation: the cluster is created encrypted. */
+static void test_kusto__cmk_at_create_with_user_identity(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", DCL "/adxuainew" KV,
+				       "{\"location\":\"eastus\",\"sku\":{\"name\":\"Standard_E8ads_v5\",\"tier\":\"Standard\","
+				       "\"capacity\":2},\"identity\":{\"type\":\"UserAssigned\",\"userAssignedIdentities\":{\"" UAI "\":{}}},"
+				       "\"properties\":{\"keyVaultProperties\":{\"keyVaultUri\":\"" KVGOOD "\",\"keyName\":\"k2048\","
+				       "\"userIdentity\":\"" UAI "\"}}}");
+	rp_status(&r, 201);
+	assert_string_equal(check_str(r.json, "properties.provisioningState"), "Creating");
+	/* ids contain dots: look the member up directly */
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(check_get(r.json, "identity.userAssignedIdentities"), UAI);
+	assert_string_equal(check_str(u, "principalId"), "dddddddd-0000-4000-8000-000000000003");
+	armsim_http_free(&r);
+	finish_ops();
+	r = check_arm("GET", DCL "/adxuainew" KV, NULL);
+	assert_string_equal(check_str(r.json, "properties.provisioningState"), "Succeeded");
+	assert_string_equal(check_str(r.json, "properties.keyVaultProperties.userIdentity"), UAI);
+	armsim_http_free(&r);
+}
+
 static const char *state_sim(const cJSON *st, const char *name, const char *field)
 {
 	const cJSON *res;
@@ -563,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_kusto__cmk_disabled_key),
 		cmocka_unit_test(test_kusto__cmk_needs_access_for_identity),
 		cmocka_unit_test(test_kusto__cmk_at_create_with_system_identity),
+		cmocka_unit_test(test_kusto__cmk_at_create_with_user_identity),
 		cmocka_unit_test(test_kusto__versionless_key_tracks_rotation),
 		cmocka_unit_test(test_kusto__remove_key_with_empty_strings),
 		cmocka_unit_test(test_kusto__user_assigned_identity),
