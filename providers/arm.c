@@ -747,22 +747,27 @@ static void call__on_done(arm__call *k, CURLcode res)
 	client__url_for_log(shown, sizeof(shown), k->url);
 
 	if (c->o.cancel && *c->o.cancel) {
+		arm_response_free(k->resp);
+		k->resp = NULL;
 		cmk_error_set(CMK_ECANCELED, "%s %s: canceled", k->method, shown);
 		call__fail(k, CMK_ECANCELED);
 		return;
 	}
 	if (res != CURLE_OK) {
+		cmk_log_ctx(CMK_LOG_DEBUG, k->resource_id, NULL, r->client_request_id,
+			    "%s %s: %s", k->method, shown,
+			    k->errbuf[0] ? k->errbuf : curl_easy_strerror(res));
+		/* no answer: the caller gets no response (a partial one is not one) */
+		arm_response_free(k->resp);
+		k->resp = r = NULL;
 		if (k->has_sub)
 			arm_pacer_observe(c->pacer, k->sub, k->bucket, -2, arm_now_ms());
 		if (k->too_large) {
 			cmk_error_set(CMK_EINVALID, "%s %s: the response is larger than the limit "
-				      "of %zu bytes", k->method, shown, r->body.max);
+				      "of %zu bytes", k->method, shown, k->max_body);
 			call__fail(k, CMK_EINVALID);
 			return;
 		}
-		cmk_log_ctx(CMK_LOG_DEBUG, k->resource_id, NULL, r->client_request_id,
-			    "%s %s: %s", k->method, shown,
-			    k->errbuf[0] ? k->errbuf : curl_easy_strerror(res));
 		if (client__transport_retryable(res) && call__may_retry(k) &&
 		    call__schedule_retry(k, arm_client_scale_ms(c, arm_backoff_ms(
 			    k->attempts - 1, c->o.backoff_base_ms, c->o.backoff_cap_ms, &c->rng))))
@@ -835,6 +840,9 @@ static void client__cancel_all(arm_client *c)
 			curl_easy_cleanup(k->easy);
 			k->easy = NULL;
 			c->nrunning--;
+			/* cut off mid-transfer: no answer to hand over */
+			arm_response_free(k->resp);
+			k->resp = NULL;
 		}
 		cmk_error_set(CMK_ECANCELED, "%s %s: canceled", k->method,
 			      k->resource_id ? k->resource_id : "request");

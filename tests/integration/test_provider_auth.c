@@ -389,6 +389,38 @@ static void test_auth__azure_cli_failure_is_reported(void **state)
 	setenv("PATH", strchr(path, ':') + 1, 1);
 }
 
+static void test_auth__nothing_configured_says_what_each_kind_lacked(void **state)
+{
+	char path[2048];
+	arm_client *c;
+	cJSON *doc = NULL;
+	int64_t t0;
+
+	unsetenv("AZURE_CLIENT_SECRET");
+	unsetenv("AZURE_CLIENT_ID");
+	unsetenv("IDENTITY_ENDPOINT");
+	unsetenv("IDENTITY_HEADER");
+	/* IMDS: an address that refuses at once (nothing listens on port 9) */
+	setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9", 1);
+	snprintf(path, sizeof(path), "%s", getenv("PATH"));
+	setenv("PATH", "/nonexistent", 1);
+	c = it_client(NULL, IT_SCALE);
+	t0 = arm_now_ms();
+	assert_int_equal(arm_get_json(&doc, c, "/subscriptions/" SUB, "2022-12-01", NULL),
+			 CMK_EAUTH);
+	setenv("PATH", path, 1);
+	assert_true(arm_now_ms() - t0 < 5000);
+	if (!strstr(cmk_error_last(), "no credential is available (CMKCTL_CREDENTIAL=default "
+		    "tried each kind):\n  client-secret credential: set AZURE_TENANT_ID, "
+		    "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET\n  workload-identity credential: set ") ||
+	    !strstr(cmk_error_last(), "\n  managed-identity credential: GET "
+		    "http://127.0.0.1:9/metadata/identity/oauth2/token: ") ||
+	    !strstr(cmk_error_last(), "\n  azure-cli credential: the Azure CLI ('az') was not "
+		    "found on PATH"))
+		fail_msg("message: %s", cmk_error_last());
+	it_client_free(c);
+}
+
 static void test_auth__tokens_of_two_seconds_are_renewed_during_a_long_run(void **state)
 {
 	armsim_opts o = { .fixture = IT_FIXTURES "/providers.json", .seed = 5,
@@ -432,6 +464,7 @@ int main(void)
 		cmocka_unit_test_setup(test_auth__default_chain_falls_through_to_managed_identity, fresh_env),
 		cmocka_unit_test_setup(test_auth__azure_cli_runs_az_without_secrets_in_argv, fresh_env),
 		cmocka_unit_test_setup(test_auth__azure_cli_failure_is_reported, fresh_env),
+		cmocka_unit_test_setup(test_auth__nothing_configured_says_what_each_kind_lacked, fresh_env),
 		cmocka_unit_test_setup(test_auth__tokens_of_two_seconds_are_renewed_during_a_long_run, fresh_env),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
