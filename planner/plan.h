@@ -29,6 +29,32 @@
  * "@<step-id>.<field>", e.g. "@cluster.create:LogAnalyticsCluster/prod.principalId":
  * take it from that step's read-back.
  *
+ * Params per step kind (all strings; `target` is the resource written):
+ *   cluster.wait, link.wait  (none): poll `target` until its provisioning
+ *                            state (link state) is terminal
+ *   identity.create/update   location, tags (JSON object text)
+ *   cluster.create           location, skuName, capacity, billingType,
+ *                            clusterType, identityType, userAssignedIdentity?,
+ *                            isDoubleEncryptionEnabled?, isAvailabilityZonesEnabled?,
+ *                            tags (JSON object, includes PLAN_TAG_*),
+ *                            keyVaultUri/keyName/keyVersion? (key at creation)
+ *   key.grant                vaultId, principalId, mode ("accessPolicy" |
+ *                            "rbac"), then tenantId + keyPermissions
+ *                            ("get,wrapKey,unwrapKey") or roleDefinitionId + scope
+ *   cluster.key              keyVaultUri, keyName, keyVersion
+ *   cluster.update           capacity?, billingType, tags, identityType?,
+ *                            userAssignedIdentity?
+ *   kusto.identity           identityType, userAssignedIdentity?
+ *   kusto.key                keyVaultUri, keyName, keyVersion ("" = versionless),
+ *                            userIdentity?
+ *   workspace.link           clusterResourceId (verify features.clusterResourceId)
+ *   workspace.unlink         clusterResourceId (the cluster it leaves)
+ *   storage.link             workspaceId, dataSourceType, storageAccountIds
+ *                            (ids joined by ", ")
+ *   component.link           clusterDefinitionId
+ *   cluster.delete           (none)
+ * ("?" = present only when it applies.)
+ *
  * Ownership: a plan owns every string in it; plan_free releases all. The
  * plan keeps no pointer into the manifest_set or the live_state after
  * plan_build returns.
