@@ -302,7 +302,8 @@ static void op__finish(arm_op *op, arm_op_state state)
 		op->rt->done = 1;
 		(*op->rt->active)--;
 	}
-	cmk_log_ctx(state == ARM_OP_SUCCEEDED ? CMK_LOG_DEBUG : CMK_LOG_INFO, op->resource_id,
+	/* the caller reports failures (with op->error); here only the trace */
+	cmk_log_ctx(CMK_LOG_DEBUG, op->resource_id,
 		    arm_op_kind_name(op->kind), NULL, "operation %s after %u poll%s%s%s",
 		    arm_op_state_name(state), op->polls, op->polls == 1 ? "" : "s",
 		    op->error ? ": " : "", op->error ? op->error->message : "");
