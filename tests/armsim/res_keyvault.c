@@ -3,14 +3,15 @@
  * GET, PUT (create/update; a long-running operation from 2026-02-01 on;
  * createMode "recover"), PATCH, DELETE (soft delete: the name stays taken
  * until the scheduled purge date), list by resource group and by
- * subscription, vaults/accessPolicies/{add|replace|remove} PUT, and
- * deletedVaults GET / list / purge.
+ * subscription, vaults/accessPolicies/{add|replace|remove} PUT,
+ * deletedVaults GET / list / purge, and checkNameAvailability.
  *
  * The vault document is the state the rest of armsim reads (store.h):
  * access policies, enableSoftDelete / enablePurgeProtection (recoverable),
  * enableRbacAuthorization. Removing an access policy here therefore revokes
  * key access for the Log Analytics and Kusto rules at once.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,58 @@ static sim_res *kv__recover(sim_res *del)
 	return v;
 }
 
+/* 3-24 characters: letters, digits, hyphens; a letter first, a letter or
+ * digit last, no "--". */
+static bool kv__valid_name(const char *n)
+{
+	size_t len = strlen(n);
+	if (len < 3 || len > 24 || !isalpha((unsigned char)n[0]) || !isalnum((unsigned char)n[len - 1]))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)n[i]) && n[i] != '-')
+			return false;
+		if (n[i] == '-' && n[i + 1] == '-')
+			return false;
+	}
+	return true;
+}
+
+#define KV_NAME_INVALID \
+	"The vault name '%s' is invalid. A vault's name must be between 3-24 alphanumeric characters. The name " \
+	"must begin with a letter, end with a letter or digit, and not contain consecutive hyphens. Follow this " \
+	"link for more information: https://go.microsoft.com/fwlink/?linkid=2147742"
+
+static void kv_check_name(sim_req *req, sim_resp *resp)
+{
+	if (req->json_invalid || !cJSON_IsObject(req->json)) {
+		arm_invalid_body(resp, req);
+		return;
+	}
+	const char *name = sim_json_str(req->json, "name"), *type = sim_json_str(req->json, "type");
+	if (!name || !type || !sim_streq_ci(type, T_VAULT)) {
+		resp_arm_error(resp, 400, "BadRequest",
+			       "The request needs \"name\" and \"type\": \"Microsoft.KeyVault/vaults\".");
+		return;
+	}
+	char msg[1024];
+	cJSON *b = cJSON_CreateObject();
+	if (!kv__valid_name(name)) {
+		cJSON_AddBoolToObject(b, "nameAvailable", false);
+		cJSON_AddStringToObject(b, "reason", "AccountNameInvalid");
+		snprintf(msg, sizeof msg, KV_NAME_INVALID, name);
+		cJSON_AddStringToObject(b, "message", msg);
+	} else if (kv_vault_by_name(name) || kv__deleted_by_name(name)) {
+		cJSON_AddBoolToObject(b, "nameAvailable", false);
+		cJSON_AddStringToObject(b, "reason", "AlreadyExists");
+		snprintf(msg, sizeof msg, "The vault name '%s' is already in use.%s", name,
+			 kv_vault_by_name(name) ? "" : " A vault with this name is in deleted state.");
+		cJSON_AddStringToObject(b, "message", msg);
+	} else {
+		cJSON_AddBoolToObject(b, "nameAvailable", true);
+	}
+	resp_json(resp, 200, b);
+}
+
 static void kv_get(sim_req *req, sim_resp *resp)
 {
 	char id[1024];
@@ -279,6 +332,10 @@ static void kv_put(sim_req *req, sim_resp *resp)
 		resp_arm_error(resp, 400, "LocationNotAvailableForResourceType",
 			       "The vault '%s' exists in location '%s'; its location cannot be changed.",
 			       req->cap[2], sim_json_str(cur->doc, "location"));
+		return;
+	}
+	if (!cur && !kv__valid_name(req->cap[2])) {
+		resp_arm_error(resp, 400, "VaultNameNotValid", KV_NAME_INVALID, req->cap[2]);
 		return;
 	}
 	if (!cur) {
@@ -628,4 +685,8 @@ void res_keyvault_register(void)
 				 .action = "Microsoft.KeyVault/locations/deletedVaults/purge/action",
 				 .sub_cap = 0, .rg_cap = -1, .fn = kv_deleted_purge });
 	router_add_arm("GET", DELETED_PATH "/operationresults/{op}", T_DELETED, kv_versions, false, kv_deleted_op);
+	router_add(&(sim_route){ .method = "POST", .pattern = "/subscriptions/{s}/providers/Microsoft.KeyVault/checkNameAvailability",
+				 .kind = SIM_ROUTE_ARM, .resource_type = T_VAULT, .api_versions = kv_versions,
+				 .action = "Microsoft.KeyVault/checkNameAvailability/read", .sub_cap = 0, .rg_cap = -1,
+				 .fn = kv_check_name });
 }

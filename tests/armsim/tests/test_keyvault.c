@@ -395,6 +395,30 @@ static void test_vault__soft_delete_recover_purge(void **state)
 	armsim_http_free(&r);
 }
 
+static void test_vault__names(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", BRG "/providers/Microsoft.KeyVault/vaults/1kv?api-version=2023-07-01", KV_BODY);
+	check_error(&r, 400, "VaultNameNotValid",
+		    "The vault name '1kv' is invalid. A vault's name must be between 3-24 alphanumeric characters. The "
+		    "name must begin with a letter, end with a letter or digit, and not contain consecutive hyphens. "
+		    "Follow this link for more information: https://go.microsoft.com/fwlink/?linkid=2147742");
+	armsim_http_free(&r);
+	static const struct { const char *name; bool ok; const char *reason; } cases[] = {
+		{ "kv-free-name", true, NULL }, { "kv-ap", false, "AlreadyExists" },
+		{ "kv--double", false, "AccountNameInvalid" }, { "ab", false, "AccountNameInvalid" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		r = check_arm("POST", "/subscriptions/" BS "/providers/Microsoft.KeyVault/checkNameAvailability?api-version=2023-07-01",
+			      check_fmt("{\"name\":\"%s\",\"type\":\"Microsoft.KeyVault/vaults\"}", cases[i].name));
+		rp_status(&r, 200);
+		assert_int_equal(cJSON_IsTrue(check_get(r.json, "nameAvailable")), cases[i].ok);
+		if (cases[i].reason)
+			assert_string_equal(check_str(r.json, "reason"), cases[i].reason);
+		armsim_http_free(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest a[] = {
@@ -410,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_vault__purge_protection_cannot_be_disabled),
 		cmocka_unit_test(test_vault__soft_delete_cannot_be_disabled),
 		cmocka_unit_test(test_vault__names_are_global),
+		cmocka_unit_test(test_vault__names),
 		cmocka_unit_test(test_vault__not_found_and_unknown_version),
 		cmocka_unit_test(test_access_policy__add_merges),
 		cmocka_unit_test(test_access_policy__remove_revokes),
