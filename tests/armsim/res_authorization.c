@@ -427,13 +427,28 @@ static void ra__routes(const char *suffix_item, const char *suffix_list, const c
 	}
 }
 
+/* The shape of an assignment at an api-version: principalType from
+ * 2018-09-01-preview, condition/conditionVersion and the audit fields from
+ * 2020-04-01-preview (null when unset). */
 static cJSON *ra_render(const sim_res *res, const char *api_version)
 {
-	(void)api_version;
 	cJSON *d = cJSON_Duplicate(res->doc, 1);
 	const char *slash = strrchr(res->id, '/');
 	if (!sim_json_str(d, "name") && slash)
 		sim_json_set_str(d, "name", slash + 1);
+	cJSON *p = sim_json_obj(d, "properties");
+	bool dated = api_version && api_version[0] == '2';
+	if (!dated || strcmp(api_version, "2018-09-01-preview") < 0)
+		cJSON_DeleteItemFromObjectCaseSensitive(p, "principalType");
+	static const char *const late[] = { "condition", "conditionVersion", "createdOn", "updatedOn", "createdBy",
+					    "updatedBy", "delegatedManagedIdentityResourceId", "description" };
+	bool modern = dated && strcmp(api_version, "2020-04-01-preview") >= 0;
+	for (size_t i = 0; i < sizeof late / sizeof late[0]; i++) {
+		if (!modern)
+			cJSON_DeleteItemFromObjectCaseSensitive(p, late[i]);
+		else if (!sim_json_get(p, late[i]))
+			cJSON_AddNullToObject(p, late[i]);
+	}
 	return d;
 }
 

@@ -3,7 +3,8 @@
  * (create makes the identity's Azure AD principal, so it can get tokens
  * from IMDS / App Service at once), GET, PATCH (tags, isolationScope),
  * DELETE (the principal goes with it), list by resource group and by
- * subscription. All synchronous, as the service is (LRO-TABLE.md).
+ * subscription; and the system-assigned identity of a resource
+ * ({scope}/providers/Microsoft.ManagedIdentity/identities/default). All synchronous, as the service is (LRO-TABLE.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +197,40 @@ static void msi_list(sim_req *req, sim_resp *resp)
 	free(arr);
 }
 
+/* GET {scope}/providers/Microsoft.ManagedIdentity/identities/default: the
+ * system-assigned identity of the resource at scope (a Log Analytics or
+ * Kusto cluster, ...), as the identity service shows it. */
+static void msi_system_identity(sim_req *req, sim_resp *resp)
+{
+	char scope[2048], low[2048];
+	snprintf(scope, sizeof scope, "%s", req->path);
+	sim_lower(low, sizeof low, scope);
+	char *p = strstr(low, "/providers/microsoft.managedidentity/identities/");
+	if (p)
+		scope[p - low] = '\0';
+	sim_res *r = store_get(scope);
+	const char *type = r ? sim_json_str(r->doc, "identity.type") : NULL;
+	const char *pid = r ? sim_json_str(r->doc, "identity.principalId") : NULL;
+	sim_principal *pr = pid ? auth_principal_by_object_id(pid) : NULL;
+	if (!r || !type || !strstr(type, "SystemAssigned") || !pr) {
+		resp_arm_error(resp, 404, "NotFound", "The system assigned identity of resource '%s' was not found.", scope);
+		return;
+	}
+	char id[2300];
+	snprintf(id, sizeof id, "%s/providers/Microsoft.ManagedIdentity/identities/default", r->id);
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "id", id);
+	cJSON_AddStringToObject(b, "name", "default");
+	cJSON_AddStringToObject(b, "type", "Microsoft.ManagedIdentity/identities");
+	const char *loc = sim_json_str(r->doc, "location");
+	cJSON_AddStringToObject(b, "location", loc ? loc : "");
+	cJSON *props = cJSON_AddObjectToObject(b, "properties");
+	cJSON_AddStringToObject(props, "tenantId", pr->tenant_id);
+	cJSON_AddStringToObject(props, "principalId", pr->object_id);
+	cJSON_AddStringToObject(props, "clientId", pr->client_id);
+	resp_json(resp, 200, b);
+}
+
 #define MSI_PATH "/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities"
 
 void res_msi_register(void)
@@ -208,4 +243,7 @@ void res_msi_register(void)
 	router_add_arm("GET", "/subscriptions/{s}/providers/Microsoft.ManagedIdentity/userAssignedIdentities",
 		       T_MSI, msi_versions, true, msi_list);
 	store_type_register(&(sim_type){ .type = T_MSI, .render = msi_render });
+	router_add_arm("GET", "/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{t}/{n}/providers/"
+			      "Microsoft.ManagedIdentity/identities/default",
+		       "Microsoft.ManagedIdentity/identities", msi_versions, false, msi_system_identity);
 }

@@ -547,6 +547,23 @@ static void test_kusto__wire_quirks_and_lifecycle(void **state)
 	armsim_http_free(&r);
 }
 
+/* The identity service shows a cluster's system-assigned identity. */
+static void test_kusto__system_identity_resource(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("GET", DCL "/adxsys/providers/Microsoft.ManagedIdentity/identities/default"
+					      "?api-version=2023-01-31", NULL);
+	rp_status(&r, 200);
+	assert_string_equal(check_str(r.json, "properties.principalId"), SYS_P);
+	assert_string_equal(check_str(r.json, "properties.tenantId"), DT);
+	assert_string_equal(check_str(r.json, "type"), "Microsoft.ManagedIdentity/identities");
+	armsim_http_free(&r);
+	r = check_arm("GET", DCL "/adxuai/providers/Microsoft.ManagedIdentity/identities/default?api-version=2023-01-31",
+		      NULL);
+	check_error(&r, 404, "NotFound", NULL);
+	armsim_http_free(&r);
+}
+
 static void test_kusto__names_and_versions(void **state)
 {
 	(void)state;
@@ -592,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_kusto__user_assigned_identity),
 		cmocka_unit_test(test_kusto__rbac_vault_needs_role),
 		cmocka_unit_test(test_kusto__wire_quirks_and_lifecycle),
+		cmocka_unit_test(test_kusto__system_identity_resource),
 		cmocka_unit_test(test_kusto__names_and_versions),
 	};
 	int fails = cmocka_run_group_tests_name("kusto conformance", conf, setup_conf, check_stop);

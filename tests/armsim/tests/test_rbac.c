@@ -183,6 +183,26 @@ static void test_role_assignment__errors(void **state)
 	armsim_http_free(&r);
 }
 
+/* Shapes by api-version: principalType from 2018-09-01-preview,
+ * condition and audit fields (null when unset) from 2020-04-01-preview. */
+static void test_role_assignment__shape_by_version(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("GET", KV_AP RA "/" G3 "?api-version=2015-07-01", NULL);
+	rp_status(&r, 200);
+	assert_null(check_get(r.json, "properties.principalType"));
+	assert_null(check_get(r.json, "properties.condition"));
+	assert_string_equal(check_str(r.json, "properties.principalId"), OTHER_OID);
+	armsim_http_free(&r);
+	r = check_arm("GET", SUBP RA V, NULL);
+	const cJSON *v;
+	cJSON_ArrayForEach(v, check_get(r.json, "value")) {
+		assert_non_null(check_get(v, "properties.principalType"));
+		assert_true(cJSON_IsNull(check_get(v, "properties.condition")));
+	}
+	armsim_http_free(&r);
+}
+
 static void test_role_definitions__builtin(void **state)
 {
 	(void)state;
@@ -224,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_role_assignment__lifecycle_at_rg),
 		cmocka_unit_test(test_role_assignment__list_filters),
 		cmocka_unit_test(test_role_assignment__errors),
+		cmocka_unit_test(test_role_assignment__shape_by_version),
 		cmocka_unit_test(test_role_definitions__builtin),
 	};
 	return cmocka_run_group_tests_name("rbac", t, setup, check_stop);
