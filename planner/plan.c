@@ -184,6 +184,7 @@ void plan_free(plan *p)
 		free(r->reasons);
 	}
 	free(p->resources);
+	free(p->addr_slots_);
 	for (size_t i = 0; i < p->step_count; i++) {
 		plan_step *s = &p->steps[i];
 
@@ -225,23 +226,96 @@ int plan_set_source(plan *p, const cJSON *source)
 	return 0;
 }
 
+static unsigned long plan__hash(const char *s)
+{
+	unsigned long h = 1469598103934665603UL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211UL;
+	return h;
+}
+
+/* Whether `address` is taken; the set holds every resource's address. */
+bool plan__addr_taken(const plan *p, const char *address)
+{
+	size_t i;
+
+	if (!p->addr_cap_)
+		return false;
+	for (i = plan__hash(address) & (p->addr_cap_ - 1); p->addr_slots_[i];
+	     i = (i + 1) & (p->addr_cap_ - 1))
+		if (strcmp(p->resources[p->addr_slots_[i] - 1].address, address) == 0)
+			return true;
+	return false;
+}
+
+static int plan__addr_insert(plan *p, size_t index)
+{
+	size_t i;
+
+	if ((p->resource_count + 1) * 2 > p->addr_cap_) {
+		size_t ncap = p->addr_cap_ ? p->addr_cap_ * 2 : 64;
+		size_t *n = calloc(ncap, sizeof(size_t));
+
+		if (!n)
+			return cmk_error_oom();
+		for (size_t j = 0; j < p->addr_cap_; j++) {
+			size_t v = p->addr_slots_[j];
+
+			if (!v)
+				continue;
+			for (i = plan__hash(p->resources[v - 1].address) & (ncap - 1); n[i]; i = (i + 1) & (ncap - 1))
+				;
+			n[i] = v;
+		}
+		free(p->addr_slots_);
+		p->addr_slots_ = n;
+		p->addr_cap_ = ncap;
+	}
+	for (i = plan__hash(p->resources[index].address) & (p->addr_cap_ - 1); p->addr_slots_[i];
+	     i = (i + 1) & (p->addr_cap_ - 1))
+		;
+	p->addr_slots_[i] = index + 1;
+	return 0;
+}
+
 int plan__add_resource(size_t *out_index, plan *p, const char *address, const char *id)
 {
 	plan_resource *r;
+	char *unique = NULL;
 	int error;
+
+	/* addresses name resources and steps: they must be unique (two
+	 * workspaces of one name in different resource groups get #2, #3) */
+	for (unsigned n = 2; plan__addr_taken(p, unique ? unique : address); n++) {
+		free(unique);
+		if ((unique = plan__fmt("%s#%u", address, n)) == NULL)
+			return cmk_error_oom();
+	}
+	if (unique)
+		address = unique;
 
 	if ((error = plan__grow((void **)&p->resources, &p->resources_cap_, p->resource_count,
 				sizeof(plan_resource))) < 0)
-		return error;
+		goto out;
 	r = &p->resources[p->resource_count];
 	if ((r->address = strdup(address)) == NULL || (id && (r->id = strdup(id)) == NULL)) {
 		free(r->address);
 		r->address = NULL;
-		return cmk_error_oom();
+		error = cmk_error_oom();
+		goto out;
 	}
 	r->action = PLAN_ACTION_NOOP;
+	if ((error = plan__addr_insert(p, p->resource_count)) < 0) {
+		free(r->address);
+		free(r->id);
+		r->address = r->id = NULL;
+		goto out;
+	}
 	*out_index = p->resource_count++;
-	return 0;
+out:
+	free(unique);
+	return error;
 }
 
 int plan__add_change(plan *p, size_t res, const char *field, const char *before, const char *after)
@@ -522,6 +596,21 @@ int plan__finish(plan *p)
 		free(p->resources);
 		p->resources = res;
 		p->resources_cap_ = n;
+		/* the address set indexes the old order: rebuild it */
+		free(p->addr_slots_);
+		p->addr_slots_ = NULL;
+		p->addr_cap_ = 0;
+		{
+			size_t count = p->resource_count;
+
+			for (size_t i = 0; i < count && error == 0; i++) {
+				p->resource_count = i; /* plan__addr_insert sizes for count + 1 */
+				error = plan__addr_insert(p, i);
+			}
+			p->resource_count = count;
+			if (error < 0)
+				goto out;
+		}
 		res = NULL;
 		for (size_t i = 0; i < p->step_count; i++)
 			p->steps[i].resource = map[p->steps[i].resource];

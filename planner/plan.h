@@ -190,6 +190,7 @@ typedef struct {
 	char *fingerprint;         /* 64 hex chars; set by plan_fingerprint_set / load */
 	/* private */
 	size_t resources_cap_, steps_cap_, findings_cap_, touched_cap_;
+	size_t *addr_slots_, addr_cap_; /* address hash set: resource index + 1, 0 = empty */
 } plan;
 
 typedef struct {

@@ -36,7 +36,11 @@ enum {
 
 int plan__alloc(plan **out) CMK_WUR;
 
-/* Add a resource; *out_index is its index until plan__finish. */
+/* Whether a resource has `address` already. */
+bool plan__addr_taken(const plan *p, const char *address);
+
+/* Add a resource; *out_index is its index until plan__finish. A taken
+ * address gets a suffix (#2, #3, ...) so addresses and step ids stay unique. */
 int plan__add_resource(size_t *out_index, plan *p, const char *address, const char *id) CMK_WUR;
 int plan__add_change(plan *p, size_t res, const char *field, const char *before,
 		     const char *after) CMK_WUR;

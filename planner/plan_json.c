@@ -505,6 +505,10 @@ static int plan__load_resources(plan *p, const cJSON *arr)
 			error = plan__bad(path, "unknown action");
 			goto next;
 		}
+		if (plan__addr_taken(p, address)) {
+			error = plan__bad(path, "duplicate address");
+			goto next;
+		}
 		if ((error = plan__get_array(&changes, r, "changes", path)) < 0 ||
 		    (error = plan__get_array(&reasons, r, "reasons", path)) < 0 ||
 		    (error = plan__add_resource(&res, p, address, id)) < 0)
