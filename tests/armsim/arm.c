@@ -307,8 +307,6 @@ void arm_register_routes(void)
 
 	router_add_arm("GET", "/subscriptions/{s}/resourcegroups/{rg}", "Microsoft.Resources/resourceGroups",
 		       resources_versions, false, arm__rg_get);
-	router_add_arm("PUT", "/subscriptions/{s}/resourcegroups/{rg}", "Microsoft.Resources/resourceGroups",
-		       resources_versions, false, arm__rg_put);
 	/* a PUT creates the group: the router must not 404 on it */
 	sim_route put;
 	memset(&put, 0, sizeof put);

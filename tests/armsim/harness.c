@@ -151,24 +151,39 @@ fail:
 	return error;
 }
 
-void armsim_stop(armsim *inst)
+int armsim_stop(armsim *inst)
 {
+	int error = 0;
 	if (!inst)
-		return;
+		return 0;
 	if (inst->pid > 0) {
 		int st = 0;
+		pid_t got = 0;
 		kill(inst->pid, SIGTERM);
-		for (int i = 0; i < 500 && waitpid(inst->pid, &st, WNOHANG) == 0; i++)
+		for (int i = 0; i < 1000 && (got = waitpid(inst->pid, &st, WNOHANG)) == 0; i++)
 			harness__sleep_ms(10);
-		if (waitpid(inst->pid, &st, WNOHANG) == 0) {
+		if (got == 0) {
 			kill(inst->pid, SIGKILL);
 			waitpid(inst->pid, &st, 0);
+			error = cmk_error_set(CMK_ERROR, "armsim did not stop within 10 s of SIGTERM");
+		} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			char kept[400];
+			snprintf(kept, sizeof kept, "/tmp/armsim-failed-%d.log", (int)inst->pid);
+			char logp[300];
+			snprintf(logp, sizeof logp, "%s/armsim.log", inst->dir);
+			if (rename(logp, kept) != 0)
+				snprintf(kept, sizeof kept, "%s", logp);
+			error = cmk_error_set(CMK_ERROR, "armsim exited with %s %d (sanitizer report or crash); log: %s",
+					      WIFEXITED(st) ? "status" : "signal",
+					      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), kept);
+			fprintf(stderr, "harness: %s\n", cmk_error_last());
 		}
 	}
 	harness__rmdir(inst->dir);
 	cJSON_Delete(inst->ready);
 	free(inst->arm_token);
 	free(inst);
+	return error;
 }
 
 void armsim_setenv(const armsim *inst)

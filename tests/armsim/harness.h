@@ -54,7 +54,10 @@ typedef struct armsim_http_resp {
 } armsim_http_resp;
 
 int armsim_start(armsim **out, const armsim_opts *opts) CMK_WUR;
-void armsim_stop(armsim *inst);
+/* Stop and free the instance. Returns 0, or CMK_ERROR when armsim did not
+ * exit cleanly (a sanitizer report, a crash): the message names its log,
+ * which is then kept (the rest of the temporary directory is removed). */
+int armsim_stop(armsim *inst);
 
 /* Export the ready line's "env" into this process's environment. */
 void armsim_setenv(const armsim *inst);

@@ -34,6 +34,7 @@ extern void res_insights_register(void) __attribute__((weak));
 
 typedef struct route_entry {
 	sim_route r;
+	char *buf; /* the split copy of the pattern segs[] point into */
 	char *segs[MAX_SEGS];
 	int nseg;
 } route_entry;
@@ -66,11 +67,13 @@ void router_add(const sim_route *route)
 	route_entry e;
 	memset(&e, 0, sizeof e);
 	e.r = *route;
+	e.buf = copy;
 	e.nseg = router__split(e.segs, MAX_SEGS, copy);
 	for (int i = 0; i < g_nroutes; i++) {
 		if (strcasecmp(g_routes[i].r.method, route->method) == 0 &&
 		    strcasecmp(g_routes[i].r.pattern, route->pattern) == 0) {
-			g_routes[i] = e; /* replace (the old copy leaks; registration is once) */
+			free(g_routes[i].buf);
+			g_routes[i] = e;
 			return;
 		}
 	}

@@ -524,7 +524,7 @@ static void test_faults__seeded_and_deterministic(void **state)
 	assert_int_equal(armsim_start(&other, &o), 0);
 	fault_pattern(g_sim, a, 40);
 	fault_pattern(other, b, 40);
-	armsim_stop(other);
+	assert_int_equal(armsim_stop(other), 0);
 	assert_string_equal(a, b);
 	assert_non_null(strchr(a, 'x'));
 	assert_non_null(strchr(a, '.'));
