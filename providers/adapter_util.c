@@ -281,18 +281,21 @@ void *adapter_append(void *items, size_t *count, size_t size)
 	void *arr, *grown;
 	size_t n = *count;
 
-	memcpy(&arr, items, sizeof(arr));
-	/* grow in powers of two: 1000 workspaces must not be 1000 reallocs */
-	if ((n & (n - 1)) == 0) {
-		size_t cap = n ? n * 2 : 1;
+	size_t cap = 1;
 
-		if ((grown = realloc(arr, cap * size)) == NULL) {
-			cmk_error_oom();
-			return NULL;
-		}
-		arr = grown;
-		memcpy(items, &arr, sizeof(arr));
+	memcpy(&arr, items, sizeof(arr));
+	/* capacity in powers of two so 1000 workspaces are not 1000 copies; the
+	 * realloc runs every time (a no-op while the block is big enough)
+	 * because an array may come from elsewhere (live_state_from_json)
+	 * allocated to its exact size */
+	while (cap < n + 1)
+		cap *= 2;
+	if ((grown = realloc(arr, cap * size)) == NULL) {
+		cmk_error_oom();
+		return NULL;
 	}
+	arr = grown;
+	memcpy(items, &arr, sizeof(arr));
 	memset((char *)arr + n * size, 0, size);
 	*count = n + 1;
 	return (char *)arr + n * size;

@@ -449,6 +449,30 @@ static void test_adapters__linked_storage_and_identity(void **state)
 	cJSON_Delete(doc);
 }
 
+static void test_adapters__append_to_a_state_loaded_from_json(void **state)
+{
+	/* arrays from live_state_from_json have their exact size */
+	cJSON *fx = parse("{\"workspaces\":[{\"id\":\"/subscriptions/s/resourceGroups/r/providers/"
+			  "Microsoft.OperationalInsights/workspaces/a\"},{\"id\":\"/subscriptions/s/"
+			  "resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/b\"},"
+			  "{\"id\":\"/subscriptions/s/resourceGroups/r/providers/"
+			  "Microsoft.OperationalInsights/workspaces/c\"}]}");
+	cJSON *doc = parse("{\"id\":\"/subscriptions/s/resourceGroups/r/providers/"
+			   "Microsoft.OperationalInsights/workspaces/d\",\"name\":\"d\"}");
+	live_state s = { 0 };
+
+	assert_int_equal(live_state_from_json(&s, fx), 0);
+	assert_int_equal(s.workspace_count, 3);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(adapter_workspace_add(&s, doc), 0);
+	assert_int_equal(s.workspace_count, 8);
+	assert_string_equal(s.workspaces[7].name, "d");
+	assert_non_null(strstr(s.workspaces[2].id, "/workspaces/c"));
+	live_state_free(&s);
+	cJSON_Delete(doc);
+	cJSON_Delete(fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_adapters__component_body_strips_read_only),
 		cmocka_unit_test(test_adapters__dates),
 		cmocka_unit_test(test_adapters__linked_storage_and_identity),
+		cmocka_unit_test(test_adapters__append_to_a_state_loaded_from_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
