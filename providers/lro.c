@@ -267,6 +267,39 @@ out:
 	return error;
 }
 
+int arm_op_begin_all(arm_op **outs, int *rcs, arm_error **errs, arm_client *c,
+		     arm_op_kind kind, const arm_request *reqs,
+		     const char *const *resource_ids, size_t n, arm_final_via final_via)
+{
+	arm_response **resps = calloc(n ? n : 1, sizeof(*resps));
+	int error, first = 0;
+
+	if (!resps)
+		return cmk_error_oom();
+	error = arm_send_all(resps, rcs, c, reqs, n);
+	for (size_t i = 0; i < n; i++) {
+		outs[i] = NULL;
+		if (errs)
+			errs[i] = NULL;
+		if (rcs[i] == 0)
+			rcs[i] = arm_op_from_response(&outs[i], kind, reqs[i].method, reqs[i].url,
+						      reqs[i].api_version,
+						      resource_ids ? resource_ids[i] : NULL,
+						      resps[i], final_via);
+		else if (errs && resps[i] && resps[i]->error) {
+			errs[i] = resps[i]->error;
+			resps[i]->error = NULL;
+		}
+		if (rcs[i] < 0 && !first)
+			first = rcs[i];
+		arm_response_free(resps[i]);
+	}
+	free(resps);
+	if (first)
+		return first;
+	return error < 0 ? error : 0;
+}
+
 void arm_op_complete(arm_op *op, cJSON *result)
 {
 	cJSON_Delete(op->result);

@@ -183,6 +183,17 @@ int arm_op_begin(arm_op **out, arm_client *c, arm_op_kind kind, const arm_reques
 		 const char *resource_id, arm_final_via final_via,
 		 arm_error **err_out) CMK_WUR;
 
+/*
+ * Send n writes concurrently (paced, in the one loop) and build their
+ * operations: what 1000 workspace links need instead of 1000 round trips in
+ * a row. outs[i], rcs[i] and errs[i] (errs may be NULL) get what
+ * arm_op_begin would have given for reqs[i]; resource_ids may be NULL.
+ * Returns 0 when every write was accepted, else the first failure's code.
+ */
+int arm_op_begin_all(arm_op **outs, int *rcs, arm_error **errs, arm_client *c,
+		     arm_op_kind kind, const arm_request *reqs,
+		     const char *const *resource_ids, size_t n, arm_final_via final_via) CMK_WUR;
+
 /* Wait for every operation (concurrently, one loop). Operations already
  * terminal are left alone; TIMED_OUT and ERROR ones are followed again.
  * Returns 0 when all SUCCEEDED, else the code of the first that did not (its

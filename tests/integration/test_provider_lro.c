@@ -468,10 +468,11 @@ static int observe_links(void *ud, arm_client *c, arm_op **ops, size_t n)
 static void test_lro__links_observed_with_one_list_call_per_round(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
-	arm_op *cluster = NULL, *ops[3], *again = NULL;
-	arm_error *err = NULL;
-	char path[256], body[512], paths[3][256], bodies[3][512];
-	arm_request req, links[3];
+	arm_op *cluster = NULL, *ops[4], *again = NULL;
+	arm_error *err = NULL, *errs[4];
+	int rcs[4];
+	char path[256], body[512], paths[4][256], bodies[3][512];
+	arm_request req, links[4];
 	link_observer lo = { 0 };
 	arm_op_wait_opts wo = { .observe = observe_links, .observe_ud = &lo,
 				.observe_ms = 300 * 1000 };
@@ -503,9 +504,22 @@ static void test_lro__links_observed_with_one_list_call_per_round(void **state)
 					  .body = bodies[i] };
 	}
 	since = it_last_seq(sim);
+	/* the writes go out together; one names a workspace that does not exist */
+	snprintf(paths[3], sizeof(paths[3]), RG "/providers/Microsoft.OperationalInsights/"
+		 "workspaces/ws-missing/linkedServices/cluster");
+	links[3] = links[0];
+	links[3].url = paths[3];
+	assert_int_equal(arm_op_begin_all(ops, rcs, errs, c, ARM_OP_WORKSPACE_LINK, links, NULL, 4,
+					  ARM_FINAL_LOCATION), CMK_ENOTFOUND);
+	assert_int_equal(rcs[3], CMK_ENOTFOUND);
+	assert_null(ops[3]);
+	assert_non_null(errs[3]);
+	assert_int_equal(errs[3]->http_status, 404);
+	arm_error_free(errs[3]);
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(arm_op_begin(&ops[i], c, ARM_OP_WORKSPACE_LINK, &links[i], paths[i],
-					      ARM_FINAL_LOCATION, NULL), 0);
+		assert_null(errs[i]);
+		assert_int_equal(rcs[i], 0);
+		assert_int_equal(ops[i]->mode, ARM_POLL_ASYNC_OPERATION);
 		ops[i]->observed = 1;
 	}
 	/* linking again while the link runs: the documented 409, "wait" */
