@@ -212,6 +212,43 @@ static void test_adapter_la__legacy_shape_and_lists(void **state)
 	it_client_free(c);
 }
 
+static void test_adapter_la__user_assigned_identity_creates_with_its_key(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	const char *id = LA "clusters/la-uai";
+	const char *uai = RG_LA "Microsoft.ManagedIdentity/userAssignedIdentities/uai-one";
+	live_state s = { 0 };
+	arm_op *op = NULL;
+	long since;
+	cJSON *log;
+
+	/* uai-one holds get/wrapKey/unwrapKey on kvad-ap (fixture): seed 003
+	 * allows the key at creation with a user-assigned identity */
+	assert_int_equal(adapter_vault_get(&s, c, VAULT), 0);
+	live_key_ref key = { .vault_uri = s.vaults[0].vault_uri, .key_name = "la-key" };
+	adapter_cluster_spec spec = { .location = "eastus", .identity_type = "UserAssigned",
+				      .user_identity_id = uai, .capacity = 1000,
+				      .double_encryption = -1, .availability_zones = -1, .key = &key };
+	since = it_last_seq(sim);
+	if (adapter_cluster_create(&op, c, id, &spec, NULL) < 0)
+		fail_msg("create: %s", cmk_error_last());
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	arm_op_free(op);
+	assert_int_equal(adapter_cluster_get(&s, c, id), 0);
+	live_la_cluster *cl = live_find_cluster(&s, id);
+	assert_string_equal(cl->identity.type, "UserAssigned");
+	assert_int_equal(cl->identity.user_assigned_count, 1);
+	assert_true(arm_id_equal(cl->identity.user_assigned[0], uai));
+	assert_string_equal(cl->key.key_name, "la-key");
+	assert_string_equal(cl->key.key_version, "");
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "PUT", "/clusters/la-uai?api-version=2026-03-01", 202), 1);
+	assert_int_equal(it_count(log, NULL, NULL, 400), 0);
+	cJSON_Delete(log);
+	live_state_free(&s);
+	it_client_free(c);
+}
+
 static void test_adapter_la__link_observed_then_unlink(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
@@ -354,6 +391,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_adapter_la__create_grant_update_key),
 		cmocka_unit_test(test_adapter_la__legacy_shape_and_lists),
+		cmocka_unit_test(test_adapter_la__user_assigned_identity_creates_with_its_key),
 		cmocka_unit_test(test_adapter_la__link_observed_then_unlink),
 		cmocka_unit_test(test_adapter_la__failed_link_is_reported_not_waited_out),
 		cmocka_unit_test(test_adapter_la__linked_storage),
