@@ -143,9 +143,12 @@ static const char *op__provisioning_state(const cJSON *body)
 static int64_t op__retry_after(const arm_response *resp)
 {
 	const char *v = arm_response_header(resp, "Retry-After");
+	const char *date = arm_response_header(resp, "Date");
+	time_t now = date ? arm_http_date_parse(date) : -1;
 	int64_t ms;
 
-	if (!v || arm_retry_after_parse(&ms, v, time(NULL)) < 0)
+	/* an HTTP-date Retry-After counts from the server's Date (no skew) */
+	if (!v || arm_retry_after_parse(&ms, v, now == -1 ? time(NULL) : now) < 0)
 		return -1;
 	return ms;
 }
