@@ -92,6 +92,7 @@ typedef struct {
 	/* clusters */
 	const live_la_cluster *lc;
 	bool busy;
+	const char *busy_state;        /* the live state that makes it busy */
 	size_t wait, tail;             /* cluster wait step; last write of the chain */
 	size_t linked;                 /* workspaces linked to it after the plan */
 	bool unlink_unlisted;
@@ -524,7 +525,7 @@ static int diff__ensure_wait(diff_ctx *c, diff__doc *d, const char *what)
 
 	if (!d->busy || d->wait != PLAN_NONE)
 		return 0;
-	state = d->lc ? diff__or(d->lc->provisioning_state, "busy") : "busy";
+	state = diff__or(d->busy_state, "busy");
 	if ((error = plan__add_step(&d->wait, c->p, PLAN_STEP_CLUSTER_WAIT, PLAN_PHASE_WAIT, d->res, d->id,
 				    d->id, "%s busy (%s): wait for its running operation to finish", what,
 				    state)) < 0)
@@ -1148,6 +1149,7 @@ static int diff__clusters(diff_ctx *c)
 		tenant = diff__tenant_of_sub(c, s->subscription.value);
 		d->lc = live_find_cluster(c->live, d->id);
 		d->busy = d->lc && (d->lc->busy || !diff_state_terminal(d->lc->provisioning_state));
+		d->busy_state = d->lc ? d->lc->provisioning_state : NULL;
 		if ((error = plan__add_resource(&d->res, c->p, addr, d->id)) < 0 ||
 		    (error = plan__touch(c->p, d->id)) < 0 ||
 		    (error = diff__touch_sub_of(c, d->id)) < 0 ||
@@ -1212,6 +1214,7 @@ static int diff__kusto(diff_ctx *c)
 			goto next;
 		}
 		d->busy = lk->busy || !diff_state_terminal(lk->provisioning_state);
+		d->busy_state = diff_state_terminal(lk->provisioning_state) ? lk->state : lk->provisioning_state;
 		/* identity */
 		if (user) {
 			bool has = false;
@@ -1601,6 +1604,7 @@ static int diff__orphans(diff_ctx *c)
 		tmp.res = res;
 		tmp.lc = lc;
 		tmp.busy = lc->busy || !diff_state_terminal(lc->provisioning_state);
+		tmp.busy_state = lc->provisioning_state;
 		tmp.wait = tmp.tail = PLAN_NONE;
 		c->p->resources[res].action = PLAN_ACTION_DELETE;
 		if ((error = plan__add_reason(c->p, res, "no longer in the manifests, deletionPolicy Delete, "
