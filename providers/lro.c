@@ -787,13 +787,12 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 			w.next_observe_ms = arm_now_ms();
 			continue;
 		}
-		/* first poll: after the write's Retry-After, else the default; a
-		 * resumed or re-waited operation (retry_after 0) asks at once */
-		first = op->retry_after_ms >= 0 && op->polls == 0
-				? arm_poll_delay_ms(op->retry_after_ms, o.default_poll_ms,
-						    op->retry_after_ms == 0 ? 0 : o.min_poll_ms,
-						    o.max_poll_ms)
-				: (op->polls == 0 ? o.default_poll_ms : 0);
+		/* first poll: after the write's Retry-After (clamped), else the
+		 * default; a resumed or re-waited operation asks at once */
+		first = op->poll_now ? 0
+				     : arm_poll_delay_ms(op->retry_after_ms, o.default_poll_ms,
+							 o.min_poll_ms, o.max_poll_ms);
+		op->poll_now = 0;
 		op__schedule(op, first);
 	}
 	for (;;) {
@@ -826,7 +825,7 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 			}
 			op->rt = NULL;
 			/* re-waiting polls at once */
-			op->retry_after_ms = 0;
+			op->poll_now = 1;
 		}
 		if (op->state != ARM_OP_SUCCEEDED && error == 0) {
 			if (op->error)
@@ -994,7 +993,8 @@ int arm_op_from_json(arm_op **out, const cJSON *doc)
 	    (error = op__strset(&op->location_url, loc)) < 0 ||
 	    (error = op__strset(&op->last_status, last)) < 0)
 		goto fail;
-	op->retry_after_ms = 0; /* resumed: ask at once */
+	op->retry_after_ms = -1;
+	op->poll_now = 1; /* resumed: ask at once */
 	op->state = op->mode == ARM_POLL_NONE ? ARM_OP_SUCCEEDED : ARM_OP_POLL_WAIT;
 	*out = op;
 	return 0;

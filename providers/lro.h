@@ -116,6 +116,7 @@ typedef struct arm_op {
 	arm_error *error;      /* FAILED, CANCELED, TIMED_OUT, ERROR; owned */
 	unsigned polls;        /* status requests made */
 	unsigned read_failures;/* consecutive unreadable statuses */
+	int poll_now;          /* the next wait asks at once (resumed or waited again) */
 	int observed;          /* set by the caller: not polled one by one, the wait's
 				* observe hook decides (see arm_op_wait_opts) */
 

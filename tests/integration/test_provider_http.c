@@ -376,7 +376,7 @@ static void test_http__a_polling_url_on_another_host_is_refused(void **state)
 	assert_int_equal(arm_op_from_response(&op, ARM_OP_GENERIC, "PUT", "/subscriptions/" SUB
 					      "/resourcegroups/x", RG_API, NULL, &fake,
 					      ARM_FINAL_DEFAULT), 0);
-	op->retry_after_ms = 0;
+	op->poll_now = 1;
 	assert_int_equal(arm_op_wait(c, op, NULL), CMK_EAUTH);
 	assert_int_equal(op->state, ARM_OP_ERROR);
 	assert_non_null(strstr(op->error->message, "refusing to send the ARM token to host "

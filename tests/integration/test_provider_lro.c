@@ -579,7 +579,7 @@ static void test_lro__cancel_flag_stops_the_wait_and_leaves_it_resumable(void **
 	cluster_request(&req, path, sizeof(path), "la-cancel", "japaneast", body, sizeof(body));
 	assert_int_equal(arm_op_begin(&op, c, ARM_OP_CLUSTER_CREATE, &req, path,
 				      ARM_FINAL_LOCATION, NULL), 0);
-	op->retry_after_ms = 0; /* poll at once, then wait 20 s */
+	op->poll_now = 1; /* poll at once, then wait 20 s */
 	assert_int_equal(pthread_create(&t, NULL, raise_cancel, NULL), 0);
 	t0 = arm_now_ms();
 	assert_int_equal(arm_op_wait(c, op, NULL), CMK_ECANCELED);

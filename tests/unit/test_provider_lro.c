@@ -76,6 +76,28 @@ static void test_op__async_operation_header_wins(void **state)
 	arm_response_free(r);
 }
 
+static void test_op__retry_after_as_http_date_counts_from_the_date_header(void **state)
+{
+	arm_response *r = resp_new(202, NULL, "Location", "https://h/op/2",
+				   "Date", "Thu, 03 Nov 2022 07:31:31 GMT",
+				   "Retry-After", "Thu, 03 Nov 2022 07:32:16 GMT", NULL);
+	arm_response *neg = resp_new(202, NULL, "Location", "https://h/op/3", "Retry-After", "-30",
+				     NULL);
+	arm_op *op = NULL;
+
+	assert_int_equal(arm_op_from_response(&op, ARM_OP_GENERIC, "DELETE", "/x", "1", NULL, r,
+					      ARM_FINAL_DEFAULT), 0);
+	assert_int_equal(op->retry_after_ms, 45000);
+	arm_op_free(op);
+	assert_int_equal(arm_op_from_response(&op, ARM_OP_GENERIC, "DELETE", "/x", "1", NULL, neg,
+					      ARM_FINAL_DEFAULT), 0);
+	assert_int_equal(op->retry_after_ms, 0); /* the wait clamps it to its minimum */
+	assert_int_equal(op->poll_now, 0);
+	arm_op_free(op);
+	arm_response_free(r);
+	arm_response_free(neg);
+}
+
 static void test_op__location_only_and_provisioning_state_only(void **state)
 {
 	arm_response *loc = resp_new(202, NULL, "Location", "https://h/op/1", NULL);
@@ -177,6 +199,7 @@ static void test_op__saved_form_round_trips_a_3300_char_signed_url(void **state)
 	assert_string_equal(back->last_status, "Creating");
 	assert_string_equal(back->api_version, "2024-04-13");
 	assert_int_equal(back->state, ARM_OP_POLL_WAIT);
+	assert_int_equal(back->poll_now, 1);
 	free(text);
 	cJSON_Delete(j);
 	arm_op_free(op);
@@ -236,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status__terminal_values_any_case),
 		cmocka_unit_test(test_op__async_operation_header_wins),
+		cmocka_unit_test(test_op__retry_after_as_http_date_counts_from_the_date_header),
 		cmocka_unit_test(test_op__location_only_and_provisioning_state_only),
 		cmocka_unit_test(test_op__synchronous_answers_are_accepted),
 		cmocka_unit_test(test_op__saved_form_round_trips_a_3300_char_signed_url),
