@@ -6,8 +6,10 @@
  * answered with one, else the Location URL, else the resource's
  * provisioningState. Status values compare case-insensitively; Succeeded,
  * Failed and Canceled are terminal, anything else ("InProgress", "Running",
- * "Updating", "Accepted", ...) is not. A 4xx/5xx from a status URL means the
- * status could not be read - it is retried, it does not fail the operation.
+ * "Updating", "Accepted", ...) is not. A 4xx/5xx from an Azure-AsyncOperation
+ * URL (or a 5xx, 401, 403, 404 from a Location URL) means the status could not
+ * be read - it is retried, it does not fail the operation; another 4xx from a
+ * Location URL is the operation's own synchronous answer: Failed.
  * A write that completes synchronously (200/201 with a terminal or missing
  * provisioningState, or 200/204 to a DELETE) is accepted although the spec
  * says "long-running": the service does that.
@@ -16,8 +18,8 @@
  * the Location URL; original-uri: the resource), so the caller gets what the
  * resource looks like now. Polls wait for Retry-After (clamped to
  * [min_poll, max_poll]) or a default - never busy. Every operation kind has a
- * timeout from the docs (cluster creation hours, key update an hour, link and
- * unlink 90 minutes); the client's cancel flag stops a wait.
+ * timeout from the docs (cluster creation hours, key update "a few minutes" but
+ * 35 seen, link and unlink 90 minutes); the client's cancel flag stops a wait.
  *
  * An operation is a small value - kind, method, resource id and URL, polling
  * URLs, start time, last status - that serialises to JSON (arm_op_to_json)
