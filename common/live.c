@@ -336,7 +336,7 @@ static int read__number(double *out, const cJSON *json, const char *path)
 
 static int read__field(void *obj, const field *f, const cJSON *json, const char *path)
 {
-	double d;
+	double d = 0;
 	int error;
 
 	if (cJSON_IsNull(json))
@@ -381,7 +381,7 @@ static int read__field(void *obj, const field *f, const cJSON *json, const char 
 		live_access_policy **p = AT(obj, f->offset, live_access_policy *);
 		size_t *count = AT(obj, f->count_offset, size_t);
 		const cJSON *item;
-		char sub[512];
+		char sub[1024];
 		size_t n;
 
 		if (!cJSON_IsArray(json))
@@ -390,7 +390,7 @@ static int read__field(void *obj, const field *f, const cJSON *json, const char 
 		if (n && (*p = calloc(n, sizeof(**p))) == NULL)
 			return cmk_error_oom();
 		cJSON_ArrayForEach(item, json) {
-			snprintf(sub, sizeof(sub), "%s[%zu]", path, *count);
+			snprintf(sub, sizeof(sub), "%.900s[%zu]", path, *count);
 			(*count)++;
 			if ((error = read__fields(&(*p)[*count - 1], policy_fields, item, sub)) < 0)
 				return error;
@@ -404,7 +404,7 @@ static int read__field(void *obj, const field *f, const cJSON *json, const char 
 static int read__fields(void *obj, const field *fields, const cJSON *json, const char *path)
 {
 	const cJSON *item;
-	char sub[512];
+	char sub[1024];
 	int error;
 
 	if (!cJSON_IsObject(json))
@@ -416,7 +416,7 @@ static int read__fields(void *obj, const field *fields, const cJSON *json, const
 			f++;
 		if (!f->name)
 			return cmk_error_set(CMK_EINVALID, "%s: unknown field '%s'", path, item->string);
-		snprintf(sub, sizeof(sub), "%s.%s", path, item->string);
+		snprintf(sub, sizeof(sub), "%.900s.%.100s", path, item->string);
 		if ((error = read__field(obj, f, item, sub)) < 0)
 			return error;
 	}
@@ -428,7 +428,7 @@ static int read__collection(live_state *s, const collection *col, const cJSON *j
 	char **items = AT(s, col->array_offset, char *);
 	size_t *count = AT(s, col->count_offset, size_t);
 	const cJSON *item;
-	char path[128];
+	char path[160];
 	size_t n;
 	int error;
 
@@ -472,7 +472,7 @@ int live_state_from_json(live_state *out, const cJSON *json)
 			continue;
 		}
 		if (strcmp(item->string, "requests") == 0) {
-			double d;
+			double d = 0;
 
 			if ((error = read__number(&d, item, "requests")) < 0)
 				goto out;

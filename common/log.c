@@ -135,7 +135,7 @@ static void log__write_json(FILE *out, cmk_log_level level, const char *when,
 void cmk_log_ctx(cmk_log_level level, const char *resource, const char *step,
 		 const char *request_id, const char *fmt, ...)
 {
-	char message[8192], when[32];
+	char message[8192], when[80];
 	FILE *out = log_state.stream ? log_state.stream : stderr;
 	va_list ap;
 
