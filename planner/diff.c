@@ -123,7 +123,7 @@ typedef struct {
 	diff__map clusters;            /* managed cluster id -> doc index */
 	diff__link *links;             /* new link steps, for the 1000-workspace rule */
 	size_t link_count, link_cap;
-	bool *unlinking;               /* per live workspace: an unlink is planned */
+	size_t *unlink_step;           /* per live workspace: its planned unlink, or PLAN_NONE */
 } diff_ctx;
 
 #define DIFF_MSG_NOT_RECOVERABLE \
@@ -1334,7 +1334,6 @@ static int diff__unlink(size_t *out, diff_ctx *c, size_t res, size_t wi, const c
 	size_t step, wait = PLAN_NONE;
 	int error;
 
-	c->unlinking[wi] = true;
 	if (diff__link_busy(w) && (error = diff__link_wait(&wait, c, res, w)) < 0)
 		return error;
 	if ((error = plan__add_step(&step, c->p, PLAN_STEP_WORKSPACE_UNLINK, PLAN_PHASE_UNLINK, res, w->id, NULL,
@@ -1351,6 +1350,7 @@ static int diff__unlink(size_t *out, diff_ctx *c, size_t res, size_t wi, const c
 	    (error = plan__block(c->p, step, DIFF_MSG_LINK_BUDGET " Workspace %s had %d in the last 30 days.",
 				 diff__or(w->name, w->id), w->link_operations_30d)) < 0)
 		return error;
+	c->unlink_step[wi] = step;
 	*out = step;
 	return 0;
 }
@@ -1619,8 +1619,13 @@ static int diff__orphans(diff_ctx *c)
 			size_t wres, un;
 			char *waddr;
 
-			if (!w->cluster_resource_id || !arm_id_equal(w->cluster_resource_id, lc->id) || c->unlinking[wi])
+			if (!w->cluster_resource_id || !arm_id_equal(w->cluster_resource_id, lc->id))
 				continue;
+			if (c->unlink_step[wi] != PLAN_NONE) { /* moving to a managed cluster: unlinked already */
+				if ((error = plan__add_dep(c->p, step, c->unlink_step[wi])) < 0)
+					goto next;
+				continue;
+			}
 			if ((waddr = plan__fmt("Workspace/%s", diff__or(w->name, diff__last_segment(w->id)))) == NULL) {
 				error = cmk_error_oom();
 				goto next;
@@ -1854,7 +1859,7 @@ int plan_build(plan **out, const manifest_set *set, const live_state *live, cons
 	if ((c.p->now = strdup(now)) == NULL ||
 	    (set->count && (c.docs = calloc(set->count, sizeof(diff__doc))) == NULL) ||
 	    (nlisted && (c.listed_step = calloc(nlisted, sizeof(size_t))) == NULL) ||
-	    (live->workspace_count && (c.unlinking = calloc(live->workspace_count, sizeof(bool))) == NULL)) {
+	    (live->workspace_count && (c.unlink_step = calloc(live->workspace_count, sizeof(size_t))) == NULL)) {
 		error = cmk_error_oom();
 		goto out;
 	}
@@ -1867,9 +1872,11 @@ int plan_build(plan **out, const manifest_set *set, const live_state *live, cons
 	    (error = diff__map_init(&c.listed, nlisted)) < 0 ||
 	    (error = diff__map_init(&c.clusters, set->count)) < 0)
 		goto out;
-	for (size_t i = 0; i < live->workspace_count; i++)
+	for (size_t i = 0; i < live->workspace_count; i++) {
+		c.unlink_step[i] = PLAN_NONE;
 		if (live->workspaces[i].id)
 			diff__map_put(&c.ws, live->workspaces[i].id, i);
+	}
 	c.listed_count = nlisted;
 	for (size_t i = 0, li = 0; i < set->count; i++) {
 		const manifest_doc *d = set->docs[i];
@@ -1903,7 +1910,7 @@ out:
 	free(c.clusters.slots);
 	free(c.listed_step);
 	free(c.links);
-	free(c.unlinking);
+	free(c.unlink_step);
 	plan_free(c.p);
 	return error;
 }
