@@ -419,6 +419,32 @@ static void test_http__raw_spaces_are_encoded_and_long_urls_kept_whole(void **st
 	it_client_free(c);
 }
 
+static void test_http__tls_is_verified_and_a_bad_certificate_is_not_retried(void **state)
+{
+	arm_client *c;
+	arm_response *resp = NULL;
+	arm_request req = { .method = "GET", .url = "/subscriptions/" SUB,
+			    .api_version = "2022-12-01", .audience = ARM_AUD_NONE };
+	long since = it_last_seq(sim);
+	arm_stats st;
+	cJSON *log;
+
+	/* the system bundle does not know armsim's private CA */
+	setenv("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt", 1);
+	c = it_client(NULL, IT_SCALE);
+	assert_int_equal(arm_send(&resp, c, &req), CMK_ERROR);
+	assert_null(resp);
+	assert_non_null(strstr(cmk_error_last(), "certificate"));
+	assert_non_null(strstr(cmk_error_last(), "(after 1 attempt)"));
+	arm_client_stats(&st, c);
+	assert_int_equal(st.requests, 1);
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, NULL, NULL, 0), 0); /* never reached the server */
+	cJSON_Delete(log);
+	it_client_free(c);
+	armsim_setenv(sim);
+}
+
 static void test_http__cloud_discovery_from_armsim_metadata(void **state)
 {
 	arm_cloud *cloud = NULL;
@@ -444,6 +470,7 @@ int main(void)
 		cmocka_unit_test_setup(test_http__bearer_token_never_leaves_for_plain_http_or_foreign_hosts, reset_faults),
 		cmocka_unit_test_setup(test_http__a_polling_url_on_another_host_is_refused, reset_faults),
 		cmocka_unit_test_setup(test_http__raw_spaces_are_encoded_and_long_urls_kept_whole, reset_faults),
+		cmocka_unit_test_setup(test_http__tls_is_verified_and_a_bad_certificate_is_not_retried, reset_faults),
 		cmocka_unit_test_setup(test_http__cloud_discovery_from_armsim_metadata, reset_faults),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
