@@ -675,7 +675,9 @@ static void auth__token(sim_req *req, sim_resp *resp)
 	}
 	store_lock();
 	p = auth_principal_by_client_id(cid);
-	if (!p || p->kind == SIM_PRINCIPAL_MSI ||
+	/* managed identities have no secret but take federated assertions
+	 * (workload identity federation with a user-assigned identity) */
+	if (!p || (p->kind == SIM_PRINCIPAL_MSI && !assertion && !atype) ||
 	    (!sim_streq_ci(p->tenant_id, tenant) && strcasecmp(tenant, "organizations"))) {
 		store_unlock();
 		auth__aad_error(req, resp, 400, "unauthorized_client", 700016,

@@ -3,9 +3,12 @@
  * (create makes the identity's Azure AD principal, so it can get tokens
  * from IMDS / App Service at once), GET, PATCH (tags, isolationScope),
  * DELETE (the principal goes with it), list by resource group and by
- * subscription; and the system-assigned identity of a resource
- * ({scope}/providers/Microsoft.ManagedIdentity/identities/default). All synchronous, as the service is (LRO-TABLE.md).
+ * subscription; federated identity credentials (PUT/GET/DELETE/list; the
+ * principal trusts them at the token endpoint); and the system-assigned
+ * identity of a resource ({scope}/providers/Microsoft.ManagedIdentity/
+ * identities/default). All synchronous, as the service is (LRO-TABLE.md).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +22,18 @@
 #include "util.h"
 
 #define T_MSI "Microsoft.ManagedIdentity/userAssignedIdentities"
+#define T_FIC "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
+#define FIC_MAX 20
 
 static const char *const msi_versions[] = {
 	"2015-08-31-preview", "2018-11-30", "2021-09-30-preview", "2022-01-31-preview",
 	"2023-01-31", "2023-07-31-preview", "2024-11-30", "2025-01-31-preview", "2026-05-31", NULL
+};
+
+/* Federated identity credentials came with 2022-01-31-preview. */
+static const char *const fic_versions[] = {
+	"2022-01-31-preview", "2023-01-31", "2023-07-31-preview", "2024-11-30", "2025-01-31-preview",
+	"2026-05-31", NULL
 };
 
 /* isolationScope appeared with 2024-11-30, assignmentRestrictions with
@@ -197,6 +208,172 @@ static void msi_list(sim_req *req, sim_resp *resp)
 	free(arr);
 }
 
+/* ---- federated identity credentials --------------------------------------------
+ * Each is a child resource of its identity; the identity's AAD principal
+ * trusts exactly the (issuer, subject, audiences) of its credentials, so a
+ * workload (GitHub Actions, Kubernetes) exchanges its OIDC token for one of
+ * the identity at the token endpoint (client_assertion). */
+
+/* Rebuild the principal's federated records from the credential resources. */
+static void fic__sync(const sim_res *msi)
+{
+	const char *pid = msi_principal_id(msi);
+	sim_principal *p = pid ? auth_principal_by_object_id(pid) : NULL;
+	if (!p)
+		return;
+	cJSON *recs = cJSON_CreateArray();
+	sim_res **arr;
+	size_t n = store_list(&arr, T_FIC, msi->id);
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *pr = sim_json_get(arr[i]->doc, "properties");
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "issuer", sim_json_str(pr, "issuer"));
+		cJSON_AddStringToObject(r, "subject", sim_json_str(pr, "subject"));
+		cJSON_AddItemToObject(r, "audiences", cJSON_Duplicate(sim_json_get(pr, "audiences"), 1));
+		cJSON_AddItemToArray(recs, r);
+	}
+	free(arr);
+	cJSON_Delete(p->federated);
+	p->federated = recs;
+}
+
+/* The identity a credential route names, or NULL with ARM's 404. */
+static sim_res *fic__parent(const sim_req *req, sim_resp *resp)
+{
+	char id[1024];
+	arm_resource_id(id, sizeof id, req->cap[0], req->cap[1], T_MSI, req->cap[2]);
+	sim_res *m = msi_get(id);
+	if (!m)
+		resp_arm_error(resp, 404, "ParentResourceNotFound",
+			       "Can not perform requested operation on nested resource. Parent resource '%s' not found.",
+			       req->cap[2]);
+	return m;
+}
+
+static bool fic__valid_name(const char *n)
+{
+	size_t len = strlen(n);
+	if (len < 3 || len > 120 || !isalnum((unsigned char)n[0]))
+		return false;
+	for (const char *c = n; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+			return false;
+	return true;
+}
+
+static void fic_put(sim_req *req, sim_resp *resp)
+{
+	if (req->json_invalid || !cJSON_IsObject(req->json)) {
+		arm_invalid_body(resp, req);
+		return;
+	}
+	sim_res *m = fic__parent(req, resp);
+	if (!m)
+		return;
+	char id[1200];
+	snprintf(id, sizeof id, "%s/federatedIdentityCredentials/%s", m->id, req->cap[3]);
+	sim_res *cur = store_get_typed(id, T_FIC);
+	const char *iss = sim_json_str(req->json, "properties.issuer");
+	const char *sub = sim_json_str(req->json, "properties.subject");
+	const cJSON *aud = sim_json_path(req->json, "properties.audiences");
+	if (!cur && !fic__valid_name(req->cap[3])) {
+		resp_arm_error(resp, 400, "BadRequest",
+			       "The federated identity credential name '%s' is invalid: 3-120 characters, letters, "
+			       "digits, hyphens and underscores, starting with a letter or digit.", req->cap[3]);
+		return;
+	}
+	if (!iss || strncmp(iss, "https://", 8) || !sub || !*sub || !cJSON_IsArray(aud) ||
+	    cJSON_GetArraySize(aud) != 1 || !cJSON_IsString(cJSON_GetArrayItem(aud, 0))) {
+		resp_arm_error(resp, 400, "BadRequest",
+			       "A federated identity credential needs an https issuer, a subject and exactly one "
+			       "audience (e.g. api://AzureADTokenExchange).");
+		return;
+	}
+	sim_res **arr;
+	size_t n = store_list(&arr, T_FIC, m->id), others = 0;
+	bool dup = false;
+	for (size_t i = 0; i < n; i++) {
+		if (arr[i] == cur)
+			continue;
+		others++;
+		if (!strcmp(sim_json_str(arr[i]->doc, "properties.issuer"), iss) &&
+		    !strcmp(sim_json_str(arr[i]->doc, "properties.subject"), sub))
+			dup = true;
+	}
+	free(arr);
+	if (dup) {
+		resp_arm_error(resp, 400, "BadRequest",
+			       "A federated identity credential with issuer '%s' and subject '%s' already exists on "
+			       "identity '%s'.", iss, sub, req->cap[2]);
+		return;
+	}
+	if (!cur && others >= FIC_MAX) {
+		resp_arm_error(resp, 400, "BadRequest",
+			       "The identity '%s' already has the maximum of %d federated identity credentials.",
+			       req->cap[2], FIC_MAX);
+		return;
+	}
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "id", cur ? cur->id : id);
+	cJSON_AddStringToObject(d, "name", cur ? sim_json_str(cur->doc, "name") : req->cap[3]);
+	cJSON_AddStringToObject(d, "type", T_FIC);
+	cJSON *p = cJSON_AddObjectToObject(d, "properties");
+	cJSON_AddStringToObject(p, "issuer", iss);
+	cJSON_AddStringToObject(p, "subject", sub);
+	cJSON_AddItemToObject(p, "audiences", cJSON_Duplicate(aud, 1));
+	sim_res *r = store_put(cur ? cur->id : id, T_FIC, d);
+	if (!r) {
+		resp_arm_error(resp, 500, "InternalServerError", "Out of memory.");
+		return;
+	}
+	fic__sync(m);
+	resp_json(resp, cur ? 200 : 201, store_render(r, req->api_version));
+}
+
+static void fic_get(sim_req *req, sim_resp *resp)
+{
+	sim_res *m = fic__parent(req, resp);
+	if (!m)
+		return;
+	char id[1200];
+	snprintf(id, sizeof id, "%s/federatedIdentityCredentials/%s", m->id, req->cap[3]);
+	sim_res *r = store_get_typed(id, T_FIC);
+	if (!r) {
+		arm_not_found(resp, "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+			      req->cap[3], req->cap[1]);
+		return;
+	}
+	resp_json(resp, 200, store_render(r, req->api_version));
+}
+
+static void fic_delete(sim_req *req, sim_resp *resp)
+{
+	sim_res *m = fic__parent(req, resp);
+	if (!m)
+		return;
+	char id[1200];
+	snprintf(id, sizeof id, "%s/federatedIdentityCredentials/%s", m->id, req->cap[3]);
+	sim_res *r = store_get_typed(id, T_FIC);
+	if (!r) {
+		resp_json(resp, 204, NULL);
+		return;
+	}
+	store_delete(r);
+	fic__sync(m);
+	resp_json(resp, 200, NULL);
+}
+
+static void fic_list(sim_req *req, sim_resp *resp)
+{
+	sim_res *m = fic__parent(req, resp);
+	if (!m)
+		return;
+	sim_res **arr;
+	size_t n = store_list(&arr, T_FIC, m->id);
+	arm_list_respond(req, resp, arr, n);
+	free(arr);
+}
+
 /* GET {scope}/providers/Microsoft.ManagedIdentity/identities/default: the
  * system-assigned identity of the resource at scope (a Log Analytics or
  * Kusto cluster, ...), as the identity service shows it. */
@@ -242,6 +419,11 @@ void res_msi_register(void)
 	router_add_arm("GET", MSI_PATH, T_MSI, msi_versions, true, msi_list);
 	router_add_arm("GET", "/subscriptions/{s}/providers/Microsoft.ManagedIdentity/userAssignedIdentities",
 		       T_MSI, msi_versions, true, msi_list);
+	router_add_arm("PUT", MSI_PATH "/{name}/federatedIdentityCredentials/{fic}", T_FIC, fic_versions, false, fic_put);
+	router_add_arm("GET", MSI_PATH "/{name}/federatedIdentityCredentials/{fic}", T_FIC, fic_versions, false, fic_get);
+	router_add_arm("DELETE", MSI_PATH "/{name}/federatedIdentityCredentials/{fic}", T_FIC, fic_versions, false,
+		       fic_delete);
+	router_add_arm("GET", MSI_PATH "/{name}/federatedIdentityCredentials", T_FIC, fic_versions, false, fic_list);
 	store_type_register(&(sim_type){ .type = T_MSI, .render = msi_render });
 	router_add_arm("GET", "/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{t}/{n}/providers/"
 			      "Microsoft.ManagedIdentity/identities/default",

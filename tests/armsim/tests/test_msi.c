@@ -4,6 +4,8 @@
  * and the rule that creating an identity makes an Azure AD principal that
  * gets tokens from IMDS at once (and loses them when it is deleted).
  */
+#include <time.h>
+
 #include "rp_testutil.h"
 
 #define S "12345678-1234-5678-9012-123456789012"
@@ -176,6 +178,133 @@ static void test_conformance__identity_delete(void **state)
 	armsim_http_free(&r);
 }
 
+static char *b64url(const char *in)
+{
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t n = strlen(in), o = 0;
+	char *out = malloc(n * 4 / 3 + 4);
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)in[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)in[i + 2];
+		out[o++] = tbl[(v >> 18) & 63];
+		out[o++] = tbl[(v >> 12) & 63];
+		if (i + 1 < n)
+			out[o++] = tbl[(v >> 6) & 63];
+		if (i + 2 < n)
+			out[o++] = tbl[v & 63];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+#define GH_ISS "https://token.actions.githubusercontent.com"
+#define GH_SUB "repo:contoso/infra:ref:refs/heads/main"
+#define MSI_TENANT "b6c948ef-f6b5-4384-8354-da3a15eca969"
+
+/* The token endpoint with a federated assertion (an OIDC token of the
+ * workload; armsim does not check its signature, AAD checks issuer,
+ * subject, audience and expiry). Returns the HTTP status; *json the body. */
+static long federated_token(const char *client_id, const char *subject, cJSON **json)
+{
+	char payload[512];
+	snprintf(payload, sizeof payload, "{\"iss\":\"" GH_ISS "\",\"sub\":\"%s\",\"aud\":\"api://AzureADTokenExchange\","
+		 "\"exp\":%ld}", subject, (long)time(NULL) + 600);
+	char *h = b64url("{\"alg\":\"RS256\",\"typ\":\"JWT\"}"), *p = b64url(payload);
+	char body[2048];
+	snprintf(body, sizeof body,
+		 "client_id=%s&scope=https%%3A%%2F%%2Fmanagement.azure.com%%2F.default&grant_type=client_credentials"
+		 "&client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
+		 "&client_assertion=%s.%s.c2ln",
+		 client_id, h, p);
+	free(h);
+	free(p);
+	const char *hdr[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+	armsim_http_resp r;
+	if (armsim_http(&r, g_sim, "POST", "/" MSI_TENANT "/oauth2/v2.0/token", NULL, body, hdr) < 0)
+		fail_msg("token: %s", cmk_error_last());
+	long st = r.status;
+	*json = r.json;
+	r.json = NULL;
+	armsim_http_free(&r);
+	return st;
+}
+
+static bool has_code(const cJSON *aad, int code)
+{
+	const cJSON *c;
+	cJSON_ArrayForEach(c, check_get(aad, "error_codes"))
+		if (cJSON_IsNumber(c) && c->valueint == code)
+			return true;
+	return false;
+}
+
+/* Workload identity federation with a user-assigned identity: its
+ * federated identity credentials decide which external tokens it takes. */
+static void test_identity__federated_credentials(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", MSIP "/uai-gh?api-version=2023-01-31", "{\"location\":\"eastus\"}");
+	rp_status(&r, 201);
+	char cid[64], pid[64];
+	snprintf(cid, sizeof cid, "%s", check_str(r.json, "properties.clientId"));
+	snprintf(pid, sizeof pid, "%s", check_str(r.json, "properties.principalId"));
+	armsim_http_free(&r);
+
+	cJSON *j = NULL;
+	assert_int_equal(federated_token(cid, GH_SUB, &j), 400);
+	assert_true(has_code(j, 70021));
+	cJSON_Delete(j);
+
+	const char *fic = "{\"properties\":{\"issuer\":\"" GH_ISS "\",\"subject\":\"" GH_SUB "\","
+			  "\"audiences\":[\"api://AzureADTokenExchange\"]}}";
+	r = check_arm("PUT", MSIP "/uai-gh/federatedIdentityCredentials/github-main?api-version=2023-01-31", fic);
+	rp_status(&r, 201);
+	assert_string_equal(check_str(r.json, "type"),
+			    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials");
+	assert_string_equal(check_str(r.json, "properties.subject"), GH_SUB);
+	armsim_http_free(&r);
+	r = check_arm("PUT", MSIP "/uai-gh/federatedIdentityCredentials/github-main?api-version=2023-01-31", fic);
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+	r = check_arm("PUT", MSIP "/uai-gh/federatedIdentityCredentials/github-copy?api-version=2023-01-31", fic);
+	check_error(&r, 400, "BadRequest", NULL);
+	armsim_http_free(&r);
+	r = check_arm("PUT", MSIP "/uai-gh/federatedIdentityCredentials/two-aud?api-version=2023-01-31",
+		      "{\"properties\":{\"issuer\":\"" GH_ISS "\",\"subject\":\"x\",\"audiences\":[\"a\",\"b\"]}}");
+	check_error(&r, 400, "BadRequest", NULL);
+	armsim_http_free(&r);
+	r = check_arm("PUT", MSIP "/nope/federatedIdentityCredentials/f1?api-version=2023-01-31", fic);
+	check_error(&r, 404, "ParentResourceNotFound",
+		    "Can not perform requested operation on nested resource. Parent resource 'nope' not found.");
+	armsim_http_free(&r);
+	r = check_arm("GET", MSIP "/uai-gh/federatedIdentityCredentials?api-version=2018-11-30", NULL);
+	check_error(&r, 400, "NoRegisteredProviderFound", NULL);
+	armsim_http_free(&r);
+	r = check_arm("GET", MSIP "/uai-gh/federatedIdentityCredentials?api-version=2023-01-31", NULL);
+	rp_status(&r, 200);
+	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 1);
+	armsim_http_free(&r);
+
+	assert_int_equal(federated_token(cid, GH_SUB, &j), 200);
+	char *oid = jwt_oid(check_str(j, "access_token"));
+	assert_string_equal(oid, pid);
+	free(oid);
+	cJSON_Delete(j);
+	assert_int_equal(federated_token(cid, "repo:contoso/infra:pull_request", &j), 400);
+	assert_true(has_code(j, 70021));
+	cJSON_Delete(j);
+
+	r = check_arm("DELETE", MSIP "/uai-gh/federatedIdentityCredentials/github-main?api-version=2023-01-31", NULL);
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+	assert_int_equal(federated_token(cid, GH_SUB, &j), 400);
+	assert_true(has_code(j, 70021));
+	cJSON_Delete(j);
+}
+
 static void test_identity__rules(void **state)
 {
 	(void)state;
@@ -194,14 +323,15 @@ static void test_identity__rules(void **state)
 	rp_status(&r, 200);
 	assert_string_equal(check_str(r.json, "tags.team"), "obs");
 	armsim_http_free(&r);
+	/* "existing" (fixture) and "uai-gh" (federated credentials test) */
 	r = check_arm("GET", MSIP "?api-version=2023-01-31", NULL);
 	rp_status(&r, 200);
-	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 1);
+	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 2);
 	armsim_http_free(&r);
 	r = check_arm("GET", "/subscriptions/" S "/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2018-11-30",
 		      NULL);
 	rp_status(&r, 200);
-	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 1);
+	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 2);
 	armsim_http_free(&r);
 	r = check_arm("GET", MSIP "/existing?api-version=2017-01-01", NULL);
 	check_error(&r, 400, "NoRegisteredProviderFound", NULL);
@@ -214,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_conformance__identity_create),
 		cmocka_unit_test(test_conformance__identity_get),
 		cmocka_unit_test(test_identity__principal_gets_tokens),
+		cmocka_unit_test(test_identity__federated_credentials),
 		cmocka_unit_test(test_conformance__identity_delete),
 		cmocka_unit_test(test_identity__rules),
 	};
