@@ -6,7 +6,7 @@ set -euo pipefail
 CMK_PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
   libyaml-dev libcurl4-openssl-dev libcjson-dev libgit2-dev libmicrohttpd-dev
   libcmocka-dev libssl-dev openssl git ca-certificates curl jq python3
-  openssh-server openssh-client)
+  python3-jsonschema python3-yaml openssh-server openssh-client)
 
 missing=()
 for p in "${CMK_PACKAGES[@]}"; do
