@@ -178,8 +178,37 @@ static void arm__subscription(sim_req *req, sim_resp *resp)
 
 static void arm__rg_get(sim_req *req, sim_resp *resp)
 {
-	/* the router answered 404 when absent */
+	/* the router answered 404 when absent; HEAD (az group exists) is 204 */
+	if (!strcasecmp(req->method, "HEAD")) {
+		resp_json(resp, 204, NULL);
+		return;
+	}
 	resp_json(resp, 200, store_render(store_resource_group(req->cap[0], req->cap[1]), req->api_version));
+}
+
+static void arm__providers(sim_req *req, sim_resp *resp)
+{
+	arm_list_respond_values(req, resp, router_providers(req->cap[0], NULL));
+}
+
+static void arm__provider(sim_req *req, sim_resp *resp)
+{
+	cJSON *list = router_providers(req->cap[0], req->cap[1]);
+	cJSON *p = cJSON_DetachItemFromArray(list, 0);
+	cJSON_Delete(list);
+	if (!p) {
+		resp_arm_error(resp, 404, "InvalidResourceNamespace",
+			       "The resource namespace '%s' is invalid.", req->cap[1]);
+		return;
+	}
+	resp_json(resp, 200, p);
+}
+
+static void arm__locations(sim_req *req, sim_resp *resp)
+{
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddItemToObject(b, "value", router_locations(req->cap[0]));
+	resp_json(resp, 200, b);
 }
 
 static void arm__rg_list(sim_req *req, sim_resp *resp)
@@ -321,6 +350,12 @@ void arm_register_routes(void)
 	router_add(&put);
 	router_add_arm("GET", "/subscriptions/{s}/resourcegroups", "Microsoft.Resources/resourceGroups",
 		       resources_versions, true, arm__rg_list);
+	router_add_arm("GET", "/subscriptions/{s}/providers", "Microsoft.Resources/providers",
+		       resources_versions, true, arm__providers);
+	router_add_arm("GET", "/subscriptions/{s}/providers/{namespace}", "Microsoft.Resources/providers",
+		       resources_versions, true, arm__provider);
+	router_add_arm("GET", "/subscriptions/{s}/locations", "Microsoft.Resources/subscriptions/locations",
+		       resources_versions, true, arm__locations);
 
 	memset(&r, 0, sizeof r);
 	r.kind = SIM_ROUTE_OPEN;

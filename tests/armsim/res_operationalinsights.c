@@ -1190,11 +1190,19 @@ static void la__ws_put(sim_req *req, sim_resp *resp)
 	char keep_cluster[1024] = "";
 	if (keep_feature)
 		snprintf(keep_cluster, sizeof keep_cluster, "%s", keep_feature);
+	/* names are case-insensitive on the way in; stored in the spec's casing */
+	static const char *const known[] = { "sku", "retentionInDays", "workspaceCapping",
+		"publicNetworkAccessForIngestion", "publicNetworkAccessForQuery", "forceCmkForQuery",
+		"features", "defaultDataCollectionRuleResourceId", "replication", "failover" };
 	for (const cJSON *m = props ? props->child : NULL; m; m = m->next) {
 		if (!strcasecmp(m->string, "provisioningState") || !strcasecmp(m->string, "customerId") ||
 		    !strcasecmp(m->string, "createdDate") || !strcasecmp(m->string, "modifiedDate"))
 			continue;
-		sim_json_set(p, m->string, cJSON_Duplicate(m, 1));
+		const char *pname = m->string;
+		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+			if (!strcasecmp(pname, known[i]))
+				pname = known[i];
+		sim_json_set(p, pname, cJSON_Duplicate(m, 1));
 	}
 	cJSON *sku = sim_json_get(p, "sku");
 	if (!cJSON_IsObject(sku)) {

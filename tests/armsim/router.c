@@ -345,7 +345,8 @@ void router_dispatch(sim_req *req, sim_resp *resp)
 		if (!ok)
 			continue;
 		path_matched = true;
-		if (strcasecmp(e->r.method, req->method) != 0)
+		if (strcasecmp(e->r.method, req->method) != 0 &&
+		    !(!strcasecmp(req->method, "HEAD") && !strcasecmp(e->r.method, "GET")))
 			continue;
 		match = e;
 		req->ncap = ncap;
@@ -422,6 +423,95 @@ void router_dispatch(sim_req *req, sim_resp *resp)
 	r->fn(req, resp);
 	lro_tick();
 	store_unlock();
+}
+
+/* Locations armsim knows: name and display name (ARM's /locations, the
+ * providers' "locations" lists). */
+static const char *const g_locations[][2] = {
+	{ "eastus", "East US" }, { "eastus2", "East US 2" }, { "westus", "West US" },
+	{ "westus2", "West US 2" }, { "westus3", "West US 3" }, { "centralus", "Central US" },
+	{ "northcentralus", "North Central US" }, { "southcentralus", "South Central US" },
+	{ "westcentralus", "West Central US" }, { "canadacentral", "Canada Central" },
+	{ "brazilsouth", "Brazil South" }, { "northeurope", "North Europe" },
+	{ "westeurope", "West Europe" }, { "uksouth", "UK South" }, { "ukwest", "UK West" },
+	{ "francecentral", "France Central" }, { "germanywestcentral", "Germany West Central" },
+	{ "switzerlandnorth", "Switzerland North" }, { "norwayeast", "Norway East" },
+	{ "swedencentral", "Sweden Central" }, { "uaenorth", "UAE North" },
+	{ "southafricanorth", "South Africa North" }, { "centralindia", "Central India" },
+	{ "eastasia", "East Asia" }, { "southeastasia", "Southeast Asia" },
+	{ "japaneast", "Japan East" }, { "koreacentral", "Korea Central" },
+	{ "australiaeast", "Australia East" }, { "australiasoutheast", "Australia Southeast" },
+};
+
+cJSON *router_locations(const char *subscription_id)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < sizeof g_locations / sizeof g_locations[0]; i++) {
+		char id[256];
+		cJSON *l = cJSON_CreateObject();
+		snprintf(id, sizeof id, "/subscriptions/%s/locations/%s", subscription_id, g_locations[i][0]);
+		cJSON_AddStringToObject(l, "id", id);
+		cJSON_AddStringToObject(l, "name", g_locations[i][0]);
+		cJSON_AddStringToObject(l, "type", "Region");
+		cJSON_AddStringToObject(l, "displayName", g_locations[i][1]);
+		cJSON_AddStringToObject(l, "regionalDisplayName", g_locations[i][1]);
+		cJSON_AddItemToArray(arr, l);
+	}
+	return arr;
+}
+
+/* Namespaces and resource types registered, with their api-versions (as
+ * GET /subscriptions/{s}/providers answers), derived from the routes. */
+cJSON *router_providers(const char *subscription_id, const char *only_namespace)
+{
+	cJSON *list = cJSON_CreateArray();
+	for (int i = 0; i < g_nroutes; i++) {
+		const sim_route *r = &g_routes[i].r;
+		if (r->kind != SIM_ROUTE_ARM || !r->resource_type || !r->api_versions)
+			continue;
+		const char *slash = strchr(r->resource_type, '/');
+		if (!slash || sim_prefix_ci(r->resource_type, "Microsoft.Resources/"))
+			continue;
+		char ns[128];
+		snprintf(ns, sizeof ns, "%.*s", (int)(slash - r->resource_type), r->resource_type);
+		if (only_namespace && strcasecmp(ns, only_namespace))
+			continue;
+		cJSON *p = NULL, *x;
+		cJSON_ArrayForEach(x, list)
+			if (!strcasecmp(cJSON_GetObjectItem(x, "namespace")->valuestring, ns))
+				p = x;
+		if (!p) {
+			char id[256];
+			p = cJSON_CreateObject();
+			snprintf(id, sizeof id, "/subscriptions/%s/providers/%s", subscription_id, ns);
+			cJSON_AddStringToObject(p, "id", id);
+			cJSON_AddStringToObject(p, "namespace", ns);
+			cJSON_AddStringToObject(p, "registrationState", "Registered");
+			cJSON_AddStringToObject(p, "registrationPolicy", "RegistrationRequired");
+			cJSON_AddArrayToObject(p, "resourceTypes");
+			cJSON_AddItemToArray(list, p);
+		}
+		cJSON *types = cJSON_GetObjectItem(p, "resourceTypes"), *t = NULL;
+		cJSON_ArrayForEach(x, types)
+			if (!strcasecmp(cJSON_GetObjectItem(x, "resourceType")->valuestring, slash + 1))
+				t = x;
+		if (t)
+			continue;
+		t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "resourceType", slash + 1);
+		cJSON *locs = cJSON_AddArrayToObject(t, "locations");
+		for (size_t l = 0; l < sizeof g_locations / sizeof g_locations[0]; l++)
+			cJSON_AddItemToArray(locs, cJSON_CreateString(g_locations[l][1]));
+		cJSON *vers = cJSON_AddArrayToObject(t, "apiVersions");
+		int n = 0;
+		while (r->api_versions[n])
+			n++;
+		for (int v = n - 1; v >= 0; v--) /* newest first, as ARM lists them */
+			cJSON_AddItemToArray(vers, cJSON_CreateString(r->api_versions[v]));
+		cJSON_AddStringToObject(t, "capabilities", "None");
+		cJSON_AddItemToArray(types, t);
+	}
+	return list;
 }
 
 void router_init(void)

@@ -85,6 +85,12 @@ void router_init(void);
 void router_default_action(char *out, size_t outlen, const char *resource_type,
 			   const char *method);
 
+/* ARM's provider registrations derived from the routes (GET
+ * /subscriptions/{s}/providers[/{ns}]): an array, caller owns. */
+cJSON *router_providers(const char *subscription_id, const char *only_namespace);
+/* The locations armsim knows, as GET /subscriptions/{s}/locations lists them. */
+cJSON *router_locations(const char *subscription_id);
+
 /* "a, b, c" list of the versions, for error messages. */
 void router_versions_string(char *out, size_t outlen, const char *const *versions);
 

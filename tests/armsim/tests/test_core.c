@@ -414,6 +414,58 @@ static void test_arm__cloud_metadata(void **state)
 	armsim_http_free(&r);
 }
 
+static void test_arm__providers_locations_and_head(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("GET", "/subscriptions/" SUB "/providers/Microsoft.OperationalInsights?api-version=2021-04-01", NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(check_str(r.json, "registrationState"), "Registered");
+	bool found = false;
+	const cJSON *t;
+	cJSON_ArrayForEach(t, check_get(r.json, "resourceTypes")) {
+		if (!strcmp(check_str(t, "resourceType"), "clusters")) {
+			found = true;
+			/* newest first, as ARM lists them */
+			assert_string_equal(cJSON_GetArrayItem(check_get(t, "apiVersions"), 0)->valuestring, "2026-03-01");
+		}
+	}
+	assert_true(found);
+	armsim_http_free(&r);
+	r = check_arm("GET", "/subscriptions/" SUB "/providers?api-version=2021-04-01", NULL);
+	assert_int_equal(r.status, 200);
+	assert_true(cJSON_GetArraySize(check_get(r.json, "value")) >= 1);
+	armsim_http_free(&r);
+	r = check_arm("GET", "/subscriptions/" SUB "/locations?api-version=2022-12-01", NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(check_str(cJSON_GetArrayItem(check_get(r.json, "value"), 0), "displayName"), "East US");
+	armsim_http_free(&r);
+	/* az group exists: HEAD answers 204 or 404 */
+	r = check_arm("HEAD", "/subscriptions/" SUB "/resourcegroups/rg-la?api-version=2022-09-01", NULL);
+	assert_int_equal(r.status, 204);
+	armsim_http_free(&r);
+	r = check_arm("HEAD", "/subscriptions/" SUB "/resourcegroups/rg-none?api-version=2022-09-01", NULL);
+	assert_int_equal(r.status, 404);
+	armsim_http_free(&r);
+}
+
+static void test_arm__conditional_requests(void **state)
+{
+	(void)state;
+	static const char *const inm[] = { "If-None-Match: *", NULL };
+	static const char *const im[] = { "If-Match: *", NULL };
+	armsim_http_resp r;
+	if (armsim_http(&r, g_sim, "PUT", RGP "/workspaces/ws1?api-version=2021-06-01", g_sim->arm_token,
+			"{\"location\":\"eastus\"}", inm) < 0)
+		fail_msg("%s", cmk_error_last());
+	check_error(&r, 412, "PreconditionFailed", "The condition specified using HTTP conditional header(s) is not met.");
+	armsim_http_free(&r);
+	if (armsim_http(&r, g_sim, "PUT", RGP "/workspaces/wsnew?api-version=2021-06-01", g_sim->arm_token,
+			"{\"location\":\"eastus\"}", im) < 0)
+		fail_msg("%s", cmk_error_last());
+	check_error(&r, 412, "PreconditionFailed", NULL);
+	armsim_http_free(&r);
+}
+
 static void test_arm__request_ids(void **state)
 {
 	(void)state;
@@ -612,6 +664,8 @@ int main(void)
 		cmocka_unit_test(test_arm__subscriptions),
 		cmocka_unit_test(test_arm__resource_group_not_found),
 		cmocka_unit_test(test_arm__cloud_metadata),
+		cmocka_unit_test(test_arm__providers_locations_and_head),
+		cmocka_unit_test(test_arm__conditional_requests),
 		cmocka_unit_test(test_arm__request_ids),
 		cmocka_unit_test(test_throttle__token_bucket_and_429),
 		cmocka_unit_test(test_faults__status_reset_slow),
