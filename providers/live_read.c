@@ -430,6 +430,61 @@ static void dedupe_roles(live_state *s)
 	s->role_assignment_count = w;
 }
 
+/* Reads complete in any order: sort every collection so that the same
+ * Azure state always gives the same model (saved plans fingerprint it). */
+static int cmp_str(const char *a, const char *b)
+{
+	return arm_id_compare(a ? a : "", b ? b : "");
+}
+#define CMP_BY(name, T, expr_a, expr_b)                \
+	static int name(const void *x, const void *y) \
+	{                                             \
+		const T *a = x, *b = y;               \
+		return cmp_str(expr_a, expr_b);       \
+	}
+CMP_BY(cmp_sub, live_subscription, a->id, b->id)
+CMP_BY(cmp_cluster, live_la_cluster, a->id, b->id)
+CMP_BY(cmp_ws, live_workspace, a->id, b->id)
+CMP_BY(cmp_vault, live_vault, a->id, b->id)
+CMP_BY(cmp_ra, live_role_assignment, a->id, b->id)
+CMP_BY(cmp_identity, live_user_identity, a->id, b->id)
+CMP_BY(cmp_kusto, live_kusto_cluster, a->id, b->id)
+CMP_BY(cmp_component, live_component, a->id, b->id)
+
+static int cmp_lsa(const void *x, const void *y)
+{
+	const live_linked_storage *a = x, *b = y;
+	int r = cmp_str(a->workspace_id, b->workspace_id);
+
+	return r ? r : cmp_str(a->data_source_type, b->data_source_type);
+}
+
+static int cmp_key(const void *x, const void *y)
+{
+	const live_key *a = x, *b = y;
+	int r = cmp_str(a->vault_id, b->vault_id);
+
+	return r ? r : cmp_str(a->name, b->name);
+}
+
+static void sort_model(live_state *s)
+{
+#define SORT(arr, n, fn) \
+	if ((n) > 1)     \
+		qsort((arr), (n), sizeof(*(arr)), (fn))
+	SORT(s->subscriptions, s->subscription_count, cmp_sub);
+	SORT(s->clusters, s->cluster_count, cmp_cluster);
+	SORT(s->workspaces, s->workspace_count, cmp_ws);
+	SORT(s->linked_storage, s->linked_storage_count, cmp_lsa);
+	SORT(s->vaults, s->vault_count, cmp_vault);
+	SORT(s->keys, s->key_count, cmp_key);
+	SORT(s->role_assignments, s->role_assignment_count, cmp_ra);
+	SORT(s->identities, s->identity_count, cmp_identity);
+	SORT(s->kusto_clusters, s->kusto_cluster_count, cmp_kusto);
+	SORT(s->components, s->component_count, cmp_component);
+#undef SORT
+}
+
 int live_read(live_state *out, arm_client *c, const live_scope *sc)
 {
 	reader r = { .c = c, .out = out, .scope = sc };
@@ -527,6 +582,7 @@ int live_read(live_state *out, arm_client *c, const live_scope *sc)
 		goto out;
 	}
 	dedupe_roles(out);
+	sort_model(out);
 	arm_client_stats(&after, c);
 	out->requests = after.requests - before.requests;
 	error = 0;

@@ -154,6 +154,47 @@ static void test_live_read__every_kind_with_counted_requests(void **state)
 	it_client_free(c);
 }
 
+/* The same scope read cleanly and under seeded 10% 5xx/resets: the same model. */
+static void test_live_read__faults_change_the_count_not_the_model(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	const char *clusters[] = { LA "clusters/la-legacy" };
+	const char *workspaces[] = { LA "workspaces/wsad1", LA "workspaces/wsad2" };
+	const live_scope_key keys[] = { { KV "kvad-ap", "la-key" }, { KV "kvad-rbac", "k1" } };
+	const char *identities[] = { MSI "uai-one", MSI "uai-two" };
+	live_scope scope = { .clusters = clusters, .cluster_count = 1,
+			     .workspaces = workspaces, .workspace_count = 2,
+			     .keys = keys, .key_count = 2,
+			     .identities = identities, .identity_count = 2 };
+	live_state clean = { 0 }, faulty = { 0 };
+	cJSON *a = NULL, *b = NULL;
+
+	if (live_read(&clean, c, &scope) < 0)
+		fail_msg("clean read: %s", cmk_error_last());
+	it_admin(sim, "PUT", "/_sim/faults",
+		 "[{\"method\":\"GET\",\"resourceType\":\"*\",\"fault\":\"503\",\"rate\":0.1,"
+		 "\"retryAfter\":1},{\"method\":\"GET\",\"resourceType\":\"*\",\"fault\":"
+		 "\"reset\",\"rate\":0.1}]");
+	int rc = live_read(&faulty, c, &scope);
+	it_admin(sim, "DELETE", "/_sim/faults", NULL);
+	if (rc < 0)
+		fail_msg("read under faults: %s", cmk_error_last());
+	/* retries cost requests, nothing else */
+	assert_true(faulty.requests > clean.requests);
+	faulty.requests = clean.requests;
+	assert_int_equal(live_state_to_json(&a, &clean), 0);
+	assert_int_equal(live_state_to_json(&b, &faulty), 0);
+	char *ta = cJSON_PrintUnformatted(a), *tb = cJSON_PrintUnformatted(b);
+	assert_string_equal(ta, tb);
+	free(ta);
+	free(tb);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	live_state_free(&clean);
+	live_state_free(&faulty);
+	it_client_free(c);
+}
+
 static void test_live_read__failure_empties_the_model(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
@@ -194,6 +235,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_read__every_kind_with_counted_requests),
+		cmocka_unit_test(test_live_read__faults_change_the_count_not_the_model),
 		cmocka_unit_test(test_live_read__failure_empties_the_model),
 		cmocka_unit_test(test_live_read__bad_id_fails_before_any_request),
 	};
