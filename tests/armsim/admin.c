@@ -374,6 +374,31 @@ static void admin__operations_get(sim_req *req, sim_resp *resp)
 	resp_json(resp, 200, lro_dump());
 }
 
+static void admin__operation_cancel(sim_req *req, sim_resp *resp)
+{
+	if (!admin__need_json(req, resp))
+		return;
+	const char *id = sim_json_str(req->json, "id");
+	sim_op *op = id ? lro_find(id) : NULL;
+	if (!op || op->state != LRO_RUNNING) {
+		resp_arm_error(resp, 404, "OperationNotFound", "armsim admin: no running operation '%s'", id ? id : "");
+		return;
+	}
+	op->state = LRO_CANCELED;
+	op->end_ms = simclock_now_ms();
+	free(op->error_code);
+	free(op->error_message);
+	op->error_code = strdup("OperationCanceled");
+	op->error_message = strdup("The operation was canceled.");
+	/* the resource stops where it is: a non-terminal provisioningState
+	 * becomes Canceled (RPC terminal state) */
+	sim_res *r = store_get(op->resource_id);
+	const char *ps = r ? sim_json_str(r->doc, "properties.provisioningState") : NULL;
+	if (ps && strcasecmp(ps, "Succeeded") && strcasecmp(ps, "Failed") && strcasecmp(ps, "Canceled"))
+		sim_json_set_str(sim_json_obj(r->doc, "properties"), "provisioningState", "Canceled");
+	resp_json(resp, 200, lro_dump());
+}
+
 static void admin__reset(sim_req *req, sim_resp *resp)
 {
 	(void)req;
@@ -427,5 +452,6 @@ void admin_register_routes(void)
 	admin__add("PUT", "/_sim/settings", admin__settings_put);
 	admin__add("PUT", "/_sim/durations", admin__settings_put);
 	admin__add("GET", "/_sim/operations", admin__operations_get);
+	admin__add("POST", "/_sim/operations/cancel", admin__operation_cancel);
 	admin__add("POST", "/_sim/reset", admin__reset);
 }

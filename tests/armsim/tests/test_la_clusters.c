@@ -301,6 +301,29 @@ static void test_cluster__write_while_operation_runs(void **state)
 	check_advance(2 * HOUR + 60);
 }
 
+static void test_cluster__canceled_operation(void **state)
+{
+	(void)state;
+	char aso[4096];
+	armsim_http_resp r = check_arm("PUT", cl("cancelme", V_OLD), SA_BODY);
+	assert_int_equal(r.status, 202);
+	assert_true(armsim_http_header(&r, "Azure-AsyncOperation", aso, sizeof aso));
+	armsim_http_free(&r);
+	const char *id = strrchr(aso, '/') + 1;
+	char opid[64];
+	snprintf(opid, sizeof opid, "%.*s", (int)strcspn(id, "?"), id);
+	cJSON_Delete(check_admin("POST", "/_sim/operations/cancel", check_fmt("{\"id\":\"%s\"}", opid)));
+	r = check_arm("GET", aso, NULL);
+	assert_string_equal(check_str(r.json, "status"), "Canceled");
+	assert_string_equal(check_str(r.json, "error.code"), "OperationCanceled");
+	armsim_http_free(&r);
+	assert_string_equal(state_of("cancelme"), "Canceled");
+	/* a terminal state: the cluster can be deleted */
+	r = check_arm("DELETE", cl("cancelme", V_OLD), NULL);
+	assert_int_equal(r.status, 200);
+	armsim_http_free(&r);
+}
+
 static void test_cluster__patch_tags_is_synchronous(void **state)
 {
 	(void)state;
@@ -735,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_cluster__kvp_on_create_with_user_assigned_without_access),
 		cmocka_unit_test(test_cluster__create_is_async_with_documented_statuses),
 		cmocka_unit_test(test_cluster__write_while_operation_runs),
+		cmocka_unit_test(test_cluster__canceled_operation),
 		cmocka_unit_test(test_cluster__patch_tags_is_synchronous),
 		cmocka_unit_test(test_cluster__capacity_decrease_locked_30_days),
 		cmocka_unit_test(test_cluster__key_update_without_access_policy),
