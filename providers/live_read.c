@@ -574,6 +574,11 @@ int live_read(live_state *out, arm_client *c, const live_scope *sc)
 	error = arm_run(c, reader__idle, &r);
 	if (error < 0)
 		reader__fail(&r, error);
+	/* canceled: the loop hands every call back (canceled) - let the jobs,
+	 * which point at this frame, see their end before it goes */
+	while (r.inflight && arm_pending(c))
+		if (arm_run(c, reader__idle, &r) < 0)
+			continue;
 	if (r.inflight && !r.rc)
 		reader__fail(&r, cmk_error_set(CMK_ERROR, "live read: the loop ended with %zu "
 					       "reads in flight", r.inflight));

@@ -7,6 +7,7 @@
  * request.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "common/arm_id.h"
+#include "providers/cloud.h"
 #include "providers/live_read.h"
 #include "tests/integration/it_common.h"
 
@@ -214,6 +216,28 @@ static void test_live_read__failure_empties_the_model(void **state)
 	it_client_free(c);
 }
 
+static void test_live_read__canceled_read_leaves_nothing_in_flight(void **state)
+{
+	volatile sig_atomic_t stop = 1;
+	arm_cloud *cloud = NULL;
+	arm_client *c = NULL;
+	const char *clusters[] = { LA "clusters/la-legacy" };
+	const live_scope_key keys[] = { { KV "kvad-ap", "la-key" } };
+	live_scope scope = { .clusters = clusters, .cluster_count = 1, .keys = keys, .key_count = 1 };
+	live_state s = { 0 };
+
+	if (arm_cloud_resolve(&cloud, NULL) < 0)
+		fail_msg("cloud: %s", cmk_error_last());
+	arm_client_opts o = { .cloud = cloud, .time_scale = IT_SCALE, .cancel = &stop };
+	assert_int_equal(arm_client_new(&c, &o), 0);
+	/* the flag is up before the read starts: every read is handed back */
+	assert_int_equal(live_read(&s, c, &scope), CMK_ECANCELED);
+	assert_int_equal(s.cluster_count + s.vault_count + s.key_count, 0);
+	assert_int_equal(arm_pending(c), 0);
+	arm_client_free(c);
+	arm_cloud_free(cloud);
+}
+
 static void test_live_read__bad_id_fails_before_any_request(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
@@ -237,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_live_read__every_kind_with_counted_requests),
 		cmocka_unit_test(test_live_read__faults_change_the_count_not_the_model),
 		cmocka_unit_test(test_live_read__failure_empties_the_model),
+		cmocka_unit_test(test_live_read__canceled_read_leaves_nothing_in_flight),
 		cmocka_unit_test(test_live_read__bad_id_fails_before_any_request),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
