@@ -340,6 +340,93 @@ static void test_plan__markdown_warns_on_unlinks(void **state)
 	manifest_set_free(set);
 }
 
+/* Live lists come back in any order: the plan must not depend on it. */
+static void test_plan__same_plan_whatever_the_live_order(void **state)
+{
+	const char *yaml = "apiVersion: cmkctl/v1\nkind: KeyVaultKey\nmetadata: {name: kek}\nspec:\n"
+			   "  vault: " VAULT "\n  key: k1\n"
+			   "---\napiVersion: cmkctl/v1\nkind: LogAnalyticsCluster\nmetadata: {name: prod}\nspec:\n"
+			   "  subscription: " SUB "\n  resourceGroup: rg\n  name: la-prod\n  location: eastus\n"
+			   "  identity: {type: SystemAssigned}\n  capacity: 1000\n"
+			   "---\napiVersion: cmkctl/v1\nkind: WorkspaceLink\nmetadata: {name: ws}\nspec:\n"
+			   "  cluster: {ref: prod}\n  workspaces:\n    - " WSID("w1") "\n    - " WSID("w3") "\n";
+	const char *a = "{\"clusters\":[{\"id\":\"" CLUSTER "\",\"location\":\"eastus\",\"capacity\":1000,"
+			"\"identity\":{\"type\":\"SystemAssigned\",\"principalId\":\"p\"},"
+			"\"tags\":{\"cmkctl-managed\":\"true\",\"cmkctl-deletion-policy\":\"Retain\"}}],"
+			"\"workspaces\":[{\"id\":\"" WSID("w1") "\",\"location\":\"eastus\"},"
+			"{\"id\":\"" WSID("w2") "\",\"name\":\"w2\",\"location\":\"eastus\",\"clusterResourceId\":\"" CLUSTER "\"},"
+			"{\"id\":\"" WSID("w3") "\",\"location\":\"eastus\"},"
+			"{\"id\":\"" WSID("w4") "\",\"name\":\"w4\",\"location\":\"eastus\",\"clusterResourceId\":\"" CLUSTER "\"}]}";
+	const char *b = "{\"workspaces\":[{\"id\":\"" WSID("w4") "\",\"name\":\"w4\",\"location\":\"eastus\",\"clusterResourceId\":\"" CLUSTER "\"},"
+			"{\"id\":\"" WSID("w3") "\",\"location\":\"eastus\"},"
+			"{\"id\":\"" WSID("w2") "\",\"name\":\"w2\",\"location\":\"eastus\",\"clusterResourceId\":\"" CLUSTER "\"},"
+			"{\"id\":\"" WSID("w1") "\",\"location\":\"eastus\"}],"
+			"\"clusters\":[{\"id\":\"" CLUSTER "\",\"location\":\"eastus\",\"capacity\":1000,"
+			"\"identity\":{\"type\":\"SystemAssigned\",\"principalId\":\"p\"},"
+			"\"tags\":{\"cmkctl-managed\":\"true\",\"cmkctl-deletion-policy\":\"Retain\"}}]}";
+	manifest_set *set = load_set(yaml);
+	cmk_buf ja = CMK_BUF_INIT, jb = CMK_BUF_INIT;
+	live_state la, lb;
+	plan *pa, *pb;
+	char fa[65], fb[65];
+
+	load_live(&la, a);
+	load_live(&lb, b);
+	pa = build(set, &la);
+	pb = build(set, &lb);
+	assert_int_equal(render_plan_json(&ja, pa), 0);
+	assert_int_equal(render_plan_json(&jb, pb), 0);
+	assert_string_equal(cmk_buf_cstr(&ja), cmk_buf_cstr(&jb));
+	assert_int_equal(pa->finding_count, 3); /* w2 and w4 unmanaged links, the vault missing */
+	assert_int_equal(pa->findings[0].kind, PLAN_FINDING_UNMANAGED_LINK);
+	assert_int_equal(pa->findings[2].kind, PLAN_FINDING_VANISHED);
+	/* and the fingerprint is of the content, not the order */
+	assert_int_equal(plan_fingerprint(fa, &la, pa->touched, pa->touched_count), 0);
+	assert_int_equal(plan_fingerprint(fb, &lb, pb->touched, pb->touched_count), 0);
+	assert_string_equal(fa, fb);
+	cmk_buf_free(&ja);
+	cmk_buf_free(&jb);
+	plan_free(pa);
+	plan_free(pb);
+	live_state_free(&la);
+	live_state_free(&lb);
+	manifest_set_free(set);
+}
+
+static void test_plan__drift_rendering_leads_with_findings(void **state)
+{
+	const char *state_json =
+		"{\"vaults\":[{\"id\":\"" VAULT "\",\"name\":\"kv1\",\"location\":\"eastus\",\"vaultUri\":\"https://kv1.vault.azure.net/\","
+		"\"softDelete\":true,\"purgeProtection\":true,\"accessPolicies\":[{\"objectId\":\"p\",\"keyPermissions\":[\"get\",\"wrapKey\",\"unwrapKey\"]}]}],"
+		"\"keys\":[{\"vaultId\":\"" VAULT "\",\"name\":\"k1\",\"currentVersion\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"kty\":\"RSA\",\"enabled\":true}],"
+		"\"clusters\":[{\"id\":\"" CLUSTER "\",\"location\":\"eastus\",\"capacity\":1000,"
+		"\"identity\":{\"type\":\"SystemAssigned\",\"principalId\":\"p\"},"
+		"\"key\":{\"vaultUri\":\"https://kv1.vault.azure.net/\",\"keyName\":\"k1\",\"keyVersion\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"},"
+		"\"tags\":{\"cmkctl-managed\":\"true\",\"cmkctl-deletion-policy\":\"Retain\"}}],"
+		"\"workspaces\":[{\"id\":\"" WSID("w1") "\",\"location\":\"eastus\",\"clusterResourceId\":\"" CLUSTER "\"}]}";
+	manifest_set *set = load_set(manifests);
+	render_options ro = RENDER_OPTIONS_INIT;
+	cmk_buf t = CMK_BUF_INIT;
+	live_state live;
+	plan *p;
+	const char *text;
+
+	load_live(&live, state_json);
+	p = build(set, &live);
+	assert_true(plan_has_drift(p));
+	assert_int_equal(p->finding_count, 1);
+	assert_int_equal(p->findings[0].kind, PLAN_FINDING_ROTATION_PENDING);
+	ro.mode = RENDER_DRIFT;
+	assert_int_equal(render_plan_text(&t, p, &ro), 0);
+	text = cmk_buf_cstr(&t);
+	assert_true(strncmp(text, "Drift: 0 to create, 1 to update", 31) == 0);
+	assert_true(strstr(text, "rotation-pending") < strstr(text, "Steps (1)"));
+	cmk_buf_free(&t);
+	plan_free(p);
+	live_state_free(&live);
+	manifest_set_free(set);
+}
+
 static void test_plan__parses_both_azure_time_forms(void **state)
 {
 	time_t a, b, c;
@@ -361,6 +448,8 @@ int main(void)
 		cmocka_unit_test(test_plan__loader_rejects_malformed_saved_plans),
 		cmocka_unit_test(test_plan__markdown_stays_under_the_comment_limit),
 		cmocka_unit_test(test_plan__markdown_warns_on_unlinks),
+		cmocka_unit_test(test_plan__same_plan_whatever_the_live_order),
+		cmocka_unit_test(test_plan__drift_rendering_leads_with_findings),
 		cmocka_unit_test(test_plan__parses_both_azure_time_forms),
 	};
 
