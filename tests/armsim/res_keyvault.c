@@ -4,7 +4,9 @@
  * createMode "recover"), PATCH, DELETE (soft delete: the name stays taken
  * until the scheduled purge date), list by resource group and by
  * subscription, vaults/accessPolicies/{add|replace|remove} PUT,
- * deletedVaults GET / list / purge, and checkNameAvailability.
+ * deletedVaults GET / list / purge, checkNameAvailability, and the
+ * management-plane view of keys (vaults/keys GET, list, versions, PUT =
+ * create if not exists).
  *
  * The vault document is the state the rest of armsim reads (store.h):
  * access policies, enableSoftDelete / enablePurgeProtection (recoverable),
@@ -635,6 +637,153 @@ static void kv_deleted_op(sim_req *req, sim_resp *resp)
 	lro_serve_result(req, resp, req->cap[3]);
 }
 
+/* ---- keys on the management plane (Microsoft.KeyVault/vaults/keys) -------------
+ * What ARM shows of the data-plane keys: read with ARM permissions only
+ * (no access policy needed), and created with Keys_CreateIfNotExist. */
+
+static sim_res *kv__vault_of(const sim_req *req, sim_resp *resp)
+{
+	char id[1024];
+	kv__id(id, sizeof id, req);
+	sim_res *v = store_get_typed(id, T_VAULT);
+	if (!v)
+		arm_not_found(resp, T_VAULT, req->cap[2], req->cap[1]);
+	return v;
+}
+
+static void kv__key_not_found(const sim_req *req, sim_resp *resp, const char *what)
+{
+	char name[512];
+	snprintf(name, sizeof name, "%s/keys/%s", req->cap[2], what);
+	arm_not_found(resp, T_VAULT, name, req->cap[1]);
+}
+
+/* The ARM document of one version of `key` (caller owns). */
+static cJSON *kv__version_doc(const sim_res *key, const cJSON *ver)
+{
+	cJSON *d = cJSON_Duplicate(key->doc, 1);
+	const char *vs = sim_json_str(ver, "version");
+	char id[1400], uri[1400];
+	snprintf(id, sizeof id, "%s/versions/%s", key->id, vs);
+	sim_json_set_str(d, "id", id);
+	sim_json_set_str(d, "name", vs);
+	sim_json_set_str(d, "type", "Microsoft.KeyVault/vaults/keys/versions");
+	cJSON *p = sim_json_obj(d, "properties");
+	const char *ku = sim_json_str(p, "keyUri");
+	snprintf(uri, sizeof uri, "%s/%s", ku ? ku : "", vs);
+	sim_json_set_str(p, "keyUriWithVersion", uri);
+	sim_json_set_str(p, "kty", sim_json_str(ver, "kty"));
+	sim_json_set(p, "keySize", cJSON_CreateNumber(sim_json_get(ver, "keySize")->valuedouble));
+	sim_json_set(p, "keyOps", cJSON_Duplicate(sim_json_get(ver, "keyOps"), 1));
+	cJSON *a = sim_json_obj(p, "attributes");
+	sim_json_set(a, "enabled", cJSON_CreateBool(cJSON_IsTrue(sim_json_get(ver, "enabled"))));
+	sim_json_set(a, "created", cJSON_CreateNumber(sim_json_get(ver, "created")->valuedouble));
+	sim_json_set(a, "updated", cJSON_CreateNumber(sim_json_get(ver, "updated")->valuedouble));
+	return d;
+}
+
+static void kv_key_get_h(sim_req *req, sim_resp *resp)
+{
+	sim_res *v = kv__vault_of(req, resp);
+	if (!v)
+		return;
+	sim_res *k = kv_key_get(v, req->cap[3]);
+	if (!k) {
+		kv__key_not_found(req, resp, req->cap[3]);
+		return;
+	}
+	resp_json(resp, 200, store_render(k, req->api_version));
+}
+
+static void kv_key_list_h(sim_req *req, sim_resp *resp)
+{
+	sim_res *v = kv__vault_of(req, resp);
+	if (!v)
+		return;
+	sim_res **arr;
+	size_t n = store_list(&arr, T_KEY, v->id);
+	arm_list_respond(req, resp, arr, n);
+	free(arr);
+}
+
+static void kv_key_versions_h(sim_req *req, sim_resp *resp)
+{
+	sim_res *v = kv__vault_of(req, resp);
+	if (!v)
+		return;
+	sim_res *k = kv_key_get(v, req->cap[3]);
+	if (!k) {
+		kv__key_not_found(req, resp, req->cap[3]);
+		return;
+	}
+	cJSON *vals = cJSON_CreateArray(), *ver;
+	cJSON_ArrayForEach(ver, sim_json_get(k->sim, "versions"))
+		cJSON_AddItemToArray(vals, kv__version_doc(k, ver));
+	arm_list_respond_values(req, resp, vals);
+}
+
+static void kv_key_version_h(sim_req *req, sim_resp *resp)
+{
+	sim_res *v = kv__vault_of(req, resp);
+	if (!v)
+		return;
+	sim_res *k = kv_key_get(v, req->cap[3]);
+	cJSON *ver = k ? kv_key_version(k, req->cap[4]) : NULL;
+	if (!ver) {
+		char what[300];
+		snprintf(what, sizeof what, "%s/versions/%s", req->cap[3], req->cap[4]);
+		kv__key_not_found(req, resp, what);
+		return;
+	}
+	resp_json(resp, 200, kv__version_doc(k, ver));
+}
+
+/* Keys_CreateIfNotExist: the first version of a new key; an existing key is
+ * returned unchanged. */
+static void kv_key_put_h(sim_req *req, sim_resp *resp)
+{
+	if (req->json_invalid || !cJSON_IsObject(req->json)) {
+		arm_invalid_body(resp, req);
+		return;
+	}
+	sim_res *v = kv__vault_of(req, resp);
+	if (!v)
+		return;
+	sim_res *k = kv_key_get(v, req->cap[3]);
+	if (k) {
+		resp_json(resp, 200, store_render(k, req->api_version));
+		return;
+	}
+	const cJSON *p = sim_json_get(req->json, "properties");
+	const char *kty = sim_json_str(p, "kty");
+	if (!kty || (strcmp(kty, "RSA") && strcmp(kty, "RSA-HSM"))) {
+		resp_arm_error(resp, 400, "BadRequest",
+			       kty ? "armsim emulates RSA and RSA-HSM keys only." : "The property 'properties.kty' is required.");
+		return;
+	}
+	cJSON *size = sim_json_get(p, "keySize");
+	int bits = cJSON_IsNumber(size) ? size->valueint : 2048;
+	if (bits != 2048 && bits != 3072 && bits != 4096) {
+		resp_arm_error(resp, 400, "BadRequest", "The key size %d is not supported; use 2048, 3072 or 4096.", bits);
+		return;
+	}
+	bool enabled = !cJSON_IsFalse(sim_json_path(p, "attributes.enabled"));
+	k = kv_key_create(v, req->cap[3], kty, bits, enabled);
+	if (!k) {
+		resp_arm_error(resp, 500, "InternalServerError", "The key could not be created.");
+		return;
+	}
+	const cJSON *ops = sim_json_get(p, "keyOps");
+	cJSON *tags = sim_json_get(req->json, "tags");
+	if (cJSON_IsArray(ops))
+		sim_json_set(kv_key_version(k, NULL), "keyOps", cJSON_Duplicate(ops, 1));
+	if (cJSON_IsObject(tags))
+		sim_json_set(k->doc, "tags", cJSON_Duplicate(tags, 1));
+	kv_key_sync_doc(k);
+	lro_tick();
+	resp_json(resp, 200, store_render(k, req->api_version));
+}
+
 static int kv_on_load(sim_res *res)
 {
 	const char *slash = strrchr(res->id, '/');
@@ -675,6 +824,11 @@ void res_keyvault_register(void)
 				 .action = "Microsoft.KeyVault/vaults/accessPolicies/write",
 				 .sub_cap = 0, .rg_cap = 1, .fn = kv_access_policy });
 	store_type_register(&(sim_type){ .type = T_VAULT, .on_load = kv_on_load });
+	router_add_arm("GET", VAULT_PATH "/keys", T_KEY, kv_versions, false, kv_key_list_h);
+	router_add_arm("GET", VAULT_PATH "/keys/{key}", T_KEY, kv_versions, false, kv_key_get_h);
+	router_add_arm("PUT", VAULT_PATH "/keys/{key}", T_KEY, kv_versions, false, kv_key_put_h);
+	router_add_arm("GET", VAULT_PATH "/keys/{key}/versions", T_KEY, kv_versions, false, kv_key_versions_h);
+	router_add_arm("GET", VAULT_PATH "/keys/{key}/versions/{ver}", T_KEY, kv_versions, false, kv_key_version_h);
 
 #define DELETED_PATH "/subscriptions/{s}/providers/Microsoft.KeyVault/locations/{loc}/deletedVaults/{name}"
 	router_add_arm("GET", DELETED_PATH, T_DELETED, kv_versions, false, kv_deleted_get);

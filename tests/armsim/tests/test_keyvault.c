@@ -324,6 +324,78 @@ static void test_access_policy__replace_and_bad_kind(void **state)
 	armsim_http_free(&r);
 }
 
+#define OTHER_ID "bbbbbbbb-0000-4000-8000-0000000000b3"
+#define OTHER_OID "cccccccc-0000-4000-8000-0000000000c3"
+
+/* Keys as ARM shows them: readable with an ARM role alone (no access
+ * policy), versions, and PUT = create if not exists. */
+static void test_keys__management_plane(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", BRG "/providers/Microsoft.Authorization/roleAssignments/"
+					      "2b000000-0000-4000-8000-000000000001?api-version=2022-04-01",
+				       "{\"properties\":{\"roleDefinitionId\":\"acdd72a7-3385-48ef-bd42-f606fba81ae7\","
+				       "\"principalId\":\"" OTHER_OID "\"}}");
+	rp_status(&r, 201);
+	armsim_http_free(&r);
+	const char *arm = rp_token(OTHER_ID, "other-secret", "https://management.azure.com/.default");
+	r = rp_arm_as(arm, "GET", KV_AP "/keys/k1?api-version=2023-07-01", NULL);
+	rp_status(&r, 200);
+	assert_string_equal(check_str(r.json, "id"), KV_AP "/keys/k1");
+	assert_string_equal(check_str(r.json, "type"), "Microsoft.KeyVault/vaults/keys");
+	assert_string_equal(check_str(r.json, "properties.kty"), "RSA");
+	assert_true(check_num(r.json, "properties.keySize") == 2048);
+	assert_true(cJSON_IsTrue(check_get(r.json, "properties.attributes.enabled")));
+	assert_string_equal(check_str(r.json, "properties.attributes.recoveryLevel"), "Recoverable");
+	char uri[512];
+	snprintf(uri, sizeof uri, "%s", check_str(r.json, "properties.keyUriWithVersion"));
+	assert_true(strncmp(uri, check_fmt("https://kv-ap.vault.localhost:%d/keys/k1/", g_sim->port), 40) == 0);
+	armsim_http_free(&r);
+	/* the same principal has no access policy: the data plane refuses */
+	armsim_http_resp d = rp_kv(rp_token(OTHER_ID, "other-secret", KVSCOPE), "GET", "kv-ap", "/keys/k1?api-version=7.4", NULL);
+	rp_kv_error(&d, 403, "Forbidden", "ForbiddenByPolicy", NULL);
+	armsim_http_free(&d);
+
+	r = check_arm("GET", KV_AP "/keys/k1/versions?api-version=2023-07-01", NULL);
+	rp_status(&r, 200);
+	const cJSON *vals = check_get(r.json, "value");
+	assert_int_equal(cJSON_GetArraySize(vals), 2);
+	const cJSON *last = cJSON_GetArrayItem(vals, 1);
+	assert_string_equal(check_str(last, "type"), "Microsoft.KeyVault/vaults/keys/versions");
+	assert_string_equal(check_str(last, "properties.keyUriWithVersion"), uri);
+	char ver[64];
+	snprintf(ver, sizeof ver, "%s", check_str(last, "name"));
+	armsim_http_free(&r);
+	r = check_arm("GET", check_fmt(KV_AP "/keys/k1/versions/%s?api-version=2023-07-01", ver), NULL);
+	rp_status(&r, 200);
+	assert_string_equal(check_str(r.json, "name"), ver);
+	armsim_http_free(&r);
+	r = check_arm("GET", KV_AP "/keys/nope?api-version=2023-07-01", NULL);
+	check_error(&r, 404, "ResourceNotFound",
+		    "The Resource 'Microsoft.KeyVault/vaults/kv-ap/keys/nope' under resource group 'rg-kv' was not found. "
+		    "For more details please go to https://aka.ms/ARMResourceNotFoundFix");
+	armsim_http_free(&r);
+
+	r = check_arm("PUT", KV_AP "/keys/k-arm?api-version=2023-07-01",
+		      "{\"properties\":{\"kty\":\"RSA\",\"keySize\":3072,\"keyOps\":[\"wrapKey\",\"unwrapKey\"]}}");
+	rp_status(&r, 200);
+	assert_true(check_num(r.json, "properties.keySize") == 3072);
+	armsim_http_free(&r);
+	/* an existing key comes back unchanged */
+	r = check_arm("PUT", KV_AP "/keys/k-arm?api-version=2023-07-01", "{\"properties\":{\"kty\":\"RSA\",\"keySize\":2048}}");
+	rp_status(&r, 200);
+	assert_true(check_num(r.json, "properties.keySize") == 3072);
+	armsim_http_free(&r);
+	d = rp_kv(rp_token("bbbbbbbb-0000-4000-8000-0000000000b1", "admin-secret", KVSCOPE), "GET", "kv-ap",
+		  "/keys/k-arm?api-version=7.4", NULL);
+	rp_status(&d, 200);
+	assert_int_equal(cJSON_GetArraySize(check_get(d.json, "key.key_ops")), 2);
+	armsim_http_free(&d);
+	r = check_arm("GET", KV_AP "/keys?api-version=2023-07-01", NULL);
+	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 2);
+	armsim_http_free(&r);
+}
+
 #define DELETED "/subscriptions/" BS "/providers/Microsoft.KeyVault/locations/eastus/deletedVaults/"
 #define KV_BODY "{\"location\":\"eastus\",\"properties\":{\"tenantId\":\"" BT "\",\"sku\":{\"family\":\"A\",\"name\":\"standard\"}}}"
 
@@ -439,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_access_policy__add_merges),
 		cmocka_unit_test(test_access_policy__remove_revokes),
 		cmocka_unit_test(test_access_policy__replace_and_bad_kind),
+		cmocka_unit_test(test_keys__management_plane),
 		cmocka_unit_test(test_vault__soft_delete_recover_purge),
 	};
 	int fails = cmocka_run_group_tests_name("keyvault conformance (sample-resource-group)", a, setup_a, check_stop);
