@@ -68,6 +68,55 @@ int adapter_unlink_begin(arm_op **out, arm_client *c, const char *workspace_id,
 	return error;
 }
 
+int adapter_link_begin_all(arm_op **outs, int *rcs, arm_error **errs, arm_client *c,
+			   const char *const *workspace_ids, size_t n, const char *cluster_id)
+{
+	arm_request *reqs = NULL;
+	char **urls = NULL, *body = NULL;
+	cJSON *doc = NULL, *props;
+	int error = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		outs[i] = NULL;
+		rcs[i] = 0;
+		if (errs)
+			errs[i] = NULL;
+	}
+	if (n == 0)
+		return 0;
+	if (cluster_id &&
+	    ((doc = cJSON_CreateObject()) == NULL ||
+	     (props = cJSON_AddObjectToObject(doc, "properties")) == NULL ||
+	     !cJSON_AddStringToObject(props, "writeAccessResourceId", cluster_id) ||
+	     (body = cJSON_PrintUnformatted(doc)) == NULL)) {
+		error = cmk_error_oom();
+		goto out;
+	}
+	if ((reqs = calloc(n, sizeof(*reqs))) == NULL || (urls = calloc(n, sizeof(*urls))) == NULL) {
+		error = cmk_error_oom();
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((error = adapter_link_url(&urls[i], workspace_ids[i])) < 0)
+			goto out;
+		reqs[i] = (arm_request){ .method = cluster_id ? "PUT" : "DELETE", .url = urls[i],
+					 .api_version = ADAPTER_API_LA, .body = body,
+					 .resource_id = urls[i] };
+	}
+	error = arm_op_begin_all(outs, rcs, errs, c,
+				 cluster_id ? ARM_OP_WORKSPACE_LINK : ARM_OP_WORKSPACE_UNLINK, reqs,
+				 (const char *const *)urls, n,
+				 cluster_id ? ARM_FINAL_LOCATION : ARM_FINAL_DEFAULT);
+out:
+	for (size_t i = 0; urls && i < n; i++)
+		free(urls[i]);
+	free(urls);
+	free(reqs);
+	free(body);
+	cJSON_Delete(doc);
+	return error;
+}
+
 int adapter_link_get(char **state_out, char **cluster_out, arm_client *c,
 		     const char *workspace_id)
 {

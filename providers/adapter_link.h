@@ -38,6 +38,19 @@ int adapter_link_begin(arm_op **out, arm_client *c, const char *workspace_id,
 int adapter_unlink_begin(arm_op **out, arm_client *c, const char *workspace_id,
 			 arm_error **err_out) CMK_WUR;
 
+/*
+ * Link (cluster_id non-NULL) or unlink (cluster_id NULL) n workspaces at
+ * once: the writes go out concurrently, paced, in the one loop
+ * (arm_op_begin_all) - 1000 links are not 1000 round trips in a row.
+ * outs[i], rcs[i] and errs[i] (errs may be NULL) get what
+ * adapter_link_begin / adapter_unlink_begin would have given for
+ * workspace_ids[i]. Returns 0 when every write was accepted, else the
+ * first failure's code.
+ */
+int adapter_link_begin_all(arm_op **outs, int *rcs, arm_error **errs, arm_client *c,
+			   const char *const *workspace_ids, size_t n,
+			   const char *cluster_id) CMK_WUR;
+
 /* GET the linked service: *state_out its provisioningState ("Succeeded",
  * "ProvisioningAccount", "Updating", "Deleting"), *cluster_out its
  * writeAccessResourceId (both may be NULL; owned by the caller).

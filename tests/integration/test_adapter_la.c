@@ -262,10 +262,17 @@ static void test_adapter_la__link_observed_then_unlink(void **state)
 	long since = it_last_seq(sim);
 	cJSON *log;
 
+	int rcs[2];
+	arm_error *errs[2];
+
+	/* both writes at once, then watched together */
+	if (adapter_link_begin_all(ops, rcs, errs, c, ws, 2, LEGACY) < 0)
+		fail_msg("link: %s", cmk_error_last());
 	for (int i = 0; i < 2; i++) {
-		if (adapter_link_begin(&ops[i], c, ws[i], LEGACY, NULL) < 0)
-			fail_msg("link %s: %s", ws[i], cmk_error_last());
+		assert_int_equal(rcs[i], 0);
+		assert_null(errs[i]);
 		assert_int_equal(ops[i]->kind, ARM_OP_WORKSPACE_LINK);
+		assert_int_equal(ops[i]->state, ARM_OP_POLL_WAIT);
 		ops[i]->observed = 1;
 	}
 	assert_int_equal(arm_op_wait_all(c, ops, 2, &wo), 0);
