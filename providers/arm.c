@@ -636,11 +636,14 @@ static void call__try_start(arm__call *k, int64_t now)
 {
 	arm_client *c = k->c;
 	const char *token = NULL;
+	arm_pace_reason why;
 	int64_t at;
 	int error;
 
-	if (k->has_sub && (at = arm_pacer_next_start(c->pacer, k->sub, k->bucket, now)) > now) {
-		if (!k->paced) {
+	if (k->has_sub &&
+	    (at = arm_pacer_next_start(c->pacer, k->sub, k->bucket, now, &why)) > now) {
+		/* count what the rate limits cost, not the first probe's wait */
+		if (!k->paced && why != ARM_PACE_PROBE) {
 			k->paced = 1;
 			c->stats.paced++;
 		}

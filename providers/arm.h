@@ -213,7 +213,8 @@ typedef struct {
 	unsigned long requests;      /* transfers started, retries included */
 	unsigned long retries;       /* transfers that were retries */
 	unsigned long throttled;     /* 429 answers */
-	unsigned long paced;         /* requests the pacing gate held back */
+	unsigned long paced;         /* requests the pacing gate held back for a low
+				      * bucket or a 429 (not the first probe) */
 	unsigned long token_fetches; /* tokens obtained from the credential */
 } arm_stats;
 void arm_client_stats(arm_stats *out, const arm_client *c);

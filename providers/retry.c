@@ -243,24 +243,33 @@ void arm_pacer_hold(arm_pacer *p, const char *subscription, int64_t until_ms)
 }
 
 int64_t arm_pacer_next_start(const arm_pacer *p, const char *subscription,
-			     arm_bucket bucket, int64_t now_ms)
+			     arm_bucket bucket, int64_t now_ms, arm_pace_reason *why)
 {
 	const pacer__sub *s;
 	const pacer__bucket *b;
 	double rate = p->opts.refill_per_s[bucket], estimate;
+	arm_pace_reason dummy;
 	int64_t spaced;
 
+	if (!why)
+		why = &dummy;
+	*why = ARM_PACE_GO;
 	if (!subscription || (s = pacer__find(p, subscription)) == NULL)
 		return now_ms;
-	if (s->hold_until_ms > now_ms)
+	if (s->hold_until_ms > now_ms) {
+		*why = ARM_PACE_HOLD;
 		return s->hold_until_ms;
+	}
 	b = &s->b[bucket];
 	if (b->absent)
 		return now_ms;
 	if (b->remaining < 0) {
 		/* nothing known yet: one request finds out the bucket's size
 		 * before a burst could empty it (re-checked every 20 ms) */
-		return b->inflight > 0 ? now_ms + 20 : now_ms;
+		if (b->inflight == 0)
+			return now_ms;
+		*why = ARM_PACE_PROBE;
+		return now_ms + 20;
 	}
 	/* what ARM would report now: the last count, minus what we sent since,
 	 * plus what the bucket refilled meanwhile */
@@ -269,7 +278,10 @@ int64_t arm_pacer_next_start(const arm_pacer *p, const char *subscription,
 	if (estimate > (double)p->opts.reserve)
 		return now_ms;
 	spaced = b->last_start_ms + (int64_t)(1000.0 / rate);
-	return spaced > now_ms ? spaced : now_ms;
+	if (spaced <= now_ms)
+		return now_ms;
+	*why = ARM_PACE_LOW;
+	return spaced;
 }
 
 void arm_pacer_started(arm_pacer *p, const char *subscription, arm_bucket bucket,

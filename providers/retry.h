@@ -92,10 +92,19 @@ void arm_pacer_observe(arm_pacer *p, const char *subscription, arm_bucket bucket
 /* Record a 429: hold every bucket of the subscription until `until_ms`. */
 void arm_pacer_hold(arm_pacer *p, const char *subscription, int64_t until_ms);
 
+/* Why the gate holds a request back. */
+typedef enum {
+	ARM_PACE_GO = 0,  /* not held */
+	ARM_PACE_PROBE,   /* the bucket's size is not known yet: one request at a time */
+	ARM_PACE_LOW,     /* the bucket is nearly empty: spaced at its refill rate */
+	ARM_PACE_HOLD,    /* a 429 asked the whole subscription to wait */
+} arm_pace_reason;
+
 /* The earliest time a request of (subscription, bucket) may start (<= now_ms
- * means now). `subscription` may be NULL (no gate: returns now_ms). */
+ * means now). `subscription` may be NULL (no gate: returns now_ms). *why
+ * (may be NULL) gets the reason. */
 int64_t arm_pacer_next_start(const arm_pacer *p, const char *subscription,
-			     arm_bucket bucket, int64_t now_ms);
+			     arm_bucket bucket, int64_t now_ms, arm_pace_reason *why);
 
 /* Record that a request of (subscription, bucket) started at now_ms. */
 void arm_pacer_started(arm_pacer *p, const char *subscription, arm_bucket bucket,

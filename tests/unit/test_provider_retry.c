@@ -104,23 +104,25 @@ static void test_subscription_of__paths_urls_and_casing(void **state)
 static void test_pacer__spaces_requests_when_the_bucket_runs_low(void **state)
 {
 	arm_pacer *p = NULL;
+	arm_pace_reason why;
 	arm_pacer_opts o = { .refill_per_s = { 25, 10, 10 }, .reserve = 10 };
 
 	assert_int_equal(arm_pacer_new(&p, &o), 0);
 	/* nothing known: no gate */
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 1000), 1000);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 1000, NULL), 1000);
 	/* plenty left */
 	arm_pacer_observe(p, "s1", ARM_BUCKET_WRITES, 150, 1000);
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 1000), 1000);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 1000, NULL), 1000);
 	/* nearly empty: one request per 100 ms (10/s) after the last start */
 	arm_pacer_observe(p, "s1", ARM_BUCKET_WRITES, 5, 2000);
 	arm_pacer_started(p, "s1", ARM_BUCKET_WRITES, 2000);
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 2010), 2100);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 2010, &why), 2100);
+	assert_int_equal(why, ARM_PACE_LOW);
 	/* reads and other subscriptions are not affected */
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 2010), 2010);
-	assert_int_equal(arm_pacer_next_start(p, "s2", ARM_BUCKET_WRITES, 2010), 2010);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 2010, NULL), 2010);
+	assert_int_equal(arm_pacer_next_start(p, "s2", ARM_BUCKET_WRITES, 2010, NULL), 2010);
 	/* after 2 s the bucket has refilled (5 - 1 + 20 > 10): no spacing */
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 4000), 4000);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 4000, NULL), 4000);
 	arm_pacer_free(p);
 }
 
@@ -132,45 +134,50 @@ static void test_pacer__requests_started_since_the_observation_count(void **stat
 	arm_pacer_observe(p, "s1", ARM_BUCKET_READS, 20, 0);
 	for (int i = 0; i < 9; i++)
 		arm_pacer_started(p, "s1", ARM_BUCKET_READS, 0);
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 0), 0); /* 11 left */
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 0, NULL), 0); /* 11 left */
 	arm_pacer_started(p, "s1", ARM_BUCKET_READS, 0);
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 0), 40); /* 25/s */
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 0, NULL), 40); /* 25/s */
 	arm_pacer_free(p);
 }
 
 static void test_pacer__a_429_holds_the_whole_subscription(void **state)
 {
 	arm_pacer *p = NULL;
+	arm_pace_reason why;
 
 	assert_int_equal(arm_pacer_new(&p, NULL), 0);
 	arm_pacer_hold(p, "s1", 5000);
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 1000), 5000);
-	assert_int_equal(arm_pacer_next_start(p, "S1", ARM_BUCKET_DELETES, 1000), 5000);
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 5001), 5001);
-	assert_int_equal(arm_pacer_next_start(p, NULL, ARM_BUCKET_READS, 1000), 1000);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 1000, &why), 5000);
+	assert_int_equal(why, ARM_PACE_HOLD);
+	assert_int_equal(arm_pacer_next_start(p, "S1", ARM_BUCKET_DELETES, 1000, NULL), 5000);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 5001, NULL), 5001);
+	assert_int_equal(arm_pacer_next_start(p, NULL, ARM_BUCKET_READS, 1000, NULL), 1000);
 	arm_pacer_free(p);
 }
 
 static void test_pacer__an_unknown_bucket_is_probed_by_one_request(void **state)
 {
 	arm_pacer *p = NULL;
+	arm_pace_reason why;
 
 	assert_int_equal(arm_pacer_new(&p, NULL), 0);
 	arm_pacer_started(p, "s1", ARM_BUCKET_WRITES, 0);
 	/* the probe is out: the next waits for its answer */
-	assert_true(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 0) > 0);
+	assert_true(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 0, &why) > 0);
+	assert_int_equal(why, ARM_PACE_PROBE);
 	/* a reset teaches nothing: still one at a time */
 	arm_pacer_observe(p, "s1", ARM_BUCKET_WRITES, -2, 5);
 	arm_pacer_started(p, "s1", ARM_BUCKET_WRITES, 5);
-	assert_true(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 5) > 5);
+	assert_true(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 5, NULL) > 5);
 	/* an answer with the header opens the gate */
 	arm_pacer_observe(p, "s1", ARM_BUCKET_WRITES, 199, 10);
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 10), 10);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 10, &why), 10);
+	assert_int_equal(why, ARM_PACE_GO);
 	/* a service without the header is never gated */
 	arm_pacer_started(p, "s1", ARM_BUCKET_READS, 10);
 	arm_pacer_observe(p, "s1", ARM_BUCKET_READS, -1, 11);
 	arm_pacer_started(p, "s1", ARM_BUCKET_READS, 11);
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 11), 11);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_READS, 11, NULL), 11);
 	arm_pacer_free(p);
 }
 
@@ -184,7 +191,7 @@ static void test_pacer__answers_in_flight_are_assumed_charged(void **state)
 		arm_pacer_started(p, "s1", ARM_BUCKET_WRITES, 0);
 	/* one answer says 15 left; 19 others are still out: 15 - 19 < reserve */
 	arm_pacer_observe(p, "s1", ARM_BUCKET_WRITES, 15, 0);
-	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 0), 100);
+	assert_int_equal(arm_pacer_next_start(p, "s1", ARM_BUCKET_WRITES, 0, NULL), 100);
 	arm_pacer_free(p);
 }
 
