@@ -32,6 +32,7 @@ typedef struct {
 	live_state *out;
 	const live_scope *scope;
 	size_t inflight;
+	live_state assoc; /* workspaces the clusters' associatedWorkspaces name */
 	int rc;          /* first failure */
 	char msg[2048];  /* its message */
 } reader;
@@ -182,7 +183,32 @@ static int on_subscription(job *j, const cJSON *doc)
 
 static int on_cluster(job *j, const cJSON *doc)
 {
-	return doc ? adapter_cluster_add(j->r->out, doc) : 0;
+	const cJSON *aw;
+	const char *cid = adapter_str(doc, "id");
+	int error;
+
+	if (!doc)
+		return 0;
+	if ((error = adapter_cluster_add(j->r->out, doc)) < 0)
+		return error;
+	/* a cluster names every workspace linked to it, in any subscription:
+	 * kept aside for those no workspace list covers */
+	cJSON_ArrayForEach(aw, adapter_path(doc, "properties.associatedWorkspaces")) {
+		live_workspace *ws;
+		const char *wid = adapter_str(aw, "resourceId");
+
+		if (!wid)
+			continue;
+		if ((ws = ADAPTER_APPEND(j->r->assoc.workspaces, j->r->assoc.workspace_count)) == NULL)
+			return CMK_ENOMEM;
+		ws->link_operations_30d = -1;
+		if ((error = adapter_dup(&ws->id, wid)) < 0 ||
+		    (error = adapter_dup_str(&ws->name, aw, "workspaceName")) < 0 ||
+		    (error = adapter_dup_str(&ws->customer_id, aw, "workspaceId")) < 0 ||
+		    (error = adapter_dup(&ws->cluster_resource_id, cid)) < 0)
+			return error;
+	}
+	return 0;
 }
 
 static int on_workspace_link(job *j, const cJSON *doc)
@@ -586,6 +612,29 @@ int live_read(live_state *out, arm_client *c, const live_scope *sc)
 		error = cmk_error_set(r.rc, "%s", r.msg);
 		goto out;
 	}
+	/* links to a read cluster from workspaces in subscriptions no list
+	 * covered: known from the cluster alone (the lists are authoritative
+	 * where they ran) */
+	for (size_t i = 0; i < r.assoc.workspace_count; i++) {
+		live_workspace *a = &r.assoc.workspaces[i], *ws;
+		char sub[128];
+		bool listed = false;
+
+		if (adapter_subscription_of(sub, sizeof(sub), a->id) < 0) {
+			cmk_error_clear();
+			continue;
+		}
+		for (size_t k = 0; k < ws_subs.count && !listed; k++)
+			listed = strcasecmp(ws_subs.items[k], sub) == 0;
+		if (listed || live_find_workspace(out, a->id))
+			continue;
+		if ((ws = ADAPTER_APPEND(out->workspaces, out->workspace_count)) == NULL) {
+			error = CMK_ENOMEM;
+			goto out;
+		}
+		*ws = *a;
+		memset(a, 0, sizeof(*a));
+	}
 	dedupe_roles(out);
 	sort_model(out);
 	arm_client_stats(&after, c);
@@ -594,6 +643,7 @@ int live_read(live_state *out, arm_client *c, const live_scope *sc)
 out:
 	if (error < 0)
 		live_state_free(out);
+	live_state_free(&r.assoc);
 	strset_free(&all_subs);
 	strset_free(&cluster_subs);
 	strset_free(&ws_subs);

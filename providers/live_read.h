@@ -10,7 +10,9 @@
  *    workspaces - whose features.clusterResourceId gives every link
  *    without a GET per workspace. Everything those lists return is kept,
  *    not only what the scope names (links to a cluster the manifests do not
- *    list matter to the planner);
+ *    list matter to the planner). A workspace in a subscription that no
+ *    list covers but that a read cluster names in associatedWorkspaces is
+ *    added from that entry (id, name, customerId, the link; no location);
  *  - one GET per vault, then, as soon as the vault's URI is known, one
  *    data-plane GET per key of that vault, and for a vault with RBAC
  *    authorization one list of the role assignments at (and below) its

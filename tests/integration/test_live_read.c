@@ -83,9 +83,18 @@ static void test_live_read__every_kind_with_counted_requests(void **state)
 	/* everything the lists return, not only what the scope names */
 	assert_int_equal(s.cluster_count, 2);
 	assert_string_equal(live_find_cluster(&s, LA "clusters/la-legacy")->key.key_name, "la-key");
-	assert_int_equal(s.workspace_count, 4);
+	/* wsad1..4 from the list, ws-far (another subscription) from la-legacy's
+	 * associatedWorkspaces */
+	assert_int_equal(s.workspace_count, 5);
 	assert_true(arm_id_equal(live_find_workspace(&s, LA "workspaces/wsad1")->cluster_resource_id,
 				 LA "clusters/la-legacy"));
+	live_workspace *far = live_find_workspace(&s, "/subscriptions/5ab50000-0000-4000-8000-"
+						  "0000000000f0/resourceGroups/rg-far/providers/"
+						  "Microsoft.OperationalInsights/workspaces/ws-far");
+	assert_non_null(far);
+	assert_true(arm_id_equal(far->cluster_resource_id, LA "clusters/la-legacy"));
+	assert_string_equal(far->customer_id, "3e000000-0000-4000-8000-0000000000f1");
+	assert_null(far->location);
 	assert_null(live_find_workspace(&s, LA "workspaces/wsad2")->cluster_resource_id);
 	assert_null(live_find_workspace(&s, LA "workspaces/wsad2")->link_state);
 	/* the key's vault is read although only the key names it */
@@ -149,7 +158,7 @@ static void test_live_read__every_kind_with_counted_requests(void **state)
 	live_state back = { 0 };
 	assert_int_equal(live_state_to_json(&json, &s), 0);
 	assert_int_equal(live_state_from_json(&back, json), 0);
-	assert_int_equal(back.workspace_count, 4);
+	assert_int_equal(back.workspace_count, 5);
 	cJSON_Delete(json);
 	live_state_free(&back);
 	live_state_free(&s);
