@@ -96,7 +96,7 @@ int adapter_kusto_body(cJSON **out, const adapter_kusto_spec *spec)
 		if ((id = cJSON_AddObjectToObject(b, "identity")) == NULL ||
 		    !cJSON_AddStringToObject(id, "type", spec->identity_type))
 			goto fail;
-		if (strstr(spec->identity_type, "UserAssigned") || strstr(spec->identity_type, "userAssigned")) {
+		if (strcasestr(spec->identity_type, "UserAssigned")) {
 			if (!spec->user_identity_count) {
 				cJSON_Delete(b);
 				return cmk_error_set(CMK_EINVALID, "Kusto cluster: identity type %s "
