@@ -903,10 +903,9 @@ static void client__turn(arm_client *c, arm__call *only, int64_t max_wait_ms)
 static size_t client__dispatch(arm_client *c)
 {
 	size_t n = 0;
-	arm__call *k = c->head, *next;
+	arm__call *k = c->head;
 
 	while (k) {
-		next = k->next;
 		if (k->state == CALL_FINISHED && !k->nested) {
 			arm_response *r = k->resp;
 			client__unlink(c, k);
@@ -919,10 +918,12 @@ static size_t client__dispatch(arm_client *c)
 				arm_response_free(r);
 			call__free(k);
 			n++;
-			/* callbacks may submit calls (appended) but never free one,
-			 * so `next` is still valid */
+			/* a callback may have run a blocking call whose loop
+			 * dispatched (and freed) other calls: start over */
+			k = c->head;
+			continue;
 		}
-		k = next;
+		k = k->next;
 	}
 	return n;
 }

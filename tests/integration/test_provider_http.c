@@ -445,6 +445,44 @@ static void test_http__tls_is_verified_and_a_bad_certificate_is_not_retried(void
 	armsim_setenv(sim);
 }
 
+typedef struct {
+	arm_client *c;
+	int done, nested_rc, nested_ran;
+} reentry;
+
+/* A callback that makes a blocking call: its loop finishes (and hands out)
+ * other calls while the outer dispatch is in the middle of its list. */
+static void reentrant_done(void *ud, arm_response *resp, int rc)
+{
+	reentry *r = ud;
+	arm_request req = { .method = "GET", .url = "/subscriptions/" SUB,
+			    .api_version = "2022-12-01" };
+
+	assert_int_equal(rc, 0);
+	arm_response_free(resp);
+	r->done++;
+	if (!r->nested_ran) {
+		r->nested_ran = 1;
+		r->nested_rc = arm_send(NULL, r->c, &req);
+	}
+}
+
+static void test_http__a_callback_may_make_blocking_calls(void **state)
+{
+	reentry r = { .c = it_client(NULL, IT_SCALE) };
+	arm_request req = { .method = "GET", .url = "/subscriptions/" SUB "/resourcegroups",
+			    .api_version = RG_API };
+
+	it_subscription(r.c);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(arm_submit(r.c, &req, 0, reentrant_done, &r), 0);
+	assert_int_equal(arm_run(r.c, NULL, NULL), 0);
+	assert_int_equal(r.done, 20);
+	assert_int_equal(r.nested_rc, 0);
+	assert_int_equal(arm_pending(r.c), 0);
+	it_client_free(r.c);
+}
+
 static void test_http__cloud_discovery_from_armsim_metadata(void **state)
 {
 	arm_cloud *cloud = NULL;
@@ -471,6 +509,7 @@ int main(void)
 		cmocka_unit_test_setup(test_http__a_polling_url_on_another_host_is_refused, reset_faults),
 		cmocka_unit_test_setup(test_http__raw_spaces_are_encoded_and_long_urls_kept_whole, reset_faults),
 		cmocka_unit_test_setup(test_http__tls_is_verified_and_a_bad_certificate_is_not_retried, reset_faults),
+		cmocka_unit_test_setup(test_http__a_callback_may_make_blocking_calls, reset_faults),
 		cmocka_unit_test_setup(test_http__cloud_discovery_from_armsim_metadata, reset_faults),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
