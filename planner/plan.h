@@ -66,6 +66,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 #include "common/live.h"
 #include "planner/manifest.h"
@@ -242,6 +243,13 @@ int plan_set_source(plan *p, const struct cJSON *source) CMK_WUR;
  * the caller deletes.
  */
 int plan_to_json(struct cJSON **out, const plan *p, bool saved) CMK_WUR;
+
+/*
+ * The same JSON, streamed into `out` one line per resource, step and
+ * finding (diff-friendly, and memory stays flat for 10,000 workspaces):
+ * what `plan --output json` prints and `plan --out` saves.
+ */
+int plan_write_json(cmk_buf *out, const plan *p, bool saved) CMK_WUR;
 
 /*
  * Fingerprint: SHA-256 (lower-case hex, 64 chars + NUL in `out`) of the

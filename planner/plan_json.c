@@ -48,18 +48,15 @@ static cJSON *plan__json_str(const char *s)
 		}                                            \
 	} while (0)
 
-int plan_to_json(cJSON **out, const plan *p, bool saved)
+/* One object per part: the tree form (plan_to_json) and the streamed form
+ * (plan_write_json) are built from these, so they cannot disagree. */
+static cJSON *plan__summary_json(const plan *p)
 {
-	cJSON *root = cJSON_CreateObject(), *o, *arr, *item, *sub;
 	const plan_summary *s = &p->summary;
+	cJSON *o = cJSON_CreateObject();
 
-	if (!root)
-		goto oom;
-	ADD(root, "format_version", cJSON_CreateNumber(PLAN_FORMAT_VERSION));
-	ADD(root, "now", plan__json_str(p->now));
-	ADD(root, "source", p->source ? cJSON_Duplicate(p->source, 1) : cJSON_CreateNull());
-	if ((o = cJSON_AddObjectToObject(root, "summary")) == NULL)
-		goto oom;
+	if (!o)
+		return NULL;
 	ADD(o, "create", cJSON_CreateNumber((double)s->create));
 	ADD(o, "update", cJSON_CreateNumber((double)s->update));
 	ADD(o, "delete", cJSON_CreateNumber((double)s->delete_));
@@ -71,65 +68,106 @@ int plan_to_json(cJSON **out, const plan *p, bool saved)
 	ADD(o, "unlinks", cJSON_CreateNumber((double)s->unlinks));
 	ADD(o, "deletes", cJSON_CreateNumber((double)s->deletes));
 	ADD(o, "findings", cJSON_CreateNumber((double)p->finding_count));
+	return o;
+oom:
+	cJSON_Delete(o);
+	return NULL;
+}
 
+static cJSON *plan__resource_json(const plan_resource *r)
+{
+	cJSON *item = cJSON_CreateObject(), *sub;
+
+	if (!item)
+		return NULL;
+	ADD(item, "address", cJSON_CreateString(r->address));
+	ADD(item, "id", plan__json_str(r->id));
+	ADD(item, "action", cJSON_CreateString(plan_action_name(r->action)));
+	if ((sub = cJSON_AddArrayToObject(item, "changes")) == NULL)
+		goto oom;
+	for (size_t j = 0; j < r->change_count; j++) {
+		cJSON *ch;
+
+		PUSH(sub, ch = cJSON_CreateObject());
+		ADD(ch, "field", cJSON_CreateString(r->changes[j].field));
+		ADD(ch, "before", plan__json_str(r->changes[j].before));
+		ADD(ch, "after", plan__json_str(r->changes[j].after));
+	}
+	if ((sub = cJSON_AddArrayToObject(item, "reasons")) == NULL)
+		goto oom;
+	for (size_t j = 0; j < r->reason_count; j++)
+		PUSH(sub, cJSON_CreateString(r->reasons[j]));
+	return item;
+oom:
+	cJSON_Delete(item);
+	return NULL;
+}
+
+static cJSON *plan__step_json(const plan *p, const plan_step *st)
+{
+	cJSON *item = cJSON_CreateObject(), *sub;
+
+	if (!item)
+		return NULL;
+	ADD(item, "id", cJSON_CreateString(st->id));
+	ADD(item, "kind", cJSON_CreateString(plan_step_kind_name(st->kind)));
+	ADD(item, "resource", cJSON_CreateString(p->resources[st->resource].address));
+	ADD(item, "target", plan__json_str(st->target));
+	ADD(item, "lock", plan__json_str(st->lock));
+	ADD(item, "description", cJSON_CreateString(st->description));
+	if ((sub = cJSON_AddArrayToObject(item, "depends_on")) == NULL)
+		goto oom;
+	for (size_t j = 0; j < st->dep_count; j++)
+		PUSH(sub, cJSON_CreateString(p->steps[st->depends_on[j]].id));
+	if (st->blocked_reason)
+		ADD(item, "blocked_reason", cJSON_CreateString(st->blocked_reason));
+	if ((sub = cJSON_AddObjectToObject(item, "params")) == NULL)
+		goto oom;
+	for (size_t j = 0; j < st->param_count; j++)
+		ADD(sub, st->params[j].name, cJSON_CreateString(st->params[j].value));
+	return item;
+oom:
+	cJSON_Delete(item);
+	return NULL;
+}
+
+static cJSON *plan__finding_json(const plan_finding *f)
+{
+	cJSON *item = cJSON_CreateObject();
+
+	if (!item)
+		return NULL;
+	ADD(item, "kind", cJSON_CreateString(plan_finding_kind_name(f->kind)));
+	ADD(item, "address", cJSON_CreateString(f->address));
+	ADD(item, "message", cJSON_CreateString(f->message));
+	return item;
+oom:
+	cJSON_Delete(item);
+	return NULL;
+}
+
+int plan_to_json(cJSON **out, const plan *p, bool saved)
+{
+	cJSON *root = cJSON_CreateObject(), *arr;
+
+	if (!root)
+		goto oom;
+	ADD(root, "format_version", cJSON_CreateNumber(PLAN_FORMAT_VERSION));
+	ADD(root, "now", plan__json_str(p->now));
+	ADD(root, "source", p->source ? cJSON_Duplicate(p->source, 1) : cJSON_CreateNull());
+	ADD(root, "summary", plan__summary_json(p));
 	if ((arr = cJSON_AddArrayToObject(root, "resources")) == NULL)
 		goto oom;
-	for (size_t i = 0; i < p->resource_count; i++) {
-		const plan_resource *r = &p->resources[i];
-
-		PUSH(arr, item = cJSON_CreateObject());
-		ADD(item, "address", cJSON_CreateString(r->address));
-		ADD(item, "id", plan__json_str(r->id));
-		ADD(item, "action", cJSON_CreateString(plan_action_name(r->action)));
-		if ((sub = cJSON_AddArrayToObject(item, "changes")) == NULL)
-			goto oom;
-		for (size_t j = 0; j < r->change_count; j++) {
-			cJSON *ch;
-
-			PUSH(sub, ch = cJSON_CreateObject());
-			ADD(ch, "field", cJSON_CreateString(r->changes[j].field));
-			ADD(ch, "before", plan__json_str(r->changes[j].before));
-			ADD(ch, "after", plan__json_str(r->changes[j].after));
-		}
-		if ((sub = cJSON_AddArrayToObject(item, "reasons")) == NULL)
-			goto oom;
-		for (size_t j = 0; j < r->reason_count; j++)
-			PUSH(sub, cJSON_CreateString(r->reasons[j]));
-	}
-
+	for (size_t i = 0; i < p->resource_count; i++)
+		PUSH(arr, plan__resource_json(&p->resources[i]));
 	if ((arr = cJSON_AddArrayToObject(root, "steps")) == NULL)
 		goto oom;
-	for (size_t i = 0; i < p->step_count; i++) {
-		const plan_step *st = &p->steps[i];
-
-		PUSH(arr, item = cJSON_CreateObject());
-		ADD(item, "id", cJSON_CreateString(st->id));
-		ADD(item, "kind", cJSON_CreateString(plan_step_kind_name(st->kind)));
-		ADD(item, "resource", cJSON_CreateString(p->resources[st->resource].address));
-		ADD(item, "target", plan__json_str(st->target));
-		ADD(item, "lock", plan__json_str(st->lock));
-		ADD(item, "description", cJSON_CreateString(st->description));
-		if ((sub = cJSON_AddArrayToObject(item, "depends_on")) == NULL)
-			goto oom;
-		for (size_t j = 0; j < st->dep_count; j++)
-			PUSH(sub, cJSON_CreateString(p->steps[st->depends_on[j]].id));
-		if (st->blocked_reason)
-			ADD(item, "blocked_reason", cJSON_CreateString(st->blocked_reason));
-		if ((sub = cJSON_AddObjectToObject(item, "params")) == NULL)
-			goto oom;
-		for (size_t j = 0; j < st->param_count; j++)
-			ADD(sub, st->params[j].name, cJSON_CreateString(st->params[j].value));
-	}
-
+	for (size_t i = 0; i < p->step_count; i++)
+		PUSH(arr, plan__step_json(p, &p->steps[i]));
 	if ((arr = cJSON_AddArrayToObject(root, "findings")) == NULL)
 		goto oom;
-	for (size_t i = 0; i < p->finding_count; i++) {
-		PUSH(arr, item = cJSON_CreateObject());
-		ADD(item, "kind", cJSON_CreateString(plan_finding_kind_name(p->findings[i].kind)));
-		ADD(item, "address", cJSON_CreateString(p->findings[i].address));
-		ADD(item, "message", cJSON_CreateString(p->findings[i].message));
-	}
-
+	for (size_t i = 0; i < p->finding_count; i++)
+		PUSH(arr, plan__finding_json(&p->findings[i]));
 	if (saved) {
 		if ((arr = cJSON_AddArrayToObject(root, "touched")) == NULL)
 			goto oom;
@@ -142,6 +180,59 @@ int plan_to_json(cJSON **out, const plan *p, bool saved)
 oom:
 	cJSON_Delete(root);
 	return cmk_error_oom();
+}
+
+/* Append `item` compactly and delete it (NULL: allocation failed). */
+static int plan__put_json(cmk_buf *b, cJSON *item)
+{
+	char *text;
+	int error;
+
+	if (!item)
+		return cmk_error_oom();
+	text = cJSON_PrintUnformatted(item);
+	cJSON_Delete(item);
+	if (!text)
+		return cmk_error_oom();
+	error = cmk_buf_puts(b, text);
+	free(text);
+	return error;
+}
+
+int plan_write_json(cmk_buf *b, const plan *p, bool saved)
+{
+	int error;
+
+#define SECTION(name, count, make)                                                          \
+	do {                                                                                \
+		if ((error = cmk_buf_puts(b, ",\n\"" name "\":[")) < 0)                       \
+			return error;                                                       \
+		for (size_t i = 0; i < (count); i++)                                        \
+			if ((error = cmk_buf_puts(b, i ? ",\n" : "\n")) < 0 ||                  \
+			    (error = plan__put_json(b, (make))) < 0)                        \
+				return error;                                               \
+		if ((error = cmk_buf_puts(b, (count) ? "\n]" : "]")) < 0)                  \
+			return error;                                                       \
+	} while (0)
+
+	if ((error = cmk_buf_printf(b, "{\"format_version\":%d,\"now\":", PLAN_FORMAT_VERSION)) < 0 ||
+	    (error = plan__put_json(b, plan__json_str(p->now))) < 0 ||
+	    (error = cmk_buf_puts(b, ",\"source\":")) < 0 ||
+	    (error = plan__put_json(b, p->source ? cJSON_Duplicate(p->source, 1) : cJSON_CreateNull())) < 0 ||
+	    (error = cmk_buf_puts(b, ",\n\"summary\":")) < 0 ||
+	    (error = plan__put_json(b, plan__summary_json(p))) < 0)
+		return error;
+	SECTION("resources", p->resource_count, plan__resource_json(&p->resources[i]));
+	SECTION("steps", p->step_count, plan__step_json(p, &p->steps[i]));
+	SECTION("findings", p->finding_count, plan__finding_json(&p->findings[i]));
+	if (saved) {
+		SECTION("touched", p->touched_count, cJSON_CreateString(p->touched[i]));
+		if ((error = cmk_buf_puts(b, ",\n\"fingerprint\":")) < 0 ||
+		    (error = plan__put_json(b, plan__json_str(p->fingerprint))) < 0)
+			return error;
+	}
+#undef SECTION
+	return cmk_buf_puts(b, "}\n");
 }
 
 /* ---- fingerprint ----------------------------------------------------------- */
@@ -267,31 +358,34 @@ int plan_fingerprint(char out[65], const live_state *live, char *const *touched,
 		}
 		if (cap && (keyed = calloc(cap, sizeof(*keyed))) == NULL)
 			goto oom;
-		cJSON_ArrayForEach(e, col) {
+		for (e = col->child; e; ) {
+			cJSON *next = e->next;
 			char *key = plan__elem_key(col->string, e);
 
 			if (!key) {
 				ok = false;
 				break;
 			}
+			/* moved, not copied: the full live JSON can be large */
 			if (strcmp(col->string, "roleAssignments") == 0
 				    ? plan__scope_touches(touched, touched_count, key)
 				    : plan__touched_has(touched, touched_count, key))
-				keyed[n++] = (plan__keyed){ key, e };
+				keyed[n++] = (plan__keyed){ key, cJSON_DetachItemViaPointer(col, e) };
 			else
 				free(key);
+			e = next;
 		}
 		if (ok && n)
 			qsort(keyed, n, sizeof(*keyed), plan__cmp_keyed);
 		arr = ok ? cJSON_CreateArray() : NULL;
-		for (size_t i = 0; arr && i < n; i++) {
-			cJSON *dup = cJSON_Duplicate(keyed[i].item, 1);
-
-			if (!dup || !cJSON_AddItemToArray(arr, dup)) {
-				cJSON_Delete(dup);
+		for (size_t i = 0; i < n; i++) {
+			if (arr && !cJSON_AddItemToArray(arr, keyed[i].item)) {
 				cJSON_Delete(arr);
 				arr = NULL;
 			}
+			if (!arr)
+				cJSON_Delete(keyed[i].item);
+			keyed[i].item = NULL;
 		}
 		for (size_t i = 0; i < n; i++)
 			free(keyed[i].key);
@@ -353,28 +447,23 @@ int plan_check_fresh(const plan *p, const live_state *live)
 
 int plan_save(const plan *p, const char *path)
 {
-	cJSON *json = NULL;
-	char *text = NULL;
+	cmk_buf text = CMK_BUF_INIT;
 	int fd = -1, error;
-	size_t len, off = 0;
+	size_t off = 0;
 
 	if (!p->fingerprint)
 		return cmk_error_set(CMK_EINVALID, "internal: a saved plan needs its fingerprint");
-	if ((error = plan_to_json(&json, p, true)) < 0)
-		return error;
-	if ((text = cJSON_Print(json)) == NULL) {
-		error = cmk_error_oom();
+	cmk_buf_init(&text, PLAN_MAX_FILE_SIZE);
+	if ((error = plan_write_json(&text, p, true)) < 0)
 		goto out;
-	}
-	len = strlen(text);
 	/* 0600 from the start: a plan names resources and principals */
 	(void)unlink(path);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
 		error = cmk_error_set(CMK_ERROR, "cannot write plan to '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
+	while (off < text.len) {
+		ssize_t w = write(fd, text.ptr + off, text.len - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -384,7 +473,7 @@ int plan_save(const plan *p, const char *path)
 		}
 		off += (size_t)w;
 	}
-	if (write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
+	if (fsync(fd) < 0) {
 		error = cmk_error_set(CMK_ERROR, "cannot write plan to '%s': %s", path, strerror(errno));
 		goto out;
 	}
@@ -392,8 +481,7 @@ int plan_save(const plan *p, const char *path)
 out:
 	if (fd >= 0 && close(fd) < 0 && error == 0)
 		error = cmk_error_set(CMK_ERROR, "cannot write plan to '%s': %s", path, strerror(errno));
-	free(text);
-	cJSON_Delete(json);
+	cmk_buf_free(&text);
 	return error;
 }
 

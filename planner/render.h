@@ -40,8 +40,8 @@ typedef struct {
  */
 int render_plan_text(cmk_buf *out, const plan *p, const render_options *opts) CMK_WUR;
 
-/* The JSON form of plan_to_json (not the saved form), pretty-printed, with
- * a final newline. */
+/* The JSON form (plan_write_json, not the saved form): one line per
+ * resource, step and finding, with a final newline. */
 int render_plan_json(cmk_buf *out, const plan *p) CMK_WUR;
 
 /*

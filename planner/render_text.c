@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
 
 #define C_RESET "\033[0m"
 #define C_GREEN "\033[32m"
@@ -161,19 +160,5 @@ int render_plan_text(cmk_buf *b, const plan *p, const render_options *opts)
 
 int render_plan_json(cmk_buf *b, const plan *p)
 {
-	cJSON *json = NULL;
-	char *text;
-	int error;
-
-	if ((error = plan_to_json(&json, p, false)) < 0)
-		return error;
-	text = cJSON_Print(json);
-	cJSON_Delete(json);
-	if (!text)
-		return cmk_error_oom();
-	error = cmk_buf_puts(b, text);
-	free(text);
-	if (error == 0)
-		error = cmk_buf_puts(b, "\n");
-	return error;
+	return plan_write_json(b, p, false);
 }
