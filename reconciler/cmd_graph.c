@@ -17,7 +17,7 @@
 static void cmd_graph__usage(FILE *out)
 {
 	fprintf(out,
-		"usage: cmkctl graph -f PATH [...] --live-state FILE.json [--format mermaid|dot]\n"
+		"usage: cmkctl graph -f PATH [...] [--live-state FILE.json] [--format mermaid|dot]\n"
 		"\n"
 		"Print the step graph of the plan: each step, numbered as in 'cmkctl plan',\n"
 		"and its dependencies (the documented provisioning order). Blocked steps are\n"

@@ -24,8 +24,8 @@
 static void cmd_plan__usage(FILE *out)
 {
 	fprintf(out,
-		"usage: cmkctl plan -f PATH [...] --live-state FILE.json [options]\n"
-		"       cmkctl plan --git-url URL [--git-ref REF] [...] --live-state FILE.json [options]\n"
+		"usage: cmkctl plan -f PATH [...] [options]\n"
+		"       cmkctl plan --git-url URL [--git-ref REF] [...] [options]\n"
 		"\n"
 		"Compare the manifests with Azure and print the steps apply would run, in the\n"
 		"documented order, with every problem that can be predicted before a write\n"
@@ -34,6 +34,8 @@ static void cmd_plan__usage(FILE *out)
 		"options:\n"
 		"%s"
 		"  --live-state FILE    read the live state from a JSON file (fixture form)\n"
+		"                       instead of Azure (cloud and credential come from the\n"
+		"                       environment: see README 'Connecting to Azure')\n"
 		"  -o, --output FORMAT  text (default), json or markdown (pull-request comment)\n"
 		"  --out FILE           save the plan (mode 0600) for 'cmkctl apply FILE'\n"
 		"  --detailed-exitcode  exit 0 without changes, 2 with changes, 1 on error\n"

@@ -73,8 +73,12 @@ int plan_input_open(plan_input *in, const source_spec *spec, const char *live_pa
 		goto out;
 	}
 	if (!live_path) {
-		error = cmk_error_set(CMK_EUSAGE, "reading the live state from Azure is not available in this build: "
-				      "give --live-state FILE.json");
+		if (!in->client) {
+			if ((error = live_azure_connect(&in->conn, NULL)) < 0)
+				goto out;
+			in->client = in->conn.client;
+		}
+		error = live_azure_read(&in->live, in->client, in->set);
 		goto out;
 	}
 	error = plan_input_read_live(&in->live, live_path);
@@ -91,5 +95,6 @@ void plan_input_close(plan_input *in)
 	live_state_free(&in->live);
 	cJSON_Delete(in->revision);
 	free(in->revision_line);
+	live_azure_disconnect(&in->conn);
 	memset(in, 0, sizeof(*in));
 }

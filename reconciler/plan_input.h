@@ -4,9 +4,10 @@
  * state. One place so every command loads, validates and reports the same
  * way.
  *
- * The live state comes from a JSON file (--live-state FILE.json, the
- * fixture form of common/live.h); the reader of live Azure state plugs in
- * here later (plan_input_open's live_path NULL).
+ * The live state comes from Azure (reconciler/live_azure.h: every resource
+ * the manifests name, read with list calls) or, for fixtures and reviews,
+ * from a JSON file (--live-state FILE.json, the fixture form of
+ * common/live.h).
  */
 #ifndef CMK_PLAN_INPUT_H
 #define CMK_PLAN_INPUT_H
@@ -18,6 +19,7 @@
 #include "common/live.h"
 #include "planner/manifest.h"
 #include "planner/manifest_diag.h"
+#include "reconciler/live_azure.h"
 #include "reconciler/source.h"
 
 typedef struct {
@@ -27,11 +29,16 @@ typedef struct {
 	live_state live;
 	cJSON *revision;        /* source revision record (owned) */
 	char *revision_line;    /* "dir manifests/" or "git … commit …" (owned) */
+	arm_client *client;     /* Azure client: set by the caller before open to
+				 * share one (borrowed), else made from the
+				 * environment when the live state is read from
+				 * Azure (then owned, in conn) */
+	live_azure_conn conn;
 } plan_input;
 
 /*
  * Open the source, load and validate the manifests, and read the live
- * state from `live_path`. Validation errors are printed to `err` (as
+ * state from `live_path`, or from Azure when `live_path` is NULL. Validation errors are printed to `err` (as
  * `cmkctl validate` prints them) and the call fails with CMK_EINVALID and
  * the message "N manifest errors". Other failures (source, unreadable or
  * malformed live state) fail with their message set. `in` must be zeroed;
