@@ -91,6 +91,45 @@ static void kv__complete(cJSON *doc, const char *name)
 		sim_json_set(doc, "tags", cJSON_CreateObject());
 }
 
+/* Member names in the spec's casing, whatever the request's (ARM reads
+ * property names case-insensitively and answers in its own casing). */
+static void kv__canon(cJSON *obj, const char *const *names)
+{
+	cJSON *c;
+	cJSON_ArrayForEach(c, obj) {
+		for (int i = 0; c->string && names[i]; i++) {
+			if (strcasecmp(c->string, names[i]) || !strcmp(c->string, names[i]))
+				continue;
+			char *n = strdup(names[i]);
+			if (n && !(c->type & cJSON_StringIsConst)) {
+				free(c->string);
+				c->string = n;
+			} else {
+				free(n);
+			}
+		}
+	}
+}
+
+static void kv__canon_props(cJSON *props)
+{
+	static const char *const vp[] = { "tenantId", "sku", "accessPolicies", "vaultUri", "hsmPoolResourceId",
+					   "enabledForDeployment", "enabledForDiskEncryption",
+					   "enabledForTemplateDeployment", "enableSoftDelete", "softDeleteRetentionInDays",
+					   "enableRbacAuthorization", "createMode", "enablePurgeProtection", "networkAcls",
+					   "provisioningState", "privateEndpointConnections", "publicNetworkAccess", NULL };
+	static const char *const sku[] = { "family", "name", NULL };
+	static const char *const ap[] = { "tenantId", "objectId", "applicationId", "permissions", NULL };
+	static const char *const perm[] = { "keys", "secrets", "certificates", "storage", NULL };
+	kv__canon(props, vp);
+	kv__canon(sim_json_get(props, "sku"), sku);
+	cJSON *pol;
+	cJSON_ArrayForEach(pol, sim_json_get(props, "accessPolicies")) {
+		kv__canon(pol, ap);
+		kv__canon(sim_json_get(pol, "permissions"), perm);
+	}
+}
+
 /* Rules Key Vault applies to properties of a PUT/PATCH, given the vault as
  * it is (`cur`, NULL on create). Returns false with resp filled. */
 static bool kv__check_props(sim_resp *resp, const cJSON *props, const sim_res *cur)
@@ -405,6 +444,7 @@ static void kv_put(sim_req *req, sim_resp *resp)
 	cJSON *tags = sim_json_get(req->json, "tags");
 	cJSON_AddItemToObject(doc, "tags", cJSON_IsObject(tags) ? cJSON_Duplicate(tags, 1) : cJSON_CreateObject());
 	cJSON *np = cJSON_Duplicate(props, 1);
+	kv__canon_props(np);
 	cJSON_DeleteItemFromObject(np, "createMode"); /* a request option, not a property */
 	cJSON_AddItemToObject(doc, "properties", np);
 	if (cur) {
@@ -482,6 +522,7 @@ static void kv_patch(sim_req *req, sim_resp *resp)
 			sim_json_set(cp, p->string, cJSON_Duplicate(p, 1));
 		}
 	}
+	kv__canon_props(sim_json_obj(cur->doc, "properties"));
 	kv__system_data(cur->doc, req, false);
 	kv__complete(cur->doc, kv_vault_name(cur));
 	sim_res **keys;
@@ -563,6 +604,7 @@ static void kv_access_policy(sim_req *req, sim_resp *resp)
 		resp_arm_error(resp, 400, "BadRequest", "%s", cmk_error_last());
 		return;
 	}
+	kv__canon_props(sim_json_obj(v->doc, "properties"));
 	kv__system_data(v->doc, req, false);
 	lro_tick(); /* a removal (revocation) takes effect at this instant */
 	/* the answer echoes the access policies of the request */

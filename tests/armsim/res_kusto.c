@@ -474,6 +474,22 @@ static void kusto__defaults(cJSON *doc, const char *name, const char *loc)
 		cJSON_AddObjectToObject(doc, "tags");
 }
 
+/* The spec's casing of ClusterProperties members (requests may use any). */
+static const char *kusto__prop_name(const char *name)
+{
+	static const char *const names[] = {
+		"trustedExternalTenants", "optimizedAutoscale", "enableDiskEncryption", "enableStreamingIngest",
+		"virtualNetworkConfiguration", "keyVaultProperties", "enablePurge", "languageExtensions",
+		"enableDoubleEncryption", "publicNetworkAccess", "allowedIpRangeList", "engineType",
+		"acceptedAudiences", "enableAutoStop", "restrictOutboundNetworkAccess", "allowedFqdnList",
+		"publicIPType", "virtualClusterGraduationProperties", "calloutPolicies", "zoneStatus",
+		NULL };
+	for (int i = 0; names[i]; i++)
+		if (!strcasecmp(names[i], name))
+			return names[i];
+	return name;
+}
+
 /* Settable top-level members and properties of a PUT/PATCH body into `doc`. */
 static void kusto__merge(cJSON *doc, const cJSON *body)
 {
@@ -505,7 +521,7 @@ static void kusto__merge(cJSON *doc, const cJSON *body)
 			sim_json_set(dp, "keyVaultProperties", k);
 			continue;
 		}
-		sim_json_set(dp, p->string, cJSON_Duplicate(p, 1));
+		sim_json_set(dp, kusto__prop_name(p->string), cJSON_Duplicate(p, 1));
 	}
 }
 

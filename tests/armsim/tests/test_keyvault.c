@@ -396,6 +396,29 @@ static void test_keys__management_plane(void **state)
 	armsim_http_free(&r);
 }
 
+/* Property names are read case-insensitively and served in the spec's
+ * casing. */
+static void test_vault__property_names_any_case(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PATCH", KV_AP "?api-version=2023-07-01",
+				       "{\"Properties\":{\"EnabledForDeployment\":true}}");
+	rp_status(&r, 200);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(check_get(r.json, "properties"), "enabledForDeployment")));
+	armsim_http_free(&r);
+	r = check_arm("PUT", KV_AP "/accessPolicies/add?api-version=2023-07-01",
+		      "{\"properties\":{\"accessPolicies\":[{\"TenantId\":\"" BT "\",\"ObjectId\":\"" OTHER_OID "\","
+		      "\"Permissions\":{\"Keys\":[\"get\"]}}]}}");
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+	r = check_arm("GET", KV_AP "?api-version=2023-07-01", NULL);
+	const cJSON *p = policy_of(r.json, OTHER_OID);
+	assert_non_null(p);
+	assert_non_null(check_get(p, "permissions.keys"));
+	assert_string_equal(check_str(p, "tenantId"), BT);
+	armsim_http_free(&r);
+}
+
 #define DELETED "/subscriptions/" BS "/providers/Microsoft.KeyVault/locations/eastus/deletedVaults/"
 #define KV_BODY "{\"location\":\"eastus\",\"properties\":{\"tenantId\":\"" BT "\",\"sku\":{\"family\":\"A\",\"name\":\"standard\"}}}"
 
@@ -512,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_access_policy__remove_revokes),
 		cmocka_unit_test(test_access_policy__replace_and_bad_kind),
 		cmocka_unit_test(test_keys__management_plane),
+		cmocka_unit_test(test_vault__property_names_any_case),
 		cmocka_unit_test(test_vault__soft_delete_recover_purge),
 	};
 	int fails = cmocka_run_group_tests_name("keyvault conformance (sample-resource-group)", a, setup_a, check_stop);

@@ -443,6 +443,24 @@ static void test_kusto__remove_key_with_empty_strings(void **state)
 	armsim_http_free(&r);
 }
 
+/* The 2020 docs' casing (KeyVaultProperties, KeyVaultUri) is accepted and
+ * served in the spec's. */
+static void test_kusto__property_names_any_case(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PATCH", DCL "/adxnoacc" KV,
+				       "{\"Properties\":{\"KeyVaultProperties\":{\"KeyVaultUri\":\"" KVGOOD "\",\"KeyName\":\"k2048\"},"
+				       "\"EnableStreamingIngest\":true}}");
+	rp_status(&r, 202);
+	armsim_http_free(&r);
+	finish_ops();
+	r = check_arm("GET", DCL "/adxnoacc" KV, NULL);
+	assert_string_equal(check_str(r.json, "properties.keyVaultProperties.keyVaultUri"), KVGOOD);
+	assert_true(cJSON_IsTrue(check_get(r.json, "properties.enableStreamingIngest")));
+	assert_null(check_get(r.json, "properties.EnableStreamingIngest"));
+	armsim_http_free(&r);
+}
+
 /* A user-assigned identity reads the key when keyVaultProperties names it;
  * it must be one of the cluster's and hold the access itself. */
 static void test_kusto__user_assigned_identity(void **state)
@@ -606,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_kusto__cmk_at_create_with_user_identity),
 		cmocka_unit_test(test_kusto__versionless_key_tracks_rotation),
 		cmocka_unit_test(test_kusto__remove_key_with_empty_strings),
+		cmocka_unit_test(test_kusto__property_names_any_case),
 		cmocka_unit_test(test_kusto__user_assigned_identity),
 		cmocka_unit_test(test_kusto__rbac_vault_needs_role),
 		cmocka_unit_test(test_kusto__wire_quirks_and_lifecycle),
