@@ -231,6 +231,7 @@ static const char *const known_types[] = {
 	"Microsoft.Authorization/roleAssignments", "Microsoft.ManagedIdentity/userAssignedIdentities",
 	"Microsoft.Kusto/clusters", "Microsoft.Kusto/clusters/databases",
 	"Microsoft.Kusto/clusters/attachedDatabaseConfigurations", "Microsoft.Insights/components",
+	"Microsoft.KeyVault/deletedVaults", "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
 };
 
 static void fixture__canon(char *type, size_t len)

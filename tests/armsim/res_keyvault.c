@@ -206,6 +206,19 @@ static void kv__purge_due(cJSON *ctx)
 		store_delete(d);
 }
 
+/* A deleted vault loaded from a fixture or a state dump: its purge timer. */
+static int kv_deleted_on_load(sim_res *d)
+{
+	cJSON *at = sim_json_get(d->sim, "purgeAtMs");
+	if (!cJSON_IsNumber(at))
+		return 0;
+	cJSON *ctx = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx, "id", d->id);
+	cJSON_AddNumberToObject(ctx, "at", at->valuedouble);
+	sim_timer_add((int64_t)at->valuedouble, kv__purge_due, ctx);
+	return 0;
+}
+
 /* Move `v` and its keys into a deletedVaults resource. */
 static void kv__soft_delete(sim_res *v, const char *sub)
 {
@@ -866,6 +879,7 @@ void res_keyvault_register(void)
 				 .action = "Microsoft.KeyVault/vaults/accessPolicies/write",
 				 .sub_cap = 0, .rg_cap = 1, .fn = kv_access_policy });
 	store_type_register(&(sim_type){ .type = T_VAULT, .on_load = kv_on_load });
+	store_type_register(&(sim_type){ .type = T_DELETED, .on_load = kv_deleted_on_load });
 	router_add_arm("GET", VAULT_PATH "/keys", T_KEY, kv_versions, false, kv_key_list_h);
 	router_add_arm("GET", VAULT_PATH "/keys/{key}", T_KEY, kv_versions, false, kv_key_get_h);
 	router_add_arm("PUT", VAULT_PATH "/keys/{key}", T_KEY, kv_versions, false, kv_key_put_h);

@@ -237,6 +237,23 @@ static void fic__sync(const sim_res *msi)
 	p->federated = recs;
 }
 
+/* A credential loaded from a fixture or a state dump: its identity's
+ * principal trusts it. */
+static int fic_on_load(sim_res *r)
+{
+	char id[1024], low[1024];
+	snprintf(id, sizeof id, "%s", r->id);
+	sim_lower(low, sizeof low, id);
+	char *p = strstr(low, "/federatedidentitycredentials/");
+	if (p)
+		id[p - low] = '\0';
+	sim_res *m = msi_get(id);
+	if (!m)
+		return cmk_error_set(CMK_EINVALID, "resource %s: its identity %s is not in the fixture", r->id, id);
+	fic__sync(m);
+	return 0;
+}
+
 /* The identity a credential route names, or NULL with ARM's 404. */
 static sim_res *fic__parent(const sim_req *req, sim_resp *resp)
 {
@@ -425,6 +442,7 @@ void res_msi_register(void)
 		       fic_delete);
 	router_add_arm("GET", MSI_PATH "/{name}/federatedIdentityCredentials", T_FIC, fic_versions, false, fic_list);
 	store_type_register(&(sim_type){ .type = T_MSI, .render = msi_render });
+	store_type_register(&(sim_type){ .type = T_FIC, .on_load = fic_on_load });
 	router_add_arm("GET", "/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{t}/{n}/providers/"
 			      "Microsoft.ManagedIdentity/identities/default",
 		       "Microsoft.ManagedIdentity/identities", msi_versions, false, msi_system_identity);

@@ -468,8 +468,17 @@ static void test_vault__soft_delete_recover_purge(void **state)
 	check_error(&r, 404, "ResourceNotFound", NULL);
 	armsim_http_free(&r);
 
-	/* deleted again, the name is free after softDeleteRetentionInDays (90) */
+	/* deleted again, the name is free after softDeleteRetentionInDays (90),
+	 * also across a state dump and reload */
 	r = check_arm("DELETE", KV_AP "?api-version=2023-07-01", NULL);
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+	cJSON *dump = check_admin("GET", "/_sim/state", NULL);
+	char *txt = cJSON_PrintUnformatted(dump);
+	cJSON_Delete(check_admin("PUT", "/_sim/state", txt));
+	free(txt);
+	cJSON_Delete(dump);
+	r = check_arm("GET", DELETED "kv-ap?api-version=2023-07-01", NULL);
 	rp_status(&r, 200);
 	armsim_http_free(&r);
 	check_advance(89 * 86400.0);

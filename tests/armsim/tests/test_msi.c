@@ -288,6 +288,16 @@ static void test_identity__federated_credentials(void **state)
 	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 1);
 	armsim_http_free(&r);
 
+	/* a state dump loads back with the credential */
+	cJSON *dump = check_admin("GET", "/_sim/state", NULL);
+	char *txt = cJSON_PrintUnformatted(dump);
+	cJSON_Delete(check_admin("PUT", "/_sim/state", txt));
+	free(txt);
+	cJSON_Delete(dump);
+	r = check_arm("GET", MSIP "/uai-gh/federatedIdentityCredentials/github-main?api-version=2023-01-31", NULL);
+	rp_status(&r, 200);
+	armsim_http_free(&r);
+
 	assert_int_equal(federated_token(cid, GH_SUB, &j), 200);
 	char *oid = jwt_oid(check_str(j, "access_token"));
 	assert_string_equal(oid, pid);
