@@ -282,7 +282,8 @@ char *arm_error_line(const arm_error *err)
 		rc = cmk_buf_printf(&b, "%ld %s", err->http_status,
 				    arm_http_reason(err->http_status));
 	else if (rc == 0)
-		rc = cmk_buf_puts(&b, "operation failed");
+		rc = cmk_buf_puts(&b, err->code == CMK_ECANCELED ? "operation canceled"
+							     : "operation failed");
 	if (err->arm_code && rc == 0)
 		rc = cmk_buf_printf(&b, " (%s)", err->arm_code);
 	if (rc == 0)

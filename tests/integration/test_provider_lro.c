@@ -314,6 +314,34 @@ static void test_lro__failed_operation_carries_arm_error(void **state)
 	it_client_free(c);
 }
 
+static void test_lro__canceled_operation_is_reported_as_canceled(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	char path[256], body[512], cancel[128];
+	const char *id;
+	size_t n;
+	arm_request req;
+	arm_op *op = NULL;
+
+	cluster_request(&req, path, sizeof(path), "la-canceled", "eastus2", body, sizeof(body));
+	assert_int_equal(arm_op_begin(&op, c, ARM_OP_CLUSTER_CREATE, &req, path,
+				      ARM_FINAL_LOCATION, NULL), 0);
+	/* someone cancels it in Azure (armsim's admin API plays that part) */
+	id = strrchr(op->async_url, '/') + 1;
+	n = strcspn(id, "?");
+	snprintf(cancel, sizeof(cancel), "{\"id\":\"%.*s\"}", (int)n, id);
+	it_admin(sim, "POST", "/_sim/operations/cancel", cancel);
+	assert_int_equal(arm_op_wait(c, op, NULL), CMK_ECANCELED);
+	assert_int_equal(op->state, ARM_OP_CANCELED);
+	assert_string_equal(op->last_status, "Canceled");
+	assert_non_null(op->error);
+	assert_string_equal(op->error->arm_code, "OperationCanceled");
+	assert_non_null(strstr(cmk_error_last(), "PUT " CLUSTERS "la-canceled: operation canceled "
+					       "(OperationCanceled): The operation was canceled."));
+	arm_op_free(op);
+	it_client_free(c);
+}
+
 static void test_lro__timeout_then_resume_from_the_saved_operation(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
@@ -641,6 +669,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lro__kusto_running_status_and_a_raw_space_in_the_status_url, reset),
 		cmocka_unit_test_setup(test_lro__an_unreadable_status_is_retried_not_failed, reset),
 		cmocka_unit_test_setup(test_lro__failed_operation_carries_arm_error, reset),
+		cmocka_unit_test_setup(test_lro__canceled_operation_is_reported_as_canceled, reset),
 		cmocka_unit_test_setup(test_lro__timeout_then_resume_from_the_saved_operation, reset),
 		cmocka_unit_test_setup(test_lro__many_operations_are_polled_in_one_loop, reset),
 		cmocka_unit_test_setup(test_lro__busy_cluster_answer_means_wait_then_retry, reset),
