@@ -174,6 +174,10 @@ static void test_error__operation_failure_keeps_arm_error(void **state)
 	assert_int_equal(arm_error_from_operation(&e, "PUT", "/x", "Canceled", NULL), 0);
 	assert_int_equal(e->code, CMK_ECANCELED);
 	assert_string_equal(e->message, "the operation ended Canceled without an error message");
+	line = arm_error_line(e);
+	assert_string_equal(line, "PUT /x: operation canceled: the operation ended Canceled "
+			    "without an error message");
+	free(line);
 	arm_error_free(e);
 	cJSON_Delete(err);
 }
