@@ -483,6 +483,40 @@ static void test_http__a_callback_may_make_blocking_calls(void **state)
 	it_client_free(r.c);
 }
 
+static void test_http__a_stalled_answer_times_out_and_is_retried(void **state)
+{
+	arm_cloud *cloud = NULL;
+	arm_client *c = NULL;
+	arm_client_opts o = { .request_timeout_ms = 500, .backoff_base_ms = 10, .seed = 3 };
+	arm_response *resp = NULL;
+	arm_request req = { .method = "GET", .url = "/subscriptions/" SUB,
+			    .api_version = "2022-12-01" };
+	int64_t t0;
+	cJSON *log;
+	long since;
+
+	assert_int_equal(arm_cloud_resolve(&cloud, NULL), 0);
+	o.cloud = cloud;
+	assert_int_equal(arm_client_new(&c, &o), 0);
+	it_subscription(c);
+	it_admin(sim, "PUT", "/_sim/faults", "[{\"method\":\"GET\",\"resourceType\":\"*\","
+		 "\"path\":\"/subscriptions/" SUB "\",\"fault\":\"slow\",\"delayMs\":3000,"
+		 "\"count\":1}]");
+	since = it_last_seq(sim);
+	t0 = arm_now_ms();
+	assert_int_equal(arm_send(&resp, c, &req), 0);
+	/* the first attempt was cut at 0.5 s, not waited for 3 s */
+	assert_true(arm_now_ms() - t0 < 2500);
+	assert_int_equal(resp->attempts, 2);
+	/* both attempts reached armsim (the stalled one is logged when handled) */
+	log = it_requests(sim, since);
+	assert_true(it_count(log, "GET", "/subscriptions/" SUB "?", 0) >= 1);
+	cJSON_Delete(log);
+	arm_response_free(resp);
+	arm_client_free(c);
+	arm_cloud_free(cloud);
+}
+
 static void test_http__cloud_discovery_from_armsim_metadata(void **state)
 {
 	arm_cloud *cloud = NULL;
@@ -510,6 +544,7 @@ int main(void)
 		cmocka_unit_test_setup(test_http__raw_spaces_are_encoded_and_long_urls_kept_whole, reset_faults),
 		cmocka_unit_test_setup(test_http__tls_is_verified_and_a_bad_certificate_is_not_retried, reset_faults),
 		cmocka_unit_test_setup(test_http__a_callback_may_make_blocking_calls, reset_faults),
+		cmocka_unit_test_setup(test_http__a_stalled_answer_times_out_and_is_retried, reset_faults),
 		cmocka_unit_test_setup(test_http__cloud_discovery_from_armsim_metadata, reset_faults),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
