@@ -136,6 +136,24 @@ static void test_adapter_la__create_grant_update_key(void **state)
 	assert_int_equal(it_count(log, "PATCH", "/clusters/la-new?api-version=2026-03-01", 200), 1);
 	cJSON_Delete(log);
 
+	/* capacity and billing: a long-running update */
+	adapter_cluster_spec sku = { .double_encryption = -1, .availability_zones = -1,
+				     .capacity = 1100, .billing_type = "Workspaces" };
+	since = it_last_seq(sim);
+	if (adapter_cluster_update(&op, c, id, &sku, &err) < 0)
+		fail_msg("sku: %s", cmk_error_last());
+	assert_int_equal(op->kind, ARM_OP_CLUSTER_UPDATE);
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	arm_op_free(op);
+	live_state_free(&s);
+	assert_int_equal(adapter_cluster_get(&s, c, id), 0);
+	assert_int_equal(s.clusters[0].capacity, 1100);
+	assert_string_equal(s.clusters[0].billing_type, "Workspaces");
+	assert_string_equal(s.clusters[0].key.key_name, "la-key"); /* untouched */
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "PATCH", "/clusters/la-new?api-version=2026-03-01", 202), 1);
+	cJSON_Delete(log);
+
 	/* delete (nothing linked: at once), then the name stays reserved */
 	if (adapter_cluster_delete(&op, c, id, &err) < 0)
 		fail_msg("delete: %s", cmk_error_last());
