@@ -401,6 +401,16 @@ static int read__field(void *obj, const field *f, const cJSON *json, const char 
 	return cmk_error_set(CMK_ERROR, "%s: unhandled field kind", path);
 }
 
+/* JSON allows a key twice; the model does not (the second value would
+ * silently replace, and leak, the first). */
+static bool read__seen_before(const cJSON *parent, const cJSON *item)
+{
+	for (const cJSON *s = parent->child; s && s != item; s = s->next)
+		if (s->string && item->string && strcmp(s->string, item->string) == 0)
+			return true;
+	return false;
+}
+
 static int read__fields(void *obj, const field *fields, const cJSON *json, const char *path)
 {
 	const cJSON *item;
@@ -416,6 +426,8 @@ static int read__fields(void *obj, const field *fields, const cJSON *json, const
 			f++;
 		if (!f->name)
 			return cmk_error_set(CMK_EINVALID, "%s: unknown field '%s'", path, item->string);
+		if (read__seen_before(json, item))
+			return cmk_error_set(CMK_EINVALID, "%s: field '%s' given twice", path, item->string);
 		snprintf(sub, sizeof(sub), "%.900s.%.100s", path, item->string);
 		if ((error = read__field(obj, f, item, sub)) < 0)
 			return error;
@@ -463,6 +475,11 @@ int live_state_from_json(live_state *out, const cJSON *json)
 		return cmk_error_set(CMK_EINVALID, "live state: expected a JSON object");
 	cJSON_ArrayForEach(item, json) {
 		size_t c;
+
+		if (read__seen_before(json, item)) {
+			error = cmk_error_set(CMK_EINVALID, "live state: field '%s' given twice", item->string);
+			goto out;
+		}
 
 		if (strcmp(item->string, "softDeletedClusters") == 0) {
 			if ((error = read__strs(&out->soft_deleted_clusters,

@@ -87,12 +87,28 @@ static void test_live__rejects_unknown_fields_and_wrong_types(void **state)
 	cJSON_Delete(type);
 }
 
+/* A key given twice would replace (and leak) the first value: refused. */
+static void test_live__rejects_a_field_given_twice(void **state)
+{
+	cJSON *inner = cJSON_Parse("{\"clusters\":[{\"name\":\"a\",\"name\":\"b\"}]}");
+	cJSON *top = cJSON_Parse("{\"clusters\":[],\"clusters\":[{\"name\":\"a\"}]}");
+	live_state s;
+
+	assert_int_equal(live_state_from_json(&s, inner), CMK_EINVALID);
+	assert_string_equal(cmk_error_last(), "clusters[0]: field 'name' given twice");
+	assert_int_equal(live_state_from_json(&s, top), CMK_EINVALID);
+	assert_string_equal(cmk_error_last(), "live state: field 'clusters' given twice");
+	cJSON_Delete(inner);
+	cJSON_Delete(top);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live__round_trip_keeps_every_value),
 		cmocka_unit_test(test_live__lookups_ignore_case_and_slashes),
 		cmocka_unit_test(test_live__rejects_unknown_fields_and_wrong_types),
+		cmocka_unit_test(test_live__rejects_a_field_given_twice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
