@@ -5,6 +5,7 @@
 #include "harness.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,6 +23,11 @@
 #ifndef ARMSIM_BINARY
 #error "ARMSIM_BINARY must name the built armsim executable"
 #endif
+
+typedef struct harness_priv {
+	pthread_mutex_t lock;
+	CURL *curl;
+} harness_priv;
 
 static void harness__sleep_ms(long ms)
 {
@@ -182,6 +188,12 @@ int armsim_stop(armsim *inst)
 	harness__rmdir(inst->dir);
 	cJSON_Delete(inst->ready);
 	free(inst->arm_token);
+	harness_priv *hp = inst->priv_;
+	if (hp) {
+		curl_easy_cleanup(hp->curl);
+		pthread_mutex_destroy(&hp->lock);
+		free(hp);
+	}
 	free(inst);
 	return error;
 }
@@ -221,9 +233,24 @@ int armsim_http(armsim_http_resp *out, armsim *inst, const char *method, const c
 		snprintf(full, sizeof full, "%s%s", inst->base_url, url);
 	else
 		snprintf(full, sizeof full, "%s", url);
-	CURL *c = curl_easy_init();
-	if (!c)
+	harness_priv *hp = inst->priv_;
+	if (!hp) {
+		hp = calloc(1, sizeof *hp);
+		if (!hp)
+			return cmk_error_oom();
+		pthread_mutex_init(&hp->lock, NULL);
+		inst->priv_ = hp;
+	}
+	pthread_mutex_lock(&hp->lock);
+	if (!hp->curl)
+		hp->curl = curl_easy_init();
+	CURL *c = hp->curl;
+	if (!c) {
+		pthread_mutex_unlock(&hp->lock);
 		return cmk_error_oom();
+	}
+	/* the same handle keeps its connection cache: keep-alive across calls */
+	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, full);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_CAINFO, inst->ca_file);
@@ -268,7 +295,12 @@ int armsim_http(armsim_http_resp *out, armsim *inst, const char *method, const c
 	out->json = out->body[0] ? cJSON_Parse(out->body) : NULL;
 out:
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
+	if (error < 0) {
+		/* a reset connection: start the next call from a fresh handle */
+		curl_easy_cleanup(c);
+		hp->curl = NULL;
+	}
+	pthread_mutex_unlock(&hp->lock);
 	cmk_buf_free(&rb);
 	cmk_buf_free(&hb);
 	return error;

@@ -7,6 +7,8 @@
  * real HTTPS with libcurl, verifying armsim's CA. armsim_stop() sends
  * SIGTERM, waits, and removes the temporary directory.
  *
+ * Requests on one armsim* reuse one connection (keep-alive) and are
+ * serialised by a lock, so an instance may be shared by threads.
  * Ownership: an armsim* belongs to the caller until armsim_stop(). JSON
  * handed out (*response_json, resp->json) is owned by the caller / the
  * response and freed with cJSON_Delete / armsim_http_free.
@@ -44,6 +46,7 @@ typedef struct armsim {
 	char client_secret[128];
 	cJSON *ready;         /* the parsed ready line */
 	char *arm_token;      /* cached ARM token of client_id (armsim_arm) */
+	void *priv_;          /* private to harness.c: a reused curl handle (keep-alive) */
 } armsim;
 
 typedef struct armsim_http_resp {

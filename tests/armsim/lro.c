@@ -30,6 +30,9 @@ typedef struct timer_node {
 } timer_node;
 
 static op_node *g_ops;     /* newest first */
+/* The earliest end time of a running operation (INT64_MAX when none): the
+ * tick skips the scan of every kept operation until then. */
+static int64_t g_next_due = INT64_MAX;
 static sim_tick_hook g_hooks[16];
 static int g_nhooks;
 static int g_nops;
@@ -97,6 +100,8 @@ sim_op *lro_start(const lro_start_opts *o)
 	n->next = g_ops;
 	g_ops = n;
 	g_nops++;
+	if (op->end_ms < g_next_due)
+		g_next_due = op->end_ms;
 	/* forget the oldest finished operations beyond the cap */
 	if (g_nops > MAX_KEPT) {
 		op_node **pp = &g_ops;
@@ -129,6 +134,8 @@ void lro_fail(sim_op *op, const char *code, const char *fmt, ...)
 	op->state = LRO_FAILED;
 	if (op->end_ms > simclock_now_ms())
 		op->end_ms = simclock_now_ms();
+	if (op->end_ms < g_next_due)
+		g_next_due = op->end_ms;
 }
 
 sim_op *lro_find(const char *id)
@@ -179,10 +186,15 @@ void lro_tick(void)
 	depth++;
 	int64_t now = simclock_now_ms();
 	for (;;) {
+		if (now < g_next_due && (!g_timers || g_timers->at_ms > now))
+			break; /* nothing due: no scan */
 		/* due operations in end order, interleaved with due timers */
 		size_t n = 0, cap = 16;
 		sim_op **due = malloc(cap * sizeof *due);
+		int64_t next = INT64_MAX;
 		for (op_node *x = g_ops; x && due; x = x->next) {
+			if (x->op.state == LRO_RUNNING && x->op.end_ms > now && x->op.end_ms < next)
+				next = x->op.end_ms;
 			if (x->op.state == LRO_RUNNING && x->op.end_ms <= now) {
 				if (n == cap) {
 					sim_op **g = realloc(due, (cap *= 2) * sizeof *due);
@@ -195,6 +207,8 @@ void lro_tick(void)
 		}
 		if (!due)
 			break;
+		/* operations not due now; those due are completed below (or next loop) */
+		g_next_due = n ? now : next;
 		qsort(due, n, sizeof *due, lro__cmp);
 		int64_t next_op = n ? due[0]->end_ms : INT64_MAX;
 		if (g_timers && g_timers->at_ms <= now && g_timers->at_ms < next_op) {
@@ -416,6 +430,7 @@ void lro_clear(void)
 		g_ops = n;
 	}
 	g_nops = 0;
+	g_next_due = INT64_MAX;
 	while (g_timers) {
 		timer_node *t = g_timers->next;
 		cJSON_Delete(g_timers->ctx);
