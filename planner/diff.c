@@ -979,7 +979,7 @@ static int diff__cluster_existing(diff_ctx *c, size_t di, diff__doc *d, diff__do
 					      lc->availability_zones ? "true" : "false",
 					      s->availability_zones.value ? "true" : "false")) < 0)
 			goto out;
-		b2 = plan__fmt("%s%savailability zones cannot change after the cluster is created",
+		b2 = plan__fmt("%s%sisAvailabilityZonesEnabled: This Property can not be modified after cluster creation",
 			       blocked ? blocked : "", blocked ? "; " : "");
 		free(blocked);
 		if ((blocked = b2) == NULL)
