@@ -89,11 +89,16 @@ int render_plan_markdown(cmk_buf *out, const plan *p, const render_options *opts
 	    ((error = cmk_buf_puts(&head, "Source: <code>")) < 0 || (error = md__esc(&head, opts->source_line)) < 0 ||
 	     (error = cmk_buf_puts(&head, "</code>\n\n")) < 0))
 		goto out;
-	if ((s->unlinks || s->deletes) &&
-	    (error = cmk_buf_printf(&head, "> [!WARNING]\n> This plan **deletes %zu cluster%s** and **unlinks %zu "
-					   "workspace%s**. A workspace may be linked or unlinked at most twice in 30 days; "
-					   "a deleted cluster's name stays reserved for 14 days.\n\n",
-				    s->deletes, s->deletes == 1 ? "" : "s", s->unlinks, s->unlinks == 1 ? "" : "s")) < 0)
+	if (s->deletes &&
+	    (error = cmk_buf_printf(&head, "> [!WARNING]\n> This plan **deletes %zu cluster%s**: a deleted cluster's "
+					   "name stays reserved for 14 days.\n", s->deletes, s->deletes == 1 ? "" : "s")) < 0)
+		goto out;
+	if (s->unlinks &&
+	    (error = cmk_buf_printf(&head, "%s> This plan **unlinks %zu workspace%s**: new data is then encrypted with a "
+					   "Microsoft key, and a workspace may be linked or unlinked at most twice in 30 days.\n",
+				    s->deletes ? ">\n" : "> [!WARNING]\n", s->unlinks, s->unlinks == 1 ? "" : "s")) < 0)
+		goto out;
+	if ((s->deletes || s->unlinks) && (error = cmk_buf_puts(&head, "\n")) < 0)
 		goto out;
 	if (s->blocked_steps) {
 		size_t listed = 0;
