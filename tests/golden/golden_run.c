@@ -11,6 +11,7 @@
  *                   no-grant, now <ISO 8601> (default 2026-11-23T12:00:00Z)
  *   expected.txt    the text plan, or "%%FAIL\n" and the exact error text
  *   expected.json   the JSON plan (not for %%FAIL cases)
+ *   expected.md, expected.mmd   optional: the markdown comment, the Mermaid graph
  *
  * Beyond the bytes, every passing case also proves the plan's invariants:
  * building twice gives the same bytes, dependencies point backwards, the
@@ -214,6 +215,38 @@ out:
 	return ok;
 }
 
+/* Optional extra renderings, compared only where the case has the file
+ * (expected.md: the PR comment; expected.mmd: the Mermaid graph). */
+static bool golden__extra(const char *name, const plan *p, bool update)
+{
+	static const char *const files[] = { "expected.md", "expected.mmd" };
+	bool ok = true;
+
+	for (size_t i = 0; i < 2; i++) {
+		render_options ro = RENDER_OPTIONS_INIT;
+		cmk_buf got = CMK_BUF_INIT, want = CMK_BUF_INIT;
+		int error;
+
+		if (access(files[i], F_OK) != 0)
+			continue;
+		ro.source_line = "dir manifests";
+		error = i == 0 ? render_plan_markdown(&got, p, &ro, 0) : render_plan_mermaid(&got, p);
+		if (error < 0) {
+			ok = false;
+		} else if (update) {
+			ok = golden__write(files[i], cmk_buf_cstr(&got)) == 0 && ok;
+		} else if (golden__read(&want, files[i]) < 0) {
+			fprintf(stderr, "golden case %s: %s\n", name, cmk_error_last());
+			ok = false;
+		} else {
+			ok = golden__same(name, files[i], cmk_buf_cstr(&want), cmk_buf_cstr(&got)) && ok;
+		}
+		cmk_buf_free(&got);
+		cmk_buf_free(&want);
+	}
+	return ok;
+}
+
 static bool golden__case(const char *dir, bool update)
 {
 	const char *name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
@@ -259,6 +292,7 @@ static bool golden__case(const char *dir, bool update)
 		ok = golden__same(name, "text plan", cmk_buf_cstr(&want_t), text);
 		ok = golden__same(name, "JSON plan", cmk_buf_cstr(&want_j), json) && ok;
 	}
+	ok = golden__extra(name, p, update) && ok;
 	ok = golden__invariants(name, p, &live, &opts, text) && ok;
 out:
 	if (chdir(cwd) < 0)
