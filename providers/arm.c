@@ -651,13 +651,14 @@ static void call__try_start(arm__call *k, int64_t now)
 		return;
 	}
 	if (k->aud != ARM_AUD_NONE) {
-		if ((error = client__token_allowed(c, k->url, k->aud)) < 0) {
-			call__fail(k, error);
-			return;
-		}
 		/* may run a nested loop to fetch the token; completions it sees
 		 * are only recorded */
-		if ((error = arm_auth_get(&token, c->auth, k->aud)) < 0) {
+		if ((error = client__token_allowed(c, k->url, k->aud)) < 0 ||
+		    (error = arm_auth_get(&token, c->auth, k->aud)) < 0) {
+			/* nothing was sent: an earlier attempt's answer (a 401) is
+			 * not the answer to this request */
+			arm_response_free(k->resp);
+			k->resp = NULL;
 			call__fail(k, error);
 			return;
 		}
