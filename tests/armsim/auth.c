@@ -1187,6 +1187,22 @@ int rbac_assign(const char *scope, const char *role, const char *principal_id,
 	return store_put(id, "Microsoft.Authorization/roleAssignments", doc) ? 0 : CMK_ENOMEM;
 }
 
+bool rbac_linked_check(const sim_req *req, sim_resp *resp, const char *linked_action,
+		       const char *linked_scope)
+{
+	if (rbac_allowed(req->caller.object_id, linked_scope, linked_action))
+		return true;
+	char action[512], scope[2048];
+	router_default_action(action, sizeof action, req->resource_type, req->method);
+	snprintf(scope, sizeof scope, "%s", req->path);
+	resp_arm_error(resp, 403, "LinkedAuthorizationFailed",
+		       "The client '%s' with object id '%s' has permission to perform action '%s' on scope '%s'; "
+		       "however, it does not have permission to perform action(s) '%s' on the linked scope(s) '%s' "
+		       "(respectively) or the linked scope(s) are invalid.",
+		       req->caller.object_id, req->caller.object_id, action, scope, linked_action, linked_scope);
+	return false;
+}
+
 void rbac_forbidden(sim_resp *resp, const sim_caller *caller, const char *action, const char *scope)
 {
 	resp_arm_error(resp, 403, "AuthorizationFailed",

@@ -99,6 +99,12 @@ bool rbac_data_allowed(const char *object_id, const char *scope, const char *dat
  * CMK_EINVALID for an unknown role. */
 int rbac_assign(const char *scope, const char *role, const char *principal_id,
 		const char *principal_type);
+/* ARM's linked access check: a write that references another resource
+ * (a cluster a workspace links to, an identity a cluster uses) needs
+ * `linked_action` on that resource too. Returns true when allowed, else
+ * fills resp with 403 LinkedAuthorizationFailed and returns false. */
+bool rbac_linked_check(const sim_req *req, sim_resp *resp, const char *linked_action,
+		       const char *linked_scope);
 /* Fill resp with ARM's 403 AuthorizationFailed for the caller. */
 void rbac_forbidden(sim_resp *resp, const sim_caller *caller, const char *action,
 		    const char *scope);

@@ -214,7 +214,7 @@ typedef struct la_identity {
 } la_identity;
 
 /* 0 ok; else fills resp */
-static int la__parse_identity(la_identity *out, const cJSON *ident, sim_resp *resp)
+static int la__parse_identity(la_identity *out, const sim_req *req, const cJSON *ident, sim_resp *resp)
 {
 	memset(out, 0, sizeof *out);
 	if (!ident || cJSON_IsNull(ident))
@@ -237,6 +237,8 @@ static int la__parse_identity(la_identity *out, const cJSON *ident, sim_resp *re
 		/* seeds write the id without its leading slash */
 		char id[1024];
 		snprintf(id, sizeof id, "%s%s", out->uai_id[0] == '/' ? "" : "/", out->uai_id);
+		if (!rbac_linked_check(req, resp, "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", id))
+			return -1;
 		out->uai = msi_get(id);
 		if (!out->uai) {
 			resp_arm_error(resp, 400, "BadRequest",
@@ -795,7 +797,7 @@ static void la__cluster_update(sim_req *req, sim_resp *resp, sim_res *c, bool pu
 		la__err(resp, 400, msg);
 		return;
 	}
-	if (la__parse_identity(&li, sim_json_get(body, "identity"), resp) < 0)
+	if (la__parse_identity(&li, req, sim_json_get(body, "identity"), resp) < 0)
 		return;
 	if (put && li.kind == 0 && la__ver_lt(req->api_version, "2022-10-01")) {
 		la__err(resp, 400, M_IDENTITY);
@@ -932,7 +934,7 @@ static void la__cluster_put(sim_req *req, sim_resp *resp)
 	}
 	if (!cap)
 		cap = 1000;
-	if (la__parse_identity(&li, sim_json_get(body, "identity"), resp) < 0)
+	if (la__parse_identity(&li, req, sim_json_get(body, "identity"), resp) < 0)
 		return;
 	if (li.kind == 0) {
 		/* Required until 2021-06-01 (seeds); the 2022-10-01+ examples create
@@ -1488,6 +1490,10 @@ static void la__ls_put(sim_req *req, sim_resp *resp)
 		la__err(resp, 409, M_LINK_409);
 		return;
 	}
+	/* "write permissions to both your workspace and cluster" (001/003):
+	 * ARM's linked access check, before the RP sees the request */
+	if (target && !rbac_linked_check(req, resp, "Microsoft.OperationalInsights/clusters/write", target))
+		return;
 	sim_res *c = target ? la__cluster_by_id(target) : NULL;
 	if (!c) {
 		la__err(resp, 400, M_LINK_CLUSTER);
@@ -1683,6 +1689,8 @@ static void la__lsa_put(sim_req *req, sim_resp *resp)
 			la__err(resp, 400, M_BODY);
 			return;
 		}
+		if (!rbac_linked_check(req, resp, "Microsoft.Storage/storageAccounts/write", x->valuestring))
+			return;
 		sim_res *sa = store_get_typed(x->valuestring, "Microsoft.Storage/storageAccounts");
 		if (!sa) {
 			resp_arm_error(resp, 400, "BadRequest", "Storage account '%s' was not found.", x->valuestring);

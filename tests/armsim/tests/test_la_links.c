@@ -209,6 +209,47 @@ static void test_link__flipflop_recorded(void **state)
 	check_advance(31 * 60);
 }
 
+/* "write permissions to both your workspace and cluster": ARM's linked
+ * access check, for a principal that may write only in rg-la */
+static void test_link__needs_write_on_the_cluster_too(void **state)
+{
+	(void)state;
+	char *t = NULL;
+	if (armsim_token(&t, g_sim, "0a000000-0000-4000-8000-000000000006", "rgc-secret",
+			 "https://management.azure.com/.default") < 0)
+		fail_msg("token");
+	armsim_http_resp r;
+	if (armsim_http(&r, g_sim, "PUT", link_url("rg-la", "ws2"), t, link_body("rg-west", "linkWest"), NULL) < 0)
+		fail_msg("PUT");
+	check_error(&r, 403, "LinkedAuthorizationFailed",
+		    "The client '0b000000-0000-4000-8000-000000000006' with object id '0b000000-0000-4000-8000-000000000006' "
+		    "has permission to perform action 'Microsoft.OperationalInsights/workspaces/linkedServices/write' on scope '"
+		    "/subscriptions/" SUB "/resourceGroups/rg-la/providers/Microsoft.OperationalInsights/workspaces/ws2/linkedServices/cluster'; "
+		    "however, it does not have permission to perform action(s) 'Microsoft.OperationalInsights/clusters/write' on the "
+		    "linked scope(s) '/subscriptions/" SUB "/resourceGroups/rg-west/providers/Microsoft.OperationalInsights/clusters/linkWest' "
+		    "(respectively) or the linked scope(s) are invalid.");
+	armsim_http_free(&r);
+	/* storage accounts elsewhere: the same check */
+	if (armsim_http(&r, g_sim, "PUT", RGP "/workspaces/ws2/linkedStorageAccounts/Query?api-version=" V, t,
+			"{\"properties\":{\"storageAccountIds\":[\"/subscriptions/" SUB "/resourceGroups/rg-west/providers/Microsoft.Storage/storageAccounts/sawest\"]}}",
+			NULL) < 0)
+		fail_msg("PUT");
+	check_error(&r, 403, "LinkedAuthorizationFailed", NULL);
+	assert_non_null(strstr(check_str(r.json, "error.message"), "'Microsoft.Storage/storageAccounts/write'"));
+	armsim_http_free(&r);
+	/* a user-assigned identity elsewhere needs assign/action */
+	if (armsim_http(&r, g_sim, "PUT", RGP "/clusters/uaiwest?api-version=2021-06-01", t,
+			"{\"location\":\"eastus\",\"identity\":{\"type\":\"UserAssigned\",\"userAssignedIdentities\":{\"/subscriptions/" SUB
+			"/resourceGroups/rg-west/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-west\":{}}},"
+			"\"sku\":{\"name\":\"capacityReservation\",\"capacity\":1000}}", NULL) < 0)
+		fail_msg("PUT");
+	check_error(&r, 403, "LinkedAuthorizationFailed", NULL);
+	assert_non_null(strstr(check_str(r.json, "error.message"),
+			       "'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action'"));
+	armsim_http_free(&r);
+	free(t);
+}
+
 static void test_link__unlink_when_not_linked(void **state)
 {
 	(void)state;
@@ -373,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_link__region_mismatch),
 		cmocka_unit_test(test_link__budget_two_operations_per_30_days),
 		cmocka_unit_test(test_link__flipflop_recorded),
+		cmocka_unit_test(test_link__needs_write_on_the_cluster_too),
 		cmocka_unit_test(test_link__unlink_when_not_linked),
 		cmocka_unit_test(test_link__max_workspaces_per_cluster),
 		cmocka_unit_test(test_link__list_by_workspace),
