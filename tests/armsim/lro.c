@@ -291,19 +291,48 @@ static void lro__status_url(char *out, size_t len, const sim_req *req, const sim
 		 api_version);
 }
 
+/* Real traffic has shown signed operation URLs of ~3,300 characters
+ * (query parameters t, c, s, h); with signedOperationUrls on, armsim sends
+ * such URLs so clients prove they never truncate them. */
+static void lro__sign(char *url, size_t len, const sim_op *op)
+{
+	size_t o = strlen(url);
+	uint64_t x = 0xcbf29ce484222325ull;
+	for (const char *p = op->id; *p; p++)
+		x = (x ^ (unsigned char)*p) * 0x100000001b3ull;
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	o += (size_t)snprintf(url + o, len - o, "&t=%lld&c=", (long long)(op->start_ms * 10000));
+	for (int i = 0; i < 3000 && o + 1 < len; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		url[o++] = b64[(x >> 58) & 63];
+	}
+	url[o] = '\0';
+	o += (size_t)snprintf(url + o, len - o, "&s=");
+	for (int i = 0; i < 86 && o + 1 < len; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		url[o++] = b64[(x >> 58) & 63];
+	}
+	url[o] = '\0';
+	snprintf(url + o, len - o, "&h=%.43s", "ZmFrZS1oYXNoLW9mLXRoZS1zaWduZWQtaGVhZGVycw0");
+}
+
 void lro_headers(const sim_req *req, sim_resp *resp, const sim_op *op, const lro_header_opts *o)
 {
-	char url[4096];
+	char url[8192];
 	const char *seg = o->status_segment ? o->status_segment
 			: o->lower_case_status_path ? "operationstatuses" : "operationStatuses";
 	if (o->async_operation) {
 		lro__status_url(url, sizeof url, req, op, seg,
 				o->status_api_version ? o->status_api_version : req->api_version);
+		if (g_settings.signed_operation_urls)
+			lro__sign(url, sizeof url, op);
 		resp_header(resp, "Azure-AsyncOperation", "%s", url);
 	}
 	if (o->location) {
 		snprintf(url, sizeof url, "%s%s/operationresults/%s?api-version=%s", req_base_url(req),
 			 op->resource_id, op->id, req->api_version);
+		if (g_settings.signed_operation_urls)
+			lro__sign(url, sizeof url, op);
 		resp_header(resp, "Location", "%s", url);
 	}
 	resp_header(resp, "Retry-After", "%d", op->retry_after);
@@ -358,6 +387,8 @@ void lro_serve_status(sim_req *req, sim_resp *resp, const char *op_id)
 		cJSON_AddStringToObject(e, "message", op->error_message ? op->error_message : "The operation was canceled.");
 	}
 	(void)req;
+	if (op->state == LRO_RUNNING)
+		resp_header(resp, "Retry-After", "%d", op->retry_after);
 	resp_json(resp, 200, b);
 }
 
@@ -369,7 +400,7 @@ void lro_serve_result(sim_req *req, sim_resp *resp, const char *op_id)
 		return;
 	}
 	if (op->state == LRO_RUNNING) {
-		char url[4096];
+		char url[8192];
 		snprintf(url, sizeof url, "%s%s", req_base_url(req), req->raw_url);
 		resp_header(resp, "Location", "%s", url);
 		resp_header(resp, "Retry-After", "%d", op->retry_after);

@@ -67,6 +67,7 @@ static const field fields[] = {
 	F("retryAfterSeconds", T_INT, retry_after_s),
 	F("laStatusApiVersion", T_STR, la_status_api_version),
 	F("tokenLifetimeSeconds", T_INT, token_lifetime_s),
+	F("signedOperationUrls", T_INT, signed_operation_urls),
 };
 
 int settings_apply(sim_settings *s, const cJSON *obj)

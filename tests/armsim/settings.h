@@ -31,6 +31,7 @@ typedef struct sim_settings {
 	int retry_after_s;           /* Retry-After on 202s: 20 */
 	char la_status_api_version[32]; /* api-version in LA Azure-AsyncOperation URLs */
 	int token_lifetime_s;        /* --token-lifetime: 3599 */
+	int signed_operation_urls;   /* 1: ~3,300-char signed operation URLs (t, c, s, h) as seen in real traffic */
 } sim_settings;
 
 extern sim_settings g_settings;

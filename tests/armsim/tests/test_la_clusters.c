@@ -283,6 +283,39 @@ static void test_cluster__create_is_async_with_documented_statuses(void **state)
 	armsim_http_free(&r);
 }
 
+static void test_cluster__long_signed_operation_urls(void **state)
+{
+	(void)state;
+	static char aso[8192], loc[8192], loc2[8192];
+	char ra[16];
+	cJSON_Delete(check_admin("PUT", "/_sim/settings", "{\"signedOperationUrls\":1}"));
+	armsim_http_resp r = check_arm("PUT", cl("signedurl", V_OLD), SA_BODY);
+	assert_int_equal(r.status, 202);
+	assert_true(armsim_http_header(&r, "Azure-AsyncOperation", aso, sizeof aso));
+	assert_true(armsim_http_header(&r, "Location", loc, sizeof loc));
+	armsim_http_free(&r);
+	cJSON_Delete(check_admin("PUT", "/_sim/settings", "{\"signedOperationUrls\":0}"));
+	assert_true(strlen(aso) > 3000);
+	assert_non_null(strstr(aso, "&t="));
+	assert_non_null(strstr(aso, "&c="));
+	assert_non_null(strstr(aso, "&s="));
+	assert_non_null(strstr(aso, "&h="));
+	r = check_arm("GET", aso, NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(check_str(r.json, "status"), "InProgress");
+	assert_true(armsim_http_header(&r, "Retry-After", ra, sizeof ra));
+	armsim_http_free(&r);
+	r = check_arm("GET", loc, NULL);
+	assert_int_equal(r.status, 202);
+	assert_true(armsim_http_header(&r, "Location", loc2, sizeof loc2));
+	assert_string_equal(loc2, loc);
+	armsim_http_free(&r);
+	check_advance(2 * HOUR + 60);
+	r = check_arm("GET", loc, NULL);
+	assert_int_equal(r.status, 200);
+	armsim_http_free(&r);
+}
+
 static void test_cluster__write_while_operation_runs(void **state)
 {
 	(void)state;
@@ -757,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_cluster__kvp_on_create_with_granted_user_assigned),
 		cmocka_unit_test(test_cluster__kvp_on_create_with_user_assigned_without_access),
 		cmocka_unit_test(test_cluster__create_is_async_with_documented_statuses),
+		cmocka_unit_test(test_cluster__long_signed_operation_urls),
 		cmocka_unit_test(test_cluster__write_while_operation_runs),
 		cmocka_unit_test(test_cluster__canceled_operation),
 		cmocka_unit_test(test_cluster__patch_tags_is_synchronous),
