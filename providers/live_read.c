@@ -32,6 +32,7 @@ typedef struct {
 	live_state *out;
 	const live_scope *scope;
 	size_t inflight;
+	size_t link_probes; /* link-state GETs submitted */
 	live_state assoc; /* workspaces the clusters' associatedWorkspaces name */
 	int rc;          /* first failure */
 	char msg[2048];  /* its message */
@@ -243,6 +244,9 @@ static int on_workspace(job *j, const cJSON *doc)
 		ws = live_find_workspace(r->out, sc->workspaces[i]);
 		if (!ws || ws->cluster_resource_id)
 			continue;
+		if (r->link_probes >= (sc->link_state_max ? sc->link_state_max : 100))
+			break;
+		r->link_probes++;
 		if (adapter_link_url(&url, sc->workspaces[i]) < 0)
 			return CMK_ENOMEM;
 		get__submit(r, url, ADAPTER_API_LA, ARM_AUD_ARM, on_workspace_link,

@@ -23,7 +23,10 @@
  *  - linked storage accounts: one (unpaged) list per workspace named in
  *    linked_storage_workspaces;
  *  - with `link_state`, one GET of the linked service of each named
- *    workspace the list shows unlinked (to see a link in flight).
+ *    workspace the list shows unlinked (to see a link in flight), at most
+ *    `link_state_max` of them (0: 100) so that a first rollout of 1000
+ *    links does not cost 1000 reads; the others keep link_state NULL (a
+ *    link in flight then shows at apply time as a 409 "wait, then retry").
  * A resource that does not exist (404 on a GET) is simply absent from the
  * model (a missing key is present with exists = false). Any other failure
  * fails the read with the first error's message; the other reads still run
@@ -41,6 +44,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "common/live.h"
@@ -65,6 +69,7 @@ typedef struct {
 	const char *const *kusto_clusters; size_t kusto_cluster_count;
 	const char *const *components;     size_t component_count;
 	bool link_state;
+	size_t link_state_max;             /* 0: 100; SIZE_MAX: no limit */
 } live_scope;
 
 /*

@@ -206,6 +206,27 @@ static void test_live_read__faults_change_the_count_not_the_model(void **state)
 	it_client_free(c);
 }
 
+static void test_live_read__link_state_probes_are_bounded(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	const char *workspaces[] = { LA "workspaces/wsad2", LA "workspaces/wsad3",
+				     LA "workspaces/wsad4" };
+	live_scope scope = { .workspaces = workspaces, .workspace_count = 3, .link_state = true,
+			     .link_state_max = 2 };
+	live_state s = { 0 };
+	long since = it_last_seq(sim);
+	cJSON *log;
+
+	if (live_read(&s, c, &scope) < 0)
+		fail_msg("live read: %s", cmk_error_last());
+	log = it_requests(sim, since);
+	/* three unlinked, two probed */
+	assert_int_equal(it_count(log, "GET", "/linkedServices/cluster?", 0), 2);
+	cJSON_Delete(log);
+	live_state_free(&s);
+	it_client_free(c);
+}
+
 static void test_live_read__failure_empties_the_model(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
@@ -269,6 +290,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_read__every_kind_with_counted_requests),
 		cmocka_unit_test(test_live_read__faults_change_the_count_not_the_model),
+		cmocka_unit_test(test_live_read__link_state_probes_are_bounded),
 		cmocka_unit_test(test_live_read__failure_empties_the_model),
 		cmocka_unit_test(test_live_read__canceled_read_leaves_nothing_in_flight),
 		cmocka_unit_test(test_live_read__bad_id_fails_before_any_request),
