@@ -522,6 +522,24 @@ static cJSON *la__render_workspace(const sim_res *r, const char *v)
 	cJSON *p = sim_json_obj(d, "properties");
 	la__date_prop(p, "createdDate", r, "createdMs", v);
 	la__date_prop(p, "modifiedDate", r, "modifiedMs", v);
+	if (la__ver_lt(v, "2020-03-01")) {
+		/* the 2015-11-01-preview shape of seed 000's workspace GET */
+		if (!sim_json_get(p, "source"))
+			cJSON_AddStringToObject(p, "source", "Azure");
+		cJSON *f = sim_json_obj(p, "features");
+		if (!sim_json_get(f, "legacy"))
+			cJSON_AddNumberToObject(f, "legacy", 0);
+		if (!sim_json_get(f, "searchVersion"))
+			cJSON_AddNumberToObject(f, "searchVersion", 1);
+		cJSON *sku = sim_json_get(p, "sku");
+		if (cJSON_IsObject(sku))
+			la__date_prop(sku, "lastSkuUpdate", r, "createdMs", v);
+		if (!sim_json_get(p, "workspaceCapping")) {
+			cJSON *wc = cJSON_AddObjectToObject(p, "workspaceCapping");
+			cJSON_AddNumberToObject(wc, "dailyQuotaGb", -1.0);
+			cJSON_AddStringToObject(wc, "dataIngestionStatus", "RespectQuota");
+		}
+	}
 	cJSON *cap = sim_json_get(p, "workspaceCapping");
 	if (cJSON_IsObject(cap) && cJSON_IsNumber(sim_json_get(r->sim, "createdMs"))) {
 		/* next midnight-ish reset: the next whole hour after creation, daily */
@@ -1226,6 +1244,8 @@ static void la__ws_put(sim_req *req, sim_resp *resp)
 		cJSON_DeleteItemFromObject(feat, "clusterResourceId"); /* set by linking only */
 	if (keep_cluster[0])
 		sim_json_set_str(sim_json_obj(p, "features"), "clusterResourceId", keep_cluster);
+	if (!w && !sim_json_get(sim_json_obj(p, "features"), "enableLogAccessUsingOnlyResourcePermissions"))
+		cJSON_AddBoolToObject(sim_json_obj(p, "features"), "enableLogAccessUsingOnlyResourcePermissions", true);
 	if (!sim_json_str(p, "customerId")) {
 		char g[37];
 		sim_guid(g);

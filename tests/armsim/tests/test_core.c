@@ -328,6 +328,23 @@ static void test_arm__401_expired_token(void **state)
 	free(t);
 }
 
+static void test_arm__401_token_from_another_tenant(void **state)
+{
+	(void)state;
+	armsim_http_resp r = form_post("/33333333-3333-4333-8333-333333333333/oauth2/v2.0/token",
+		"grant_type=client_credentials&client_id=0a000000-0000-4000-8000-000000000007&client_secret=foreign-secret&scope=https%3A%2F%2Fmanagement.azure.com%2F.default");
+	assert_int_equal(r.status, 200);
+	char *t = strdup(check_str(r.json, "access_token"));
+	armsim_http_free(&r);
+	r = get_as(t, WS_URL);
+	check_error(&r, 401, "InvalidAuthenticationTokenTenant", NULL);
+	assert_non_null(strstr(check_str(r.json, "error.message"),
+			       "The access token is from the wrong issuer 'https://sts.windows.net/33333333-3333-4333-8333-333333333333/'. "
+			       "It must match the tenant 'https://sts.windows.net/" TENANT "/' associated with this subscription."));
+	armsim_http_free(&r);
+	free(t);
+}
+
 static void test_arm__403_authorization_failed(void **state)
 {
 	(void)state;
@@ -667,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_appservice__identity_header),
 		cmocka_unit_test(test_arm__401_missing_invalid_wrong_audience),
 		cmocka_unit_test(test_arm__401_expired_token),
+		cmocka_unit_test(test_arm__401_token_from_another_tenant),
 		cmocka_unit_test(test_arm__403_authorization_failed),
 		cmocka_unit_test(test_arm__subscriptions),
 		cmocka_unit_test(test_arm__resource_group_not_found),

@@ -269,6 +269,20 @@ static void test_link__max_workspaces_per_cluster(void **state)
 	cJSON_Delete(check_admin("PUT", "/_sim/settings", "{\"maxLinksPerCluster\":1000}"));
 }
 
+static void test_workspace__2015_shape_of_seed_000(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("GET", RGP "/workspaces/ws1?api-version=2015-11-01-preview", NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(check_str(r.json, "properties.source"), "Azure");
+	assert_int_equal((int)check_num(r.json, "properties.features.searchVersion"), 1);
+	assert_int_equal((int)check_num(r.json, "properties.features.legacy"), 0);
+	assert_non_null(strstr(check_str(r.json, "properties.features.clusterResourceId"), "/clusters/linkA"));
+	assert_int_equal((int)check_num(r.json, "properties.workspaceCapping.dailyQuotaGb"), -1);
+	assert_string_equal(check_str(r.json, "properties.workspaceCapping.dataIngestionStatus"), "RespectQuota");
+	armsim_http_free(&r);
+}
+
 static void test_link__list_by_workspace(void **state)
 {
 	(void)state;
@@ -417,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_link__needs_write_on_the_cluster_too),
 		cmocka_unit_test(test_link__unlink_when_not_linked),
 		cmocka_unit_test(test_link__max_workspaces_per_cluster),
+		cmocka_unit_test(test_workspace__2015_shape_of_seed_000),
 		cmocka_unit_test(test_link__list_by_workspace),
 		cmocka_unit_test(test_link__workspace_list_observes_every_link),
 		cmocka_unit_test(test_lsa__query_and_alerts),
