@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "common/buf.h"
 #include "providers/adapter_cluster.h"
 #include "providers/adapter_component.h"
 #include "providers/adapter_identity.h"
@@ -473,6 +474,110 @@ static void test_adapters__append_to_a_state_loaded_from_json(void **state)
 	cJSON_Delete(fx);
 }
 
+/* The vendored spec examples (tests/armsim/tests/armspec/examples), found
+ * next to this file. */
+static cJSON *example(const char *rel)
+{
+	char path[1024];
+	const char *slash = strrchr(__FILE__, '/');
+	cJSON *doc;
+
+	snprintf(path, sizeof(path), "%.*s/../armsim/tests/armspec/examples/%s",
+		 (int)(slash ? slash - __FILE__ : 1), slash ? __FILE__ : ".", rel);
+	cmk_buf b = CMK_BUF_INIT;
+	if (cmk_buf_read_file(&b, path) < 0)
+		fail_msg("%s: %s", path, cmk_error_last());
+	doc = cJSON_ParseWithLength(cmk_buf_cstr(&b), b.len);
+	cmk_buf_free(&b);
+	if (!doc)
+		fail_msg("%s: not JSON", path);
+	return doc;
+}
+
+static const cJSON *example_body(const cJSON *ex, const char *status)
+{
+	const cJSON *b = adapter_path(adapter_get(ex, "responses"), status);
+
+	b = adapter_get(b, "body");
+	assert_non_null(b);
+	return b;
+}
+
+static void test_adapters__spec_examples_read_into_the_model(void **state)
+{
+	live_state s = { 0 };
+	cJSON *ex;
+	const cJSON *item;
+
+	ex = example("Microsoft.OperationalInsights/2026-03-01/ClustersGet.json");
+	assert_int_equal(adapter_cluster_add(&s, example_body(ex, "200")), 0);
+	assert_string_equal(s.clusters[0].key.key_name, "aztest2170cert");
+	assert_string_equal(s.clusters[0].key.vault_uri, "https://aztest2170.vault.azure.net");
+	assert_int_equal(s.clusters[0].capacity, 1000);
+	assert_true(s.clusters[0].double_encryption && s.clusters[0].availability_zones);
+	assert_string_equal(s.clusters[0].last_sku_update, "2020-01-13T17:40:33Z");
+	assert_string_equal(s.clusters[0].identity.principal_id, "356d057d-cba5-44dd-8a30-b2e547bc416b");
+	cJSON_Delete(ex);
+
+	ex = example("Microsoft.OperationalInsights/2026-03-01/ClustersSubscriptionList.json");
+	cJSON_ArrayForEach(item, adapter_get(example_body(ex, "200"), "value"))
+		assert_int_equal(adapter_cluster_add(&s, item), 0);
+	assert_true(s.cluster_count >= 2);
+	cJSON_Delete(ex);
+
+	ex = example("Microsoft.OperationalInsights/2026-03-01/WorkspacesGet.json");
+	assert_int_equal(adapter_workspace_add(&s, example_body(ex, "200")), 0);
+	assert_non_null(s.workspaces[0].customer_id);
+	cJSON_Delete(ex);
+
+	ex = example("Microsoft.OperationalInsights/2026-03-01/LinkedStorageAccountsGet.json");
+	assert_int_equal(adapter_linked_storage_add(&s, "/w", example_body(ex, "200")), 0);
+	assert_true(s.linked_storage[0].storage_account_count >= 1);
+	cJSON_Delete(ex);
+
+	ex = example("Microsoft.KeyVault/2026-02-01/getVault.json");
+	assert_int_equal(adapter_vault_add(&s, example_body(ex, "200")), 0);
+	assert_string_equal(s.vaults[0].name, "sample-vault");
+	assert_non_null(s.vaults[0].vault_uri);
+	assert_true(live_access_policy_grants_key_use(&s.vaults[0].access_policies[0]));
+	cJSON_Delete(ex);
+
+	ex = example("KeyVault.data-plane.Keys/7.6/GetKey-example.json");
+	assert_int_equal(adapter_key_add(&s, "/v", "https://myvault.vault.azure.net/", "CreateSoftKeyTest",
+					 example_body(ex, "200")), 0);
+	assert_string_equal(s.keys[0].current_version, "78deebed173b48e48f55abf87ed4cf71");
+	assert_int_equal(s.keys[0].key_size, 2048);
+	assert_true(s.keys[0].enabled);
+	cJSON_Delete(ex);
+
+	ex = example("Microsoft.ManagedIdentity/2026-05-31/IdentityGet.json");
+	assert_int_equal(adapter_identity_add(&s, example_body(ex, "200")), 0);
+	assert_string_equal(s.identities[0].principal_id, "25cc773c-7f05-40fc-a104-32d2300754ad");
+	assert_int_equal(s.identities[0].tags.count, 2);
+	cJSON_Delete(ex);
+
+	ex = example("Microsoft.Kusto/2024-04-13/KustoClustersGet.json");
+	assert_int_equal(adapter_kusto_add(&s, example_body(ex, "200")), 0);
+	assert_string_equal(s.kusto_clusters[0].key.key_name, "keyName");
+	assert_string_equal(s.kusto_clusters[0].location, "westus");
+	cJSON_Delete(ex);
+
+	ex = example("Microsoft.Insights/2020-02-02/ComponentsGet.json");
+	assert_int_equal(adapter_component_add(&s, example_body(ex, "200")), 0);
+	assert_string_equal(s.components[0].location, "southcentralus");
+	/* and the association PUT built from it sends none of its read-only members */
+	cJSON *body = NULL;
+	assert_int_equal(adapter_component_body(&body, example_body(ex, "200"), "g"), 0);
+	assert_false(has_member(body, "AppId"));
+	assert_false(has_member(body, "InstrumentationKey"));
+	assert_false(has_member(body, "CreationDate"));
+	assert_string_equal(adapter_str(body, "location"), "South Central US");
+	cJSON_Delete(body);
+	cJSON_Delete(ex);
+
+	live_state_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_adapters__dates),
 		cmocka_unit_test(test_adapters__linked_storage_and_identity),
 		cmocka_unit_test(test_adapters__append_to_a_state_loaded_from_json),
+		cmocka_unit_test(test_adapters__spec_examples_read_into_the_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
