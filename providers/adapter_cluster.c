@@ -185,6 +185,10 @@ int adapter_cluster_body(cJSON **out, const adapter_cluster_spec *spec, int crea
 	if (create && spec->availability_zones >= 0 &&
 	    !cJSON_AddBoolToObject(props, "isAvailabilityZonesEnabled", spec->availability_zones))
 		goto fail;
+	/* the type cannot change after creation: never sent on an update */
+	if (create && spec->cluster_type && strcasecmp(spec->cluster_type, "LogAnalytics") != 0 &&
+	    !cJSON_AddStringToObject(props, "clusterType", spec->cluster_type))
+		goto fail;
 	if (spec->key && ((x = cluster__kvp(spec->key)) == NULL ||
 			  !cJSON_AddItemToObject(props, "keyVaultProperties", x)))
 		goto fail;

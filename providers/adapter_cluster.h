@@ -42,6 +42,9 @@ typedef struct {
 					* versionless), keyRsaSize (0 omitted);
 					* vault_uri "" removes the key */
 	const live_tags *tags;         /* replaces the tags */
+	const char *cluster_type;      /* create only: "ApplicationInsights" for the legacy
+					* component association (seed 000); NULL or
+					* "LogAnalytics" is not sent (the default) */
 } adapter_cluster_spec;
 
 /* Append the cluster `doc` (an ARM GET/list item) to into->clusters. */

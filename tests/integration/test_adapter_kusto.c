@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "common/arm_id.h"
+#include "providers/adapter_cluster.h"
 #include "providers/adapter_component.h"
 #include "providers/adapter_kusto.h"
 #include "providers/adapter_vault.h"
@@ -131,6 +132,23 @@ static void test_adapter_kusto__component_legacy_association(void **state)
 				"properties"), "InstrumentationKey")));
 	cJSON_Delete(doc);
 
+	/* a cluster of the legacy type made through the adapter takes the
+	 * association too */
+	adapter_cluster_spec ai = { .location = "westus", .capacity = 1000, .double_encryption = -1,
+				    .availability_zones = -1, .cluster_type = "ApplicationInsights" };
+	arm_op *op = NULL;
+	if (adapter_cluster_create(&op, c, RG_LA "Microsoft.OperationalInsights/clusters/la-ai2", &ai,
+				   NULL) < 0)
+		fail_msg("create: %s", cmk_error_last());
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	arm_op_free(op);
+	assert_int_equal(adapter_cluster_get(&s, c, RG_LA "Microsoft.OperationalInsights/clusters/la-ai2"),
+			 0);
+	assert_non_null(s.clusters[0].cluster_id);
+	if (adapter_component_associate(NULL, c, COMP, s.clusters[0].cluster_id, NULL) < 0)
+		fail_msg("associate with la-ai2: %s", cmk_error_last());
+	live_state_free(&s);
+
 	/* dissociate */
 	assert_int_equal(adapter_component_associate(NULL, c, COMP, "", NULL), 0);
 	assert_int_equal(adapter_component_get(&s, c, COMP), 0);
@@ -139,8 +157,8 @@ static void test_adapter_kusto__component_legacy_association(void **state)
 
 	log = it_requests(sim, since);
 	assert_int_equal(it_count(log, "GET", "/components/aiad1?api-version=2020-02-02", 200), 2);
-	assert_int_equal(it_count(log, "GET", "/components/aiad1?api-version=2015-05-01", 200), 3);
-	assert_int_equal(it_count(log, "PUT", "/components/aiad1?api-version=2015-05-01", 200), 2);
+	assert_int_equal(it_count(log, "GET", "/components/aiad1?api-version=2015-05-01", 200), 4);
+	assert_int_equal(it_count(log, "PUT", "/components/aiad1?api-version=2015-05-01", 200), 3);
 	assert_int_equal(it_count(log, NULL, NULL, 400), 0);
 	cJSON_Delete(log);
 	it_client_free(c);

@@ -200,6 +200,20 @@ static void test_adapters__cluster_bodies_have_no_read_only_members(void **state
 	free(text);
 	cJSON_Delete(b);
 
+	/* the legacy Application Insights type: at creation only */
+	adapter_cluster_spec ai = { .location = "westus", .double_encryption = -1,
+				    .availability_zones = -1, .cluster_type = "ApplicationInsights" };
+	assert_int_equal(adapter_cluster_body(&b, &ai, 1), 0);
+	assert_string_equal(adapter_str(b, "properties.clusterType"), "ApplicationInsights");
+	cJSON_Delete(b);
+	assert_int_equal(adapter_cluster_body(&b, &ai, 0), 0);
+	assert_false(has_member(b, "clusterType"));
+	cJSON_Delete(b);
+	ai.cluster_type = "LogAnalytics";
+	assert_int_equal(adapter_cluster_body(&b, &ai, 1), 0);
+	assert_false(has_member(b, "clusterType"));
+	cJSON_Delete(b);
+
 	/* user-assigned at creation may carry the key */
 	adapter_cluster_spec ua = { .location = "eastus", .identity_type = "UserAssigned",
 				    .user_identity_id = "/subscriptions/s1/resourceGroups/rg/providers/"
