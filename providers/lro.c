@@ -685,13 +685,18 @@ static void op__on_answer(void *ud, arm_response *resp, int rc)
 
 typedef struct {
 	arm_client *c;
-	arm_op **ops;
-	size_t n;
+	arm_op **ops;            /* the operations given, then those `more` added */
+	size_t n, cap;
+	size_t n0;               /* how many were given (their runtimes are rts0) */
+	struct arm_op__rt *rts0;
+	struct arm_op__rt **rts_more; /* runtimes of added operations, one each */
 	size_t active;
 	arm_op_wait_opts o;
 	int64_t next_observe_ms; /* monotonic; 0 = no observed operations */
 	int observing;           /* the hook is running (it may run the loop) */
 	int observe_error;
+	int in_more;             /* `more` is running */
+	int more_done;           /* `more` failed: do not call it again */
 } op__wait;
 
 /* Run the observe hook when due and enforce deadlines of observed ops. */
@@ -702,7 +707,7 @@ static void op__observe(op__wait *w)
 	int64_t now = arm_now_ms();
 	int error;
 
-	if (!w->next_observe_ms || w->observing || now < w->next_observe_ms)
+	if (!w->next_observe_ms || w->observing || w->in_more || now < w->next_observe_ms)
 		return;
 	if ((running = calloc(w->n, sizeof(*running))) == NULL)
 		return; /* try again next turn */
@@ -735,29 +740,122 @@ static void op__observe(op__wait *w)
 	w->next_observe_ms = now + arm_client_scale_ms(w->c, w->o.observe_ms);
 }
 
-static int op__all_done(void *ud)
-{
-	op__wait *w = ud;
-
-	op__observe(w);
-	return w->active == 0;
-}
-
 static int op__terminal(arm_op_state s)
 {
 	return s == ARM_OP_SUCCEEDED || s == ARM_OP_FAILED || s == ARM_OP_CANCELED;
 }
 
+/* Start following `op` in wait `w` with runtime `rt`. */
+static void op__register(op__wait *w, arm_op *op, struct arm_op__rt *rt)
+{
+	int64_t first, elapsed;
+
+	if (op__terminal(op->state) || op->mode == ARM_POLL_NONE)
+		return;
+	*rt = (struct arm_op__rt){ .c = w->c, .o = w->o, .active = &w->active };
+	op->rt = rt;
+	/* the deadline counts from the operation's start, also when resumed */
+	elapsed = op__wall_ms() - op->started_ms;
+	op->rt->deadline_ms = arm_now_ms() + arm_client_scale_ms(w->c, op->timeout_s * 1000) - elapsed;
+	arm_error_free(op->error);
+	op->error = NULL;
+	op->read_failures = 0;
+	op->state = ARM_OP_POLL_WAIT;
+	w->active++;
+	if (op->observed && w->o.observe) {
+		/* the hook looks at once: a resumed wait may already be over */
+		if (!w->next_observe_ms || w->next_observe_ms > arm_now_ms())
+			w->next_observe_ms = arm_now_ms();
+		return;
+	}
+	/* first poll: after the write's Retry-After (clamped), else the
+	 * default; a resumed or re-waited operation asks at once */
+	first = op->poll_now ? 0
+			     : arm_poll_delay_ms(op->retry_after_ms, w->o.default_poll_ms,
+						 w->o.min_poll_ms, w->o.max_poll_ms);
+	op->poll_now = 0;
+	op__schedule(op, first);
+}
+
+/* Let the caller add operations (arm_op_wait_opts.more). */
+static void op__more(op__wait *w)
+{
+	arm_op **add = NULL;
+	size_t nadd = 0;
+	int error;
+
+	if (!w->o.more || w->more_done || w->in_more || w->observing)
+		return;
+	w->in_more = 1;
+	error = w->o.more(w->o.more_ud, w->c, &add, &nadd);
+	w->in_more = 0;
+	if (error < 0) {
+		w->more_done = 1;
+		cmk_error_clear();
+		return;
+	}
+	for (size_t i = 0; i < nadd; i++) {
+		struct arm_op__rt *rt;
+
+		if (w->n == w->cap) {
+			size_t cap = w->cap * 2 + 16;
+			arm_op **ops = realloc(w->ops, cap * sizeof(*ops));
+			struct arm_op__rt **rts = ops ? realloc(w->rts_more, cap * sizeof(*rts)) : NULL;
+
+			if (ops)
+				w->ops = ops;
+			if (!rts) {
+				/* cannot follow it: it ends this wait unfollowed (resumable) */
+				(void)op__set_error(add[i], CMK_ENOMEM, "out of memory");
+				add[i]->state = ARM_OP_ERROR;
+				continue;
+			}
+			w->rts_more = rts;
+			w->cap = cap;
+		}
+		if ((rt = calloc(1, sizeof(*rt))) == NULL) {
+			(void)op__set_error(add[i], CMK_ENOMEM, "out of memory");
+			add[i]->state = ARM_OP_ERROR;
+			continue;
+		}
+		w->rts_more[w->n - w->n0] = rt;
+		w->ops[w->n++] = add[i];
+		op__register(w, add[i], rt);
+	}
+}
+
+static int op__all_done(void *ud)
+{
+	op__wait *w = ud;
+
+	op__observe(w);
+	op__more(w);
+	return w->active == 0;
+}
+
+/* The runtime the wait gave operation i (NULL for none). */
+static struct arm_op__rt *op__rt_of(op__wait *w, size_t i)
+{
+	return i < w->n0 ? &w->rts0[i] : w->rts_more[i - w->n0];
+}
+
 int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opts *opts)
 {
-	struct arm_op__rt *rts = calloc(n ? n : 1, sizeof(*rts));
 	arm_op_wait_opts o = opts ? *opts : (arm_op_wait_opts){ 0 };
-	op__wait w = { .c = c, .ops = ops, .n = n };
-	size_t *active = &w.active;
+	op__wait w = { .c = c, .n = n, .n0 = n, .cap = n };
 	int error = 0, run_error;
 
-	if (!rts)
+	w.rts0 = calloc(n ? n : 1, sizeof(*w.rts0));
+	w.ops = calloc(n ? n : 1, sizeof(*w.ops));
+	w.rts_more = calloc(1, sizeof(*w.rts_more));
+	if (!w.rts0 || !w.ops || !w.rts_more) {
+		free(w.rts0);
+		free(w.ops);
+		free(w.rts_more);
 		return cmk_error_oom();
+	}
+	if (n)
+		memcpy(w.ops, ops, n * sizeof(*ops));
 	if (!o.default_poll_ms) o.default_poll_ms = 30000;
 	if (!o.min_poll_ms) o.min_poll_ms = 1000;
 	if (!o.max_poll_ms) o.max_poll_ms = 600000;
@@ -765,42 +863,23 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 	if (!o.observe_ms) o.observe_ms = o.default_poll_ms;
 	w.o = o;
 
-	for (size_t i = 0; i < n; i++) {
-		arm_op *op = ops[i];
-		int64_t first, elapsed;
-
-		if (op__terminal(op->state) || op->mode == ARM_POLL_NONE)
-			continue;
-		rts[i] = (struct arm_op__rt){ .c = c, .o = o, .active = active };
-		op->rt = &rts[i];
-		/* the deadline counts from the operation's start, also when resumed */
-		elapsed = op__wall_ms() - op->started_ms;
-		op->rt->deadline_ms = arm_now_ms() +
-				      arm_client_scale_ms(c, op->timeout_s * 1000) - elapsed;
-		arm_error_free(op->error);
-		op->error = NULL;
-		op->read_failures = 0;
-		op->state = ARM_OP_POLL_WAIT;
-		(*active)++;
-		if (op->observed && o.observe) {
-			/* the hook looks at once: a resumed wait may already be over */
-			w.next_observe_ms = arm_now_ms();
-			continue;
-		}
-		/* first poll: after the write's Retry-After (clamped), else the
-		 * default; a resumed or re-waited operation asks at once */
-		first = op->poll_now ? 0
-				     : arm_poll_delay_ms(op->retry_after_ms, o.default_poll_ms,
-							 o.min_poll_ms, o.max_poll_ms);
-		op->poll_now = 0;
-		op__schedule(op, first);
-	}
+	for (size_t i = 0; i < n; i++)
+		op__register(&w, w.ops[i], &w.rts0[i]);
+	/* with `more`, the caller may have work before anything ends */
+	op__more(&w);
 	for (;;) {
 		int64_t nap;
 
 		run_error = arm_run(c, op__all_done, &w);
-		if (run_error < 0 || w.active == 0)
+		if (run_error < 0)
 			break;
+		if (w.active == 0) {
+			/* the last operation ended: more may start others */
+			op__more(&w);
+			if (w.active == 0)
+				break;
+			continue;
+		}
 		/* only observed operations left: nothing in flight until the hook */
 		if (arm_client_canceled(c)) {
 			run_error = cmk_error_set(CMK_ECANCELED, "canceled");
@@ -812,11 +891,13 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 		if (nap > 0)
 			usleep((useconds_t)nap * 1000);
 		op__observe(&w);
+		op__more(&w);
 	}
-	for (size_t i = 0; i < n; i++) {
-		arm_op *op = ops[i];
+	for (size_t i = 0; i < w.n; i++) {
+		arm_op *op = w.ops[i];
+		struct arm_op__rt *rt = op__rt_of(&w, i);
 
-		if (op->rt == &rts[i]) {
+		if (rt && op->rt == rt) {
 			if (!op->rt->done) {
 				/* the loop stopped (cancel flag): resumable */
 				(void)op__set_error(op, CMK_ECANCELED, "the wait for %s was canceled",
@@ -836,7 +917,11 @@ int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opt
 						      arm_op_state_name(op->state));
 		}
 	}
-	free(rts);
+	for (size_t i = w.n0; i < w.n; i++)
+		free(w.rts_more[i - w.n0]);
+	free(w.rts_more);
+	free(w.rts0);
+	free(w.ops);
 	if (error == 0 && run_error < 0)
 		error = run_error;
 	return error;

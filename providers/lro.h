@@ -143,6 +143,21 @@ typedef struct {
 	int (*observe)(void *ud, arm_client *c, arm_op **ops, size_t n);
 	void *observe_ud;
 	int64_t observe_ms;
+	/*
+	 * Adding operations to a running wait, so a caller can start work as
+	 * soon as what it depends on ended (the executor runs a step the
+	 * moment its dependencies succeeded, not when a whole batch is over).
+	 * `more` is called after every batch of completions and every observe
+	 * round (never from inside `observe` or itself). It may send requests
+	 * on `c` (blocking calls are fine) and hand out operations to wait for
+	 * as well: *add points at *nadd operations (an array that stays the
+	 * caller's; the pointers are copied). The operations stay the caller's
+	 * and are treated as those passed to arm_op_wait_all. With `more` set,
+	 * the wait ends when nothing runs and `more` added nothing. A negative
+	 * return stops calling it; the wait goes on for what runs.
+	 */
+	int (*more)(void *ud, arm_client *c, arm_op ***add, size_t *nadd);
+	void *more_ud;
 } arm_op_wait_opts;
 
 /* Status strings: 1 running, 0 succeeded, and the terminal failures. */
