@@ -947,9 +947,10 @@ static int diff__cluster_existing(diff_ctx *c, size_t di, diff__doc *d, diff__do
 		changed++;
 	}
 
-	/* immutable fields */
-	{
-		const char *ltype = diff__or(lc->cluster_type, "LogAnalytics");
+	/* immutable fields; api-versions from 2020-08-01 no longer report
+	 * clusterType, so an absent type is unknown, not LogAnalytics */
+	if (lc->cluster_type) {
+		const char *ltype = lc->cluster_type;
 		const char *wtype = manifest_cluster_type_name(s->cluster_type.value);
 
 		if (strcasecmp(ltype, wtype) != 0) {
