@@ -27,6 +27,8 @@ int cmd_version(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_drift(int argc, char **argv);
 
 /* Print `cmkctl --help` to `out`. */
 #include <stdio.h>
