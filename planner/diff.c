@@ -1382,6 +1382,11 @@ static int diff__links(diff_ctx *c)
 			size_t wi = diff__map_get(&c->ws, wid), res, step, wait = PLAN_NONE, unlink = PLAN_NONE;
 			const live_workspace *w = wi == PLAN_NONE ? NULL : &c->live->workspaces[wi];
 			const char *wtenant = diff__tenant_of_sub(c, diff__sub_of(sub, sizeof(sub), wid));
+			/* an unlink still running ("Deleting") leaves the workspace unlinked:
+			 * wait for it, then link */
+			bool leaving = w && w->link_state && strcasecmp(w->link_state, "Deleting") == 0;
+			bool other = w && !leaving && w->cluster_resource_id && *w->cluster_resource_id &&
+				     !arm_id_equal(w->cluster_resource_id, cd->id);
 			char *addr = plan__fmt("%s/%s/%s", manifest_kind_name(doc->kind), doc->name.value,
 					       diff__last_segment(wid));
 
@@ -1395,7 +1400,7 @@ static int diff__links(diff_ctx *c)
 				error = diff__touch_sub_of(c, wid);
 			if (error < 0)
 				goto next;
-			if (w && w->cluster_resource_id && arm_id_equal(w->cluster_resource_id, cd->id)) {
+			if (w && !leaving && w->cluster_resource_id && arm_id_equal(w->cluster_resource_id, cd->id)) {
 				if (diff__link_busy(w)) {
 					c->p->resources[res].action = PLAN_ACTION_UPDATE;
 					error = diff__link_wait(&step, c, res, w);
@@ -1403,8 +1408,7 @@ static int diff__links(diff_ctx *c)
 				}
 				goto next;
 			}
-			c->p->resources[res].action = w && w->cluster_resource_id && *w->cluster_resource_id
-							      ? PLAN_ACTION_UPDATE : PLAN_ACTION_CREATE;
+			c->p->resources[res].action = other ? PLAN_ACTION_UPDATE : PLAN_ACTION_CREATE;
 			if (!w) {
 				if ((error = plan__add_step(&step, c->p, PLAN_STEP_WORKSPACE_LINK, PLAN_PHASE_LINK, res, wid,
 							    NULL, "link workspace %s to cluster %s", diff__last_segment(wid),
@@ -1418,7 +1422,7 @@ static int diff__links(diff_ctx *c)
 				c->listed_step[li] = step;
 				goto next;
 			}
-			if (w->cluster_resource_id && *w->cluster_resource_id) {
+			if (other) {
 				/* linked elsewhere: a move is an unlink then a link, when allowed */
 				if (c->opts->allow_unlink) {
 					if ((error = diff__unlink(&unlink, c, res, wi, "moving to the cluster the manifest names", true)) < 0)
@@ -1438,9 +1442,10 @@ static int diff__links(diff_ctx *c)
 			    (error = plan__add_dep(c->p, step, wait)) < 0 ||
 			    (error = plan__add_dep(c->p, step, unlink)) < 0 ||
 			    (error = plan__add_param(c->p, step, "clusterResourceId", cd->id)) < 0 ||
-			    (error = plan__add_change(c->p, res, "clusterResourceId", w->cluster_resource_id, cd->id)) < 0 ||
-			    (error = plan__add_reason(c->p, res, w->cluster_resource_id ? "linked to another cluster"
-										 : "the workspace is not linked")) < 0)
+			    (error = plan__add_change(c->p, res, "clusterResourceId", other ? w->cluster_resource_id : NULL,
+						      cd->id)) < 0 ||
+			    (error = plan__add_reason(c->p, res, other ? "linked to another cluster"
+								   : "the workspace is not linked")) < 0)
 				goto next;
 			c->listed_step[li] = step;
 			if (c->link_count == c->link_cap) {
@@ -1456,7 +1461,7 @@ static int diff__links(diff_ctx *c)
 			}
 			c->links[c->link_count++] = (diff__link){ step, cdi };
 			/* preflight */
-			if (w->cluster_resource_id && *w->cluster_resource_id && unlink == PLAN_NONE &&
+			if (other && unlink == PLAN_NONE &&
 			    (error = plan__block(c->p, step, DIFF_MSG_OTHER_CLUSTER " %s is linked to %s: unlink it first "
 						 "(--allow-unlink plans the unlink)", diff__or(w->name, wid),
 						 w->cluster_resource_id)) < 0)
@@ -1501,7 +1506,9 @@ static int diff__unlisted(diff_ctx *c)
 			continue;
 		cd = &c->docs[cdi];
 		if (diff__map_get(&c->listed, w->id) != PLAN_NONE) {
-			cd->linked++;
+			/* counted once: an unlink in progress is re-linked by a new link step */
+			if (!w->link_state || strcasecmp(w->link_state, "Deleting") != 0)
+				cd->linked++;
 			continue;
 		}
 		if ((addr = plan__fmt("Workspace/%s", diff__or(w->name, diff__last_segment(w->id)))) == NULL)
