@@ -117,6 +117,28 @@ out:
 	return error;
 }
 
+int adapter_link_parse(char **state_out, char **cluster_out, const cJSON *doc)
+{
+	int error;
+
+	if (state_out)
+		*state_out = NULL;
+	if (cluster_out)
+		*cluster_out = NULL;
+	if (state_out &&
+	    (error = adapter_dup_str(state_out, doc, "properties.provisioningState")) < 0)
+		return error;
+	if (cluster_out &&
+	    (error = adapter_dup_str(cluster_out, doc, "properties.writeAccessResourceId")) < 0) {
+		if (state_out) {
+			free(*state_out);
+			*state_out = NULL;
+		}
+		return error;
+	}
+	return 0;
+}
+
 int adapter_link_get(char **state_out, char **cluster_out, arm_client *c,
 		     const char *workspace_id)
 {
@@ -132,17 +154,7 @@ int adapter_link_get(char **state_out, char **cluster_out, arm_client *c,
 		return error;
 	if ((error = adapter_read(&doc, c, url, ADAPTER_API_LA, ARM_AUD_ARM, url)) < 0)
 		goto out;
-	if (state_out &&
-	    (error = adapter_dup_str(state_out, doc, "properties.provisioningState")) < 0)
-		goto out;
-	if (cluster_out &&
-	    (error = adapter_dup_str(cluster_out, doc, "properties.writeAccessResourceId")) < 0) {
-		if (state_out) {
-			free(*state_out);
-			*state_out = NULL;
-		}
-		goto out;
-	}
+	error = adapter_link_parse(state_out, cluster_out, doc);
 out:
 	cJSON_Delete(doc);
 	free(url);
@@ -288,15 +300,26 @@ int adapter_link_observe(void *ud, arm_client *c, arm_op **ops, size_t n)
 		observe__workspace(ws_id, sizeof(ws_id), op->resource_id);
 		ws = live_find_workspace(&seen, ws_id);
 		linked = ws && ws->cluster_resource_id;
-		if (op->kind == ARM_OP_WORKSPACE_LINK && linked) {
+		if ((op->kind == ARM_OP_WORKSPACE_LINK && linked) ||
+		    (op->kind == ARM_OP_WORKSPACE_UNLINK && !linked))
 			arm_op_complete(op, NULL);
-		} else if (op->kind == ARM_OP_WORKSPACE_UNLINK && !linked) {
-			arm_op_complete(op, NULL);
-		} else if (probe) {
-			obs->probes++;
-			if ((error = observe__probe(c, op, ws_id)) < 0)
-				goto out;
-		}
+	}
+	/* the ones the list could not settle: a few per probe round, in turn */
+	for (size_t k = 0, probed = 0, max = obs->probe_max ? obs->probe_max : 20;
+	     probe && k < n && probed < max; k++) {
+		size_t i = (obs->cursor + k) % n;
+		arm_op *op = ops[i];
+		char ws_id[1024];
+
+		if (!observe__is_link(op) || !op->resource_id || op->state != ARM_OP_POLL_WAIT)
+			continue;
+		observe__workspace(ws_id, sizeof(ws_id), op->resource_id);
+		obs->probes++;
+		probed++;
+		if ((error = observe__probe(c, op, ws_id)) < 0)
+			goto out;
+		if (k + 1 == n || probed == max)
+			obs->cursor = (i + 1) % n;
 	}
 out:
 	for (size_t i = 0; i < nsubs; i++)

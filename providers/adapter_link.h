@@ -14,9 +14,10 @@
  * adapter_link_observe is an observe hook for arm_op_wait_all (lro.h): it
  * watches any number of link/unlink operations with one workspace list per
  * subscription per round instead of one poll per operation, and, every
- * `poll_every` rounds, reads the linked service of operations still
- * running so that a failed link is reported instead of waiting for its
- * deadline.
+ * `poll_every` rounds, reads the linked service of up to `probe_max`
+ * operations still running (taking turns) so that a failed link is
+ * reported instead of waiting for its deadline - a bounded cost, whatever
+ * the number of operations.
  */
 #ifndef CMK_PROVIDERS_ADAPTER_LINK_H
 #define CMK_PROVIDERS_ADAPTER_LINK_H
@@ -51,6 +52,13 @@ int adapter_link_begin_all(arm_op **outs, int *rcs, arm_error **errs, arm_client
 			   const char *const *workspace_ids, size_t n,
 			   const char *cluster_id) CMK_WUR;
 
+/* Read a linked service document (the GET answer): *state_out its
+ * properties.provisioningState, *cluster_out its writeAccessResourceId
+ * (either out may be NULL; each NULL when absent; owned by the caller).
+ * Tolerant like every adapter: a member of the wrong type reads as absent.
+ * Only CMK_ENOMEM fails (then both outs are NULL). */
+int adapter_link_parse(char **state_out, char **cluster_out, const cJSON *doc) CMK_WUR;
+
 /* GET the linked service: *state_out its provisioningState ("Succeeded",
  * "ProvisioningAccount", "Updating", "Deleting"), *cluster_out its
  * writeAccessResourceId (both may be NULL; owned by the caller).
@@ -62,10 +70,13 @@ int adapter_link_get(char **state_out, char **cluster_out, arm_client *c,
  * linked service; NULL when there is none. */
 int adapter_link_read_into(live_state *into, arm_client *c, const char *workspace_id) CMK_WUR;
 
-/* State of adapter_link_observe; zero-initialise, set poll_every (0: 10). */
+/* State of adapter_link_observe; zero-initialise, set poll_every (0: 10)
+ * and probe_max (0: 20). */
 typedef struct {
 	unsigned poll_every;
+	unsigned probe_max;
 	unsigned rounds;
+	size_t cursor;        /* where the next probe round starts */
 	unsigned long lists;  /* workspace lists made */
 	unsigned long probes; /* linked-service reads made */
 } adapter_link_observer;

@@ -200,7 +200,7 @@ static void test_adapter_la__legacy_shape_and_lists(void **state)
 	cJSON_Delete(doc);
 	live_state_free(&s);
 
-	/* lists: 4 workspaces at page size 2 are two pages */
+	/* lists */
 	since = it_last_seq(sim);
 	assert_int_equal(adapter_workspace_list(&s, c, SUB), 0);
 	assert_int_equal(s.workspace_count, 4);
@@ -211,11 +211,12 @@ static void test_adapter_la__legacy_shape_and_lists(void **state)
 	assert_int_equal(adapter_cluster_list(&s, c, SUB), 0);
 	assert_non_null(live_find_cluster(&s, LEGACY));
 	log = it_requests(sim, since);
+	/* one list: its first page, then any nextLink as given (the spec's list
+	 * is not paged; a server that pages anyway is followed) */
 	assert_int_equal(it_count(log, "GET", "/providers/Microsoft.OperationalInsights/workspaces?"
-				  "api-version=2026-03-01", 200), 2);
-	/* the second page is the nextLink, followed as given */
-	assert_int_equal(it_count(log, "GET", "/providers/Microsoft.OperationalInsights/workspaces?"
-				  "api-version=2026-03-01&$skiptoken=", 200), 1);
+				  "api-version=2026-03-01", 200),
+			 1 + it_count(log, "GET", "/providers/Microsoft.OperationalInsights/workspaces?"
+				      "api-version=2026-03-01&$skiptoken=", 200));
 	/* la-legacy, la-ai (la-new is deleted, soft-deleted clusters are not listed) */
 	assert_int_equal(s.cluster_count, 2);
 	assert_int_equal(it_count(log, "GET", "/providers/Microsoft.OperationalInsights/clusters?"
@@ -304,9 +305,11 @@ static void test_adapter_la__link_observed_then_unlink(void **state)
 	/* observed with lists, never polled one by one */
 	assert_int_equal(it_count(log, "GET", "operationstatuses", 0), 0);
 	assert_int_equal(it_count(log, "GET", "/linkedServices/cluster/operationresults", 0), 0);
-	/* one list (of two pages at page size 2) per round, never a GET per workspace */
+	/* one list per round (plus its next pages, if paged), never a GET per workspace */
 	assert_int_equal(it_count(log, "GET", "/providers/Microsoft.OperationalInsights/workspaces?"
-				  "api-version=2026-03-01", 200), 2 * obs.lists);
+				  "api-version=2026-03-01", 200),
+			 obs.lists + it_count(log, "GET", "/providers/Microsoft.OperationalInsights/"
+					      "workspaces?api-version=2026-03-01&$skiptoken=", 200));
 	assert_int_equal(it_count(log, "GET", "/workspaces/wsad2?", 0), 0);
 	cJSON_Delete(log);
 
@@ -374,6 +377,54 @@ static void test_adapter_la__failed_link_is_reported_not_waited_out(void **state
 	it_client_free(c);
 }
 
+/* However many links are watched, a probe round reads at most probe_max
+ * linked services, taking turns. */
+static void test_adapter_la__observer_probes_are_bounded_and_take_turns(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	adapter_link_observer obs = { .poll_every = 1, .probe_max = 2 };
+	arm_op *ops[3];
+	char json[1024], part[128];
+	long since = it_last_seq(sim);
+	cJSON *log;
+
+	for (int i = 0; i < 3; i++) {
+		cJSON *doc;
+
+		snprintf(json, sizeof(json), "{\"version\":1,\"kind\":\"workspace.link\",\"method\":\"PUT\","
+			 "\"resourceId\":\"" LA "workspaces/wsfake%d/linkedServices/cluster\","
+			 "\"resourceUrl\":\"" LA "workspaces/wsfake%d/linkedServices/cluster\","
+			 "\"apiVersion\":\"2026-03-01\",\"pollMode\":\"provisioning-state\","
+			 "\"finalStateVia\":\"location\",\"startedAt\":\"2026-11-23T16:00:00.000Z\"}",
+			 i, i);
+		assert_non_null(doc = cJSON_Parse(json));
+		if (arm_op_from_json(&ops[i], doc) < 0)
+			fail_msg("op: %s", cmk_error_last());
+		ops[i]->observed = 1;
+		cJSON_Delete(doc);
+	}
+	/* round 1: two probes (wsfake0, wsfake1: no such workspace, so the
+	 * link failed); round 2: the third */
+	assert_int_equal(adapter_link_observe(&obs, c, ops, 3), 0);
+	assert_int_equal(obs.probes, 2);
+	assert_int_equal(ops[0]->state, ARM_OP_FAILED);
+	assert_int_equal(ops[1]->state, ARM_OP_FAILED);
+	assert_int_equal(ops[2]->state, ARM_OP_POLL_WAIT);
+	assert_int_equal(adapter_link_observe(&obs, c, ops, 3), 0);
+	assert_int_equal(obs.probes, 3);
+	assert_int_equal(ops[2]->state, ARM_OP_FAILED);
+	assert_int_equal(obs.lists, 2);
+	log = it_requests(sim, since);
+	for (int i = 0; i < 3; i++) {
+		snprintf(part, sizeof(part), "/workspaces/wsfake%d/linkedServices/cluster?", i);
+		assert_int_equal(it_count(log, "GET", part, 0), 1);
+	}
+	cJSON_Delete(log);
+	for (int i = 0; i < 3; i++)
+		arm_op_free(ops[i]);
+	it_client_free(c);
+}
+
 static void test_adapter_la__linked_storage(void **state)
 {
 	arm_client *c = it_client(NULL, IT_SCALE);
@@ -419,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_adapter_la__user_assigned_identity_creates_with_its_key),
 		cmocka_unit_test(test_adapter_la__link_observed_then_unlink),
 		cmocka_unit_test(test_adapter_la__failed_link_is_reported_not_waited_out),
+		cmocka_unit_test(test_adapter_la__observer_probes_are_bounded_and_take_turns),
 		cmocka_unit_test(test_adapter_la__linked_storage),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
