@@ -337,6 +337,23 @@ static void test_adapter_la__link_observed_then_unlink(void **state)
 				  "2026-03-01", 200), 1);
 	cJSON_Delete(log);
 
+	/* the batch form unlinks too (no cluster: DELETE) */
+	arm_op *unl[1] = { NULL };
+	int urc[1];
+	since = it_last_seq(sim);
+	if (adapter_link_begin_all(unl, urc, NULL, c, ws, 1, NULL) < 0)
+		fail_msg("unlink all: %s", cmk_error_last());
+	assert_int_equal(unl[0]->kind, ARM_OP_WORKSPACE_UNLINK);
+	assert_int_equal(arm_op_wait_all(c, unl, 1, NULL), 0);
+	arm_op_free(unl[0]);
+	live_state_free(&s);
+	assert_int_equal(adapter_workspace_list(&s, c, SUB), 0);
+	assert_null(live_find_workspace(&s, ws[0])->cluster_resource_id);
+	log = it_requests(sim, since);
+	assert_int_equal(it_count(log, "DELETE", "/workspaces/wsad2/linkedServices/cluster?api-version="
+				  "2026-03-01", 200), 1);
+	cJSON_Delete(log);
+
 	live_state_free(&s);
 	for (int i = 0; i < 2; i++)
 		arm_op_free(ops[i]);
