@@ -1332,14 +1332,32 @@ static void la__ws_delete(sim_req *req, sim_resp *resp)
 	resp_json(resp, 200, NULL);
 }
 
+/* Workspace lists are not pageable (WorkspaceListResult has no nextLink;
+ * SDKs generated from the spec never follow one): everything at once. */
+static void la__ws_list(sim_req *req, sim_resp *resp, bool by_rg)
+{
+	char scope[512];
+	sim_res **arr;
+	if (by_rg)
+		snprintf(scope, sizeof scope, "/subscriptions/%s/resourceGroups/%s", req->cap[0], req->cap[1]);
+	else
+		snprintf(scope, sizeof scope, "/subscriptions/%s", req->cap[0]);
+	size_t n = store_list(&arr, T_WS, scope);
+	cJSON *b = cJSON_CreateObject(), *vals = cJSON_AddArrayToObject(b, "value");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(vals, store_render(arr[i], req->api_version));
+	free(arr);
+	resp_json(resp, 200, b);
+}
+
 static void la__ws_rg(sim_req *req, sim_resp *resp)
 {
-	la__list(req, resp, T_WS, true);
+	la__ws_list(req, resp, true);
 }
 
 static void la__ws_sub(sim_req *req, sim_resp *resp)
 {
-	la__list(req, resp, T_WS, false);
+	la__ws_list(req, resp, false);
 }
 
 /* ---- cluster link (workspaces/linkedServices/cluster) ---------------------------------- */
