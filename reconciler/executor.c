@@ -244,6 +244,7 @@ static void exec__fail(exec_wave *w, size_t i, const char *msg)
 
 	rs->status = REPORT_FAILED;
 	rs->ended_ms = arm_now_ms();
+	w->changed = true; /* dependents are skipped at the next schedule */
 	if (report_step_set_error(rs, msg && *msg ? msg : "failed") < 0)
 		cmk_error_clear();
 	if (w->o->progress) {
@@ -270,6 +271,7 @@ static void exec__succeed(exec_wave *w, size_t i, cJSON *readback)
 
 	rs->status = REPORT_SUCCEEDED;
 	rs->ended_ms = arm_now_ms();
+	w->changed = true; /* dependents may be ready */
 	cJSON_Delete(rs->readback);
 	rs->readback = readback;
 	if (w->o->progress)
@@ -355,10 +357,9 @@ static int exec__send(arm_op **op_out, arm_error **err_out, cJSON **readback, ex
 	case PLAN_STEP_CLUSTER_UPDATE: {
 		adapter_cluster_spec spec = { 0 };
 		live_key_ref key = { 0 };
-		const char *ct = plan_step_param(s, "clusterType");
-		cJSON *body = NULL;
 
 		spec.location = plan_step_param(s, "location");
+		spec.cluster_type = plan_step_param(s, "clusterType");
 		spec.identity_type = plan_step_param(s, "identityType");
 		spec.user_identity_id = plan_step_param(s, "userAssignedIdentity");
 		spec.capacity = plan_step_param(s, "capacity") ? atoll(plan_step_param(s, "capacity")) : 0;
@@ -377,23 +378,10 @@ static int exec__send(arm_op **op_out, arm_error **err_out, cJSON **readback, ex
 			key.key_version = (char *)plan_step_param(s, "keyVersion");
 			spec.key = &key;
 		}
-		if (s->kind == PLAN_STEP_CLUSTER_UPDATE) {
+		if (s->kind == PLAN_STEP_CLUSTER_UPDATE)
 			error = adapter_cluster_update(op_out, w->c, s->target, &spec, err_out);
-			break;
-		}
-		if ((error = adapter_cluster_body(&body, &spec, 1)) < 0)
-			break;
-		/* the legacy Application Insights type is set at creation only */
-		if (ct && strcasecmp(ct, "LogAnalytics") != 0) {
-			cJSON *props = cJSON_GetObjectItemCaseSensitive(body, "properties");
-
-			if (!props)
-				props = cJSON_AddObjectToObject(body, "properties");
-			cJSON_AddStringToObject(props, "clusterType", ct);
-		}
-		error = adapter_begin(op_out, w->c, ARM_OP_CLUSTER_CREATE, "PUT", s->target, ADAPTER_API_LA, body,
-				      s->target, ARM_FINAL_LOCATION, err_out);
-		cJSON_Delete(body);
+		else
+			error = adapter_cluster_create(op_out, w->c, s->target, &spec, err_out);
 		break;
 	}
 	case PLAN_STEP_KEY_GRANT: {
