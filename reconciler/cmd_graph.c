@@ -10,6 +10,7 @@
 #include "planner/diff.h"
 #include "planner/plan.h"
 #include "planner/render.h"
+#include "reconciler/cli_common.h"
 #include "reconciler/commands.h"
 #include "reconciler/plan_input.h"
 #include "reconciler/source.h"
@@ -111,7 +112,8 @@ int cmd_graph(int argc, char **argv)
 	if (source_options_check(&spec) < 0)
 		return cmd_graph__usage_error(cmk_error_last());
 
-	if ((error = plan_input_open(&in, &spec, live_path, stderr)) < 0) {
+	if ((error = plan_input_open(&in, &spec, live_path, cli_diag_stream())) < 0) {
+		cli_report_diags("graph", &in.diags);
 		rc = error == CMK_EUSAGE ? CMK_EXIT_USAGE : CMK_EXIT_ERROR;
 		goto fail;
 	}
@@ -124,7 +126,7 @@ int cmd_graph(int argc, char **argv)
 	rc = CMK_EXIT_OK;
 	goto out;
 fail:
-	fprintf(stderr, "cmkctl graph: %s\n", cmk_error_last());
+	cli_error("graph", "%s", cmk_error_last());
 out:
 	cmk_buf_free(&out);
 	plan_free(p);

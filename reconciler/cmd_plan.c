@@ -17,7 +17,9 @@
 #include "planner/diff.h"
 #include "planner/plan.h"
 #include "planner/render.h"
+#include "reconciler/cli_common.h"
 #include "reconciler/commands.h"
+#include "reconciler/gha.h"
 #include "reconciler/plan_input.h"
 #include "reconciler/source.h"
 
@@ -76,6 +78,21 @@ static const char *cmd_plan__value(int argc, char **argv, int *i, const char *op
 	if (strncmp(a, opt, n) == 0 && a[n] == '=')
 		return a + n + 1;
 	return NULL;
+}
+
+/* In GitHub Actions: the plan as markdown in the job's summary page. */
+static int cmd_plan__step_summary(const plan *p, const render_options *ropts, const char *format,
+				  const cmk_buf *rendered)
+{
+	cmk_buf md = CMK_BUF_INIT;
+	int error;
+
+	if (strcmp(format, "markdown") == 0)
+		return gha_step_summary_append(cmk_buf_cstr(rendered));
+	if ((error = render_plan_markdown(&md, p, ropts, 0)) == 0)
+		error = gha_step_summary_append(cmk_buf_cstr(&md));
+	cmk_buf_free(&md);
+	return error;
 }
 
 int cmd_plan(int argc, char **argv)
@@ -141,7 +158,8 @@ int cmd_plan(int argc, char **argv)
 	if (source_options_check(&spec) < 0)
 		return cmd_plan__usage_error(cmk_error_last());
 
-	if ((error = plan_input_open(&in, &spec, live_path, stderr)) < 0) {
+	if ((error = plan_input_open(&in, &spec, live_path, cli_diag_stream())) < 0) {
+		cli_report_diags("plan", &in.diags);
 		rc = error == CMK_EUSAGE ? CMK_EXIT_USAGE : CMK_EXIT_ERROR;
 		goto fail;
 	}
@@ -149,7 +167,7 @@ int cmd_plan(int argc, char **argv)
 	    (error = plan_set_source(p, in.revision)) < 0)
 		goto fail;
 	ropts.source_line = in.revision_line;
-	ropts.color = strcmp(format, "text") == 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	ropts.color = strcmp(format, "text") == 0 && cli_color(stdout);
 	if (strcmp(format, "json") == 0)
 		error = render_plan_json(&out, p);
 	else if (strcmp(format, "markdown") == 0)
@@ -160,21 +178,26 @@ int cmd_plan(int argc, char **argv)
 		goto fail;
 	fwrite(cmk_buf_cstr(&out), 1, out.len, stdout);
 	fflush(stdout);
+	if (gha_active() && (error = cmd_plan__step_summary(p, &ropts, format, &out)) < 0)
+		goto fail;
 	if (save_path) {
 		if ((error = plan_fingerprint_set(p, &in.live)) < 0 || (error = plan_save(p, save_path)) < 0)
 			goto fail;
-		fprintf(stderr, "cmkctl plan: saved to %s (apply it with 'cmkctl apply %s')\n", save_path, save_path);
+		cli_note("plan", "saved to %s (apply it with 'cmkctl apply %s')", save_path, save_path);
 	}
 	if (!plan_is_applicable(p)) {
-		fprintf(stderr, "cmkctl plan: %zu step%s blocked: this plan cannot be applied\n",
-			p->summary.blocked_steps, p->summary.blocked_steps == 1 ? " is" : "s are");
+		snprintf(msg, sizeof(msg), "%zu step%s blocked: this plan cannot be applied",
+			 p->summary.blocked_steps, p->summary.blocked_steps == 1 ? " is" : "s are");
+		cli_error("plan", "%s", msg);
+		if (gha_active())
+			gha_annotate(stderr, "error", "cmkctl plan", msg);
 		rc = CMK_EXIT_ERROR;
 	} else {
 		rc = detailed && plan_has_changes(p) ? CMK_EXIT_CHANGES : CMK_EXIT_OK;
 	}
 	goto out;
 fail:
-	fprintf(stderr, "cmkctl plan: %s\n", cmk_error_last());
+	cli_error("plan", "%s", cmk_error_last());
 	if (rc != CMK_EXIT_USAGE)
 		rc = CMK_EXIT_ERROR;
 out:

@@ -19,6 +19,7 @@
 #include "planner/manifest.h"
 #include "planner/manifest_diag.h"
 #include "planner/validate.h"
+#include "reconciler/cli_common.h"
 #include "reconciler/commands.h"
 #include "reconciler/source.h"
 
@@ -135,7 +136,7 @@ int cmd_validate(int argc, char **argv)
 		return cmd_validate__usage_error("%sno manifests given: use -f PATH or --git-url URL", "");
 
 	if ((error = source_open(&src, &spec)) < 0) {
-		fprintf(stderr, "cmkctl validate: %s\n", cmk_error_last());
+		cli_error("validate", "%s", cmk_error_last());
 		if (error == CMK_EUSAGE) {
 			fprintf(stderr, "Run 'cmkctl validate --help' for usage.\n");
 			return CMK_EXIT_USAGE;
@@ -155,6 +156,8 @@ int cmd_validate(int argc, char **argv)
 		goto fail;
 	cmd_validate__relativize(src, &diags);
 	manifest_diags_sort(&diags);
+	/* the report stays on stdout; JSON log lines / GitHub annotations too */
+	cli_report_diags("validate", &diags);
 
 	if (json) {
 		if ((error = cmd_validate__print_json(src, set, &diags)) < 0)
@@ -179,7 +182,7 @@ int cmd_validate(int argc, char **argv)
 	rc = manifest_diags_total(&diags) ? CMK_EXIT_ERROR : CMK_EXIT_OK;
 	goto out;
 fail:
-	fprintf(stderr, "cmkctl validate: %s\n", cmk_error_last());
+	cli_error("validate", "%s", cmk_error_last());
 	rc = CMK_EXIT_ERROR;
 out:
 	fflush(stdout);

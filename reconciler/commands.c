@@ -1,6 +1,7 @@
 /*
  * commands.c - the command table and the top-level usage text.
  */
+#include "reconciler/cli_common.h"
 #include "reconciler/commands.h"
 
 const cmk_command cmk_commands[] = {
@@ -23,6 +24,7 @@ void cmk_commands_usage(FILE *out)
 		"commands:\n");
 	for (const cmk_command *c = cmk_commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	fprintf(out, "\nglobal options (before or after the command):\n%s", cli_common_help());
 	fprintf(out,
 		"\n"
 		"Run 'cmkctl <command> --help' for a command's options.\n"

@@ -4,10 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "reconciler/cli_common.h"
 #include "reconciler/commands.h"
 
 int main(int argc, char **argv)
 {
+	cli_common globals;
+
+	/* --log-format, --quiet, --verbose hold for every command: taken out
+	 * of argv here, wherever they were written */
+	if (cli_common_parse(&globals, &argc, argv) < 0) {
+		fprintf(stderr, "cmkctl: %s\nRun 'cmkctl --help' for usage.\n", cmk_error_last());
+		return CMK_EXIT_USAGE;
+	}
+	cli_common_apply(&globals);
 	if (argc < 2) {
 		cmk_commands_usage(stderr);
 		return CMK_EXIT_USAGE;
