@@ -35,6 +35,7 @@
 #include "reconciler/plan_input.h"
 #include "reconciler/progress.h"
 #include "reconciler/report.h"
+#include "reconciler/shard.h"
 #include "reconciler/source.h"
 
 #define CMD_APPLY_EXIT_INTERRUPTED 130
@@ -63,7 +64,7 @@ static void cmd_apply__usage(FILE *out)
 		"left running are waited for first.\n"
 		"\n"
 		"options:\n"
-		"%s"
+		"%s%s"
 		"  --auto-approve       apply without asking (required without a terminal)\n"
 		"  --parallelism N      writes sent at once (default %d)\n"
 		"  --state-dir DIR      journal of running operations (default\n"
@@ -81,7 +82,7 @@ static void cmd_apply__usage(FILE *out)
 		"Cloud and credentials come from the environment (README 'Connecting to\n"
 		"Azure'), never from the command line.\n"
 		"Exit codes: 0 converged, 1 error/failed step, 64 usage, 130 interrupted.\n",
-		source_options_help(), EXECUTOR_DEFAULT_PARALLELISM);
+		source_options_help(), shard_options_help(), EXECUTOR_DEFAULT_PARALLELISM);
 }
 
 static int cmd_apply__usage_error(const char *msg)
@@ -156,6 +157,7 @@ static int cmd_apply__print_report(const report *r, const plan *p, const char *f
 int cmd_apply(int argc, char **argv)
 {
 	source_spec spec = SOURCE_SPEC_INIT;
+	shard_filter shard = SHARD_FILTER_INIT;
 	plan_options popts = PLAN_OPTIONS_INIT;
 	render_options ropts = RENDER_OPTIONS_INIT;
 	live_azure_opts lopts = { 0 };
@@ -187,6 +189,11 @@ int cmd_apply(int argc, char **argv)
 			return CMK_EXIT_OK;
 		}
 		if ((taken = source_options_take(&spec, argc, argv, &i)) != 0) {
+			if (taken < 0)
+				return cmd_apply__usage_error(cmk_error_last());
+			continue;
+		}
+		if ((taken = shard_options_take(&shard, argc, argv, &i)) != 0) {
 			if (taken < 0)
 				return cmd_apply__usage_error(cmk_error_last());
 			continue;
@@ -264,6 +271,7 @@ int cmd_apply(int argc, char **argv)
 
 	/* 2. the plan */
 	in.client = conn.client;
+	in.shard = &shard;
 	if ((error = plan_input_open(&in, &spec, NULL, stderr)) < 0)
 		goto fail_report;
 	if (plan_path) {

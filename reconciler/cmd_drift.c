@@ -21,8 +21,11 @@
 #include "planner/diff.h"
 #include "planner/plan.h"
 #include "planner/render.h"
+#include "reconciler/cli_common.h"
 #include "reconciler/commands.h"
+#include "reconciler/gha.h"
 #include "reconciler/plan_input.h"
+#include "reconciler/shard.h"
 #include "reconciler/source.h"
 
 static void cmd_drift__usage(FILE *out)
@@ -38,14 +41,14 @@ static void cmd_drift__usage(FILE *out)
 		"field that differs. Nothing is written.\n"
 		"\n"
 		"options:\n"
-		"%s"
+		"%s%s"
 		"  -o, --output FORMAT  text (default), json or markdown\n"
 		"  --live-state FILE    compare with a live state JSON file instead of Azure\n"
 		"  --now TIME           evaluate 30-day rules at TIME (ISO 8601)\n"
 		"  -h, --help           show this help\n"
 		"\n"
 		"Exit codes: 0 in sync, 2 drift, 1 error, 64 usage error.\n",
-		source_options_help());
+		source_options_help(), shard_options_help());
 }
 
 static int cmd_drift__usage_error(const char *msg)
@@ -75,6 +78,7 @@ static const char *cmd_drift__value(int argc, char **argv, int *i, const char *o
 int cmd_drift(int argc, char **argv)
 {
 	source_spec spec = SOURCE_SPEC_INIT;
+	shard_filter shard = SHARD_FILTER_INIT;
 	plan_options popts = PLAN_OPTIONS_INIT;
 	render_options ropts = RENDER_OPTIONS_INIT;
 	plan_input in;
@@ -95,6 +99,11 @@ int cmd_drift(int argc, char **argv)
 			return CMK_EXIT_OK;
 		}
 		if ((taken = source_options_take(&spec, argc, argv, &i)) != 0) {
+			if (taken < 0)
+				return cmd_drift__usage_error(cmk_error_last());
+			continue;
+		}
+		if ((taken = shard_options_take(&shard, argc, argv, &i)) != 0) {
 			if (taken < 0)
 				return cmd_drift__usage_error(cmk_error_last());
 			continue;
@@ -124,7 +133,9 @@ int cmd_drift(int argc, char **argv)
 	if (source_options_check(&spec) < 0)
 		return cmd_drift__usage_error(cmk_error_last());
 
-	if ((error = plan_input_open(&in, &spec, live_path, stderr)) < 0) {
+	in.shard = &shard;
+	if ((error = plan_input_open(&in, &spec, live_path, cli_diag_stream())) < 0) {
+		cli_report_diags("drift", &in.diags);
 		rc = error == CMK_EUSAGE ? CMK_EXIT_USAGE : CMK_EXIT_ERROR;
 		goto fail;
 	}
@@ -132,7 +143,7 @@ int cmd_drift(int argc, char **argv)
 		goto fail;
 	ropts.mode = RENDER_DRIFT;
 	ropts.source_line = in.revision_line;
-	ropts.color = strcmp(format, "text") == 0 && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	ropts.color = strcmp(format, "text") == 0 && cli_color(stdout);
 	if (strcmp(format, "json") == 0)
 		error = render_plan_json(&out, p);
 	else if (strcmp(format, "markdown") == 0)
@@ -144,9 +155,22 @@ int cmd_drift(int argc, char **argv)
 	fwrite(cmk_buf_cstr(&out), 1, out.len, stdout);
 	fflush(stdout);
 	rc = plan_has_drift(p) ? CMK_EXIT_CHANGES : CMK_EXIT_OK;
+	if (gha_active()) {
+		/* the findings on the job's summary page, and a warning to see */
+		cmk_buf md = CMK_BUF_INIT;
+
+		if ((error = render_plan_markdown(&md, p, &ropts, 0)) == 0)
+			error = gha_step_summary_append(cmk_buf_cstr(&md));
+		cmk_buf_free(&md);
+		if (error < 0)
+			goto fail;
+		if (rc == CMK_EXIT_CHANGES)
+			gha_annotate(stderr, "warning", "cmkctl drift",
+				     "Azure differs from the manifests: see the job summary");
+	}
 	goto out;
 fail:
-	fprintf(stderr, "cmkctl drift: %s\n", cmk_error_last());
+	cli_error("drift", "%s", cmk_error_last());
 	if (rc != CMK_EXIT_USAGE)
 		rc = CMK_EXIT_ERROR;
 out:

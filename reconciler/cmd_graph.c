@@ -13,6 +13,7 @@
 #include "reconciler/cli_common.h"
 #include "reconciler/commands.h"
 #include "reconciler/plan_input.h"
+#include "reconciler/shard.h"
 #include "reconciler/source.h"
 
 static void cmd_graph__usage(FILE *out)
@@ -25,14 +26,14 @@ static void cmd_graph__usage(FILE *out)
 		"marked.\n"
 		"\n"
 		"options:\n"
-		"%s"
+		"%s%s"
 		"  --live-state FILE    read the live state from a JSON file (fixture form)\n"
 		"  --format FORMAT      mermaid (default) or dot\n"
 		"  --allow-destroy, --allow-unlink, --no-grant, --now TIME   as for 'plan'\n"
 		"  -h, --help           show this help\n"
 		"\n"
 		"Exit codes: 0 success, 1 error, 64 usage error.\n",
-		source_options_help());
+		source_options_help(), shard_options_help());
 }
 
 static int cmd_graph__usage_error(const char *msg)
@@ -44,6 +45,7 @@ static int cmd_graph__usage_error(const char *msg)
 int cmd_graph(int argc, char **argv)
 {
 	source_spec spec = SOURCE_SPEC_INIT;
+	shard_filter shard = SHARD_FILTER_INIT;
 	plan_options popts = PLAN_OPTIONS_INIT;
 	plan_input in;
 	plan *p = NULL;
@@ -62,6 +64,11 @@ int cmd_graph(int argc, char **argv)
 			return CMK_EXIT_OK;
 		}
 		if ((taken = source_options_take(&spec, argc, argv, &i)) != 0) {
+			if (taken < 0)
+				return cmd_graph__usage_error(cmk_error_last());
+			continue;
+		}
+		if ((taken = shard_options_take(&shard, argc, argv, &i)) != 0) {
 			if (taken < 0)
 				return cmd_graph__usage_error(cmk_error_last());
 			continue;
@@ -112,6 +119,7 @@ int cmd_graph(int argc, char **argv)
 	if (source_options_check(&spec) < 0)
 		return cmd_graph__usage_error(cmk_error_last());
 
+	in.shard = &shard;
 	if ((error = plan_input_open(&in, &spec, live_path, cli_diag_stream())) < 0) {
 		cli_report_diags("graph", &in.diags);
 		rc = error == CMK_EUSAGE ? CMK_EXIT_USAGE : CMK_EXIT_ERROR;

@@ -21,6 +21,7 @@
 #include "reconciler/commands.h"
 #include "reconciler/gha.h"
 #include "reconciler/plan_input.h"
+#include "reconciler/shard.h"
 #include "reconciler/source.h"
 
 static void cmd_plan__usage(FILE *out)
@@ -34,7 +35,7 @@ static void cmd_plan__usage(FILE *out)
 		"(blocked steps). Nothing is written to Azure.\n"
 		"\n"
 		"options:\n"
-		"%s"
+		"%s%s"
 		"  --live-state FILE    read the live state from a JSON file (fixture form)\n"
 		"                       instead of Azure (cloud and credential come from the\n"
 		"                       environment: see README 'Connecting to Azure')\n"
@@ -52,7 +53,7 @@ static void cmd_plan__usage(FILE *out)
 		"Colour is used on a terminal unless NO_COLOR is set.\n"
 		"Exit codes: 0 success/no changes, 1 error or blocked steps, 2 changes\n"
 		"(--detailed-exitcode), 64 usage error.\n",
-		source_options_help());
+		source_options_help(), shard_options_help());
 }
 
 static int cmd_plan__usage_error(const char *msg)
@@ -98,6 +99,7 @@ static int cmd_plan__step_summary(const plan *p, const render_options *ropts, co
 int cmd_plan(int argc, char **argv)
 {
 	source_spec spec = SOURCE_SPEC_INIT;
+	shard_filter shard = SHARD_FILTER_INIT;
 	plan_options popts = PLAN_OPTIONS_INIT;
 	render_options ropts = RENDER_OPTIONS_INIT;
 	plan_input in;
@@ -119,6 +121,11 @@ int cmd_plan(int argc, char **argv)
 			return CMK_EXIT_OK;
 		}
 		if ((taken = source_options_take(&spec, argc, argv, &i)) != 0) {
+			if (taken < 0)
+				return cmd_plan__usage_error(cmk_error_last());
+			continue;
+		}
+		if ((taken = shard_options_take(&shard, argc, argv, &i)) != 0) {
 			if (taken < 0)
 				return cmd_plan__usage_error(cmk_error_last());
 			continue;
@@ -158,6 +165,7 @@ int cmd_plan(int argc, char **argv)
 	if (source_options_check(&spec) < 0)
 		return cmd_plan__usage_error(cmk_error_last());
 
+	in.shard = &shard;
 	if ((error = plan_input_open(&in, &spec, live_path, cli_diag_stream())) < 0) {
 		cli_report_diags("plan", &in.diags);
 		rc = error == CMK_EUSAGE ? CMK_EXIT_USAGE : CMK_EXIT_ERROR;

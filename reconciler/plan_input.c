@@ -65,6 +65,17 @@ int plan_input_open(plan_input *in, const source_spec *spec, const char *live_pa
 				      manifest_diags_total(&in->diags) == 1 ? "" : "s");
 		goto out;
 	}
+	in->owned_docs = in->set->count;
+	if (shard_filter_active(in->shard)) {
+		/* validated as a whole (references across shards resolve), then
+		 * planned for the documents this run owns */
+		manifest_set *view = NULL;
+
+		if ((error = shard_select(&view, &in->owned_docs, in->shard, in->set)) < 0)
+			goto out;
+		in->full = in->set;
+		in->set = view;
+	}
 	if ((error = source_revision_to_json(&in->revision, source_revision_of(in->src))) < 0 ||
 	    (error = source_revision_line(&line, source_revision_of(in->src))) < 0)
 		goto out;
@@ -90,7 +101,12 @@ out:
 void plan_input_close(plan_input *in)
 {
 	source_free(in->src);
-	manifest_set_free(in->set);
+	if (in->full) {
+		shard_view_free(in->set);
+		manifest_set_free(in->full);
+	} else {
+		manifest_set_free(in->set);
+	}
 	manifest_diags_free(&in->diags);
 	live_state_free(&in->live);
 	cJSON_Delete(in->revision);

@@ -20,11 +20,17 @@
 #include "planner/manifest.h"
 #include "planner/manifest_diag.h"
 #include "reconciler/live_azure.h"
+#include "reconciler/shard.h"
 #include "reconciler/source.h"
 
 typedef struct {
 	source *src;
-	manifest_set *set;
+	manifest_set *set;      /* the documents to plan: all of them, or with
+				 * `shard` active the selection (a view of
+				 * `full`, see shard.h) */
+	manifest_set *full;     /* with `shard` active: every document (owned) */
+	const shard_filter *shard; /* set by the caller before open, or NULL */
+	size_t owned_docs;      /* documents the run owns (all without shard) */
 	manifest_diags diags;
 	live_state live;
 	cJSON *revision;        /* source revision record (owned) */
