@@ -8,6 +8,7 @@ const cmk_command cmk_commands[] = {
 	{ "plan", "show the steps apply would run (nothing is written)", cmd_plan },
 	{ "apply", "run the plan against Azure, wait for every operation, verify", cmd_apply },
 	{ "drift", "report drift from the manifests (nothing is written)", cmd_drift },
+	{ "reconcile", "plan and apply (or report drift) every interval, until stopped", cmd_reconcile },
 	{ "graph", "print the plan's step graph (Mermaid or DOT)", cmd_graph },
 	{ "validate", "check manifests without contacting Azure", cmd_validate },
 	{ "version", "print the version", cmd_version },

@@ -29,6 +29,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
 
 /* Print `cmkctl --help` to `out`. */
 #include <stdio.h>

@@ -1,0 +1,221 @@
+/*
+ * cmd_reconcile.c - `cmkctl reconcile`: keep Azure converged to the
+ * manifests in a loop (see reconcile.h), for a long-running service or a
+ * scheduled job (--once).
+ *
+ * Exit codes: 0 stopped by SIGTERM/SIGINT, or the last of a finite number
+ * of iterations succeeded (in drift mode: no drift); 2 drift (drift mode,
+ * last iteration); 1 the last iteration failed or the loop could not start
+ * (the scope's lock is held by another instance, journal, connection);
+ * 64 usage.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "reconciler/cli_common.h"
+#include "reconciler/commands.h"
+#include "reconciler/executor.h"
+#include "reconciler/opstate.h"
+#include "reconciler/reconcile.h"
+#include "reconciler/reconcile_state.h"
+#include "reconciler/shard.h"
+#include "reconciler/source.h"
+
+static volatile sig_atomic_t cmd_reconcile__stop;
+
+static void cmd_reconcile__on_signal(int sig)
+{
+	(void)sig;
+	if (cmd_reconcile__stop) {
+		/* a second signal: the user means it (the journal is on disk) */
+		_exit(130);
+	}
+	cmd_reconcile__stop = 1;
+}
+
+static void cmd_reconcile__usage(FILE *out)
+{
+	fprintf(out,
+		"usage: cmkctl reconcile -f PATH | --git-url URL [...] [options]\n"
+		"\n"
+		"Run source -> plan -> apply (or, with --mode drift, only report) every\n"
+		"interval until stopped. Operations still running in Azure when it is\n"
+		"stopped (SIGTERM) stay recorded: the next run waits for them.\n"
+		"\n"
+		"options:\n"
+		"%s%s"
+		"  --interval DURATION  time between iterations: 30s, 10m, 1h (default 10m)\n"
+		"  --jitter FRACTION    +- this fraction of the interval, random (default 0.1)\n"
+		"  --mode MODE          apply (default) or drift (never writes)\n"
+		"  --once               one iteration, then exit\n"
+		"  --iterations N       N iterations, then exit (default: until stopped)\n"
+		"  --state-dir DIR      lock, journal of running operations (default\n"
+		"                       $XDG_STATE_HOME/cmkctl or ~/.local/state/cmkctl)\n"
+		"  --status-file FILE   JSON status after every change (0600, atomic)\n"
+		"  --metrics-file FILE  Prometheus text metrics (0600, atomic)\n"
+		"  --metrics-listen ADDR  serve /metrics on a loopback address, e.g.\n"
+		"                       127.0.0.1:9464 (port 0: any free port)\n"
+		"  -o, --output FORMAT  each iteration's report: text (default), json (one\n"
+		"                       line per iteration) or none\n"
+		"  --parallelism N      writes sent at once (default %d)\n"
+		"  --allow-destroy, --allow-unlink, --no-grant   as for apply\n"
+		"  -h, --help           show this help\n"
+		"\n"
+		"Exit codes: 0 stopped, or the last iteration succeeded; 1 failed or the\n"
+		"scope is locked by another instance; 2 drift (--mode drift); 64 usage.\n",
+		source_options_help(), shard_options_help(), EXECUTOR_DEFAULT_PARALLELISM);
+}
+
+static int cmd_reconcile__usage_error(const char *msg)
+{
+	fprintf(stderr, "cmkctl reconcile: %s\nRun 'cmkctl reconcile --help' for usage.\n", msg);
+	return CMK_EXIT_USAGE;
+}
+
+static const char *cmd_reconcile__value(int argc, char **argv, int *i, const char *opt, const char *alias,
+					bool *missing)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(opt);
+
+	if (strcmp(a, opt) == 0 || (alias && strcmp(a, alias) == 0)) {
+		if (*i + 1 >= argc) {
+			*missing = true;
+			return NULL;
+		}
+		return argv[++*i];
+	}
+	if (strncmp(a, opt, n) == 0 && a[n] == '=')
+		return a + n + 1;
+	return NULL;
+}
+
+int cmd_reconcile(int argc, char **argv)
+{
+	source_spec spec = SOURCE_SPEC_INIT;
+	shard_filter shard = SHARD_FILTER_INIT;
+	reconcile_opts o;
+	struct sigaction sa, old_int, old_term;
+	char dirbuf[4096], msg[512];
+	const char *v, *mode = "apply";
+	int rc = CMK_EXIT_ERROR, exit_code = CMK_EXIT_ERROR;
+
+	memset(&o, 0, sizeof(o));
+	o.popts = (plan_options)PLAN_OPTIONS_INIT;
+	o.interval_s = 600;
+	o.jitter = 0.1;
+	o.output = "text";
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool missing = false;
+		int taken;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			cmd_reconcile__usage(stdout);
+			return CMK_EXIT_OK;
+		}
+		if ((taken = source_options_take(&spec, argc, argv, &i)) != 0 ||
+		    (taken = shard_options_take(&shard, argc, argv, &i)) != 0) {
+			if (taken < 0)
+				return cmd_reconcile__usage_error(cmk_error_last());
+			continue;
+		}
+		if ((v = cmd_reconcile__value(argc, argv, &i, "--interval", NULL, &missing)) != NULL) {
+			if (reconcile_parse_duration(&o.interval_s, v) < 0) {
+				snprintf(msg, sizeof(msg), "--interval: %s", cmk_error_last());
+				return cmd_reconcile__usage_error(msg);
+			}
+		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--jitter", NULL, &missing)) != NULL) {
+			char *end = NULL;
+
+			o.jitter = strtod(v, &end);
+			if (!end || *end || end == v || o.jitter < 0 || o.jitter > 0.5)
+				return cmd_reconcile__usage_error("--jitter: expected a fraction from 0 to 0.5");
+		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--mode", NULL, &missing)) != NULL) {
+			mode = v;
+		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--iterations", NULL, &missing)) != NULL) {
+			char *end = NULL;
+
+			o.iterations = strtol(v, &end, 10);
+			if (!end || *end || end == v || o.iterations < 1)
+				return cmd_reconcile__usage_error("--iterations: expected a number >= 1");
+		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--state-dir", NULL, &missing)) != NULL) {
+			o.state_dir = v;
+		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--status-file", NULL, &missing)) != NULL) {
+			o.status_path = v;
+		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--metrics-file", NULL, &missing)) != NULL) {
+			o.metrics_path = v;
+		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--metrics-listen", NULL, &missing)) != NULL) {
+			o.metrics_listen = v;
+		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
+			o.output = v;
+		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--parallelism", NULL, &missing)) != NULL) {
+			char *end = NULL;
+			long n = strtol(v, &end, 10);
+
+			if (!end || *end || n < 1 || n > 256)
+				return cmd_reconcile__usage_error("--parallelism: expected a number from 1 to 256");
+			o.parallelism = (unsigned)n;
+		} else if (missing) {
+			snprintf(msg, sizeof(msg), "option '%s' needs a value", a);
+			return cmd_reconcile__usage_error(msg);
+		} else if (strcmp(a, "--once") == 0) {
+			o.iterations = 1;
+		} else if (strcmp(a, "--allow-destroy") == 0) {
+			o.popts.allow_destroy = true;
+		} else if (strcmp(a, "--allow-unlink") == 0) {
+			o.popts.allow_unlink = true;
+		} else if (strcmp(a, "--no-grant") == 0) {
+			o.popts.no_grant = true;
+		} else {
+			snprintf(msg, sizeof(msg), a[0] == '-' ? "unknown option '%s'"
+							       : "unexpected argument '%s' (use -f PATH)", a);
+			return cmd_reconcile__usage_error(msg);
+		}
+	}
+	if (strcmp(mode, "apply") == 0)
+		o.drift_only = false;
+	else if (strcmp(mode, "drift") == 0)
+		o.drift_only = true;
+	else
+		return cmd_reconcile__usage_error("--mode: expected apply or drift");
+	if (strcmp(o.output, "text") != 0 && strcmp(o.output, "json") != 0 && strcmp(o.output, "none") != 0)
+		return cmd_reconcile__usage_error("--output: expected text, json or none");
+	if (spec.nfiles == 0 && !spec.git_url)
+		return cmd_reconcile__usage_error("no manifests given: use -f PATH or --git-url URL");
+	if (source_options_check(&spec) < 0)
+		return cmd_reconcile__usage_error(cmk_error_last());
+	for (size_t i = 0; i < spec.nfiles; i++)
+		if (strcmp(spec.files[i], "-") == 0)
+			return cmd_reconcile__usage_error("-f -: standard input can be read only once; give files");
+	if (!o.state_dir) {
+		if (opstate_default_dir(dirbuf, sizeof(dirbuf)) < 0) {
+			cli_error("reconcile", "%s", cmk_error_last());
+			return CMK_EXIT_ERROR;
+		}
+		o.state_dir = dirbuf;
+	}
+	o.spec = &spec;
+	o.shard = &shard;
+	o.stop = &cmd_reconcile__stop;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cmd_reconcile__on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	cmd_reconcile__stop = 0;
+
+	if (reconcile_run(&exit_code, &o) < 0) {
+		cli_error("reconcile", "%s", cmk_error_last());
+		rc = CMK_EXIT_ERROR;
+	} else {
+		rc = exit_code;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return rc;
+}
