@@ -209,9 +209,13 @@ int cmd_reconcile(int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 	cmd_reconcile__stop = 0;
 
-	if (reconcile_run(&exit_code, &o) < 0) {
-		cli_error("reconcile", "%s", cmk_error_last());
-		rc = CMK_EXIT_ERROR;
+	if ((rc = reconcile_run(&exit_code, &o)) < 0) {
+		if (rc == CMK_EUSAGE) {
+			rc = cmd_reconcile__usage_error(cmk_error_last());
+		} else {
+			cli_error("reconcile", "%s", cmk_error_last());
+			rc = CMK_EXIT_ERROR;
+		}
 	} else {
 		rc = exit_code;
 	}

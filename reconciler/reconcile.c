@@ -326,6 +326,13 @@ int reconcile_run(int *exit_code, const reconcile_opts *o)
 	L.st.drift_resources = -1;
 	snprintf(L.st.state, sizeof(L.st.state), "starting");
 
+	/* first what a typo can break (CMK_EUSAGE: a non-loopback address) */
+	if (o->metrics_listen) {
+		if ((error = reconcile_http_start(&L.http, o->metrics_listen)) < 0)
+			goto out;
+		snprintf(L.st.metrics_listen, sizeof(L.st.metrics_listen), "%s", reconcile_http_address(L.http));
+		cli_note("reconcile", "metrics on http://%s/metrics", L.st.metrics_listen);
+	}
 	if ((error = reconcile_lock_acquire(&lock, o->state_dir, L.scope)) < 0)
 		goto out;
 	lopts.cancel = o->stop;
@@ -341,12 +348,6 @@ int reconcile_run(int *exit_code, const reconcile_opts *o)
 			snprintf(journal_dir, sizeof(journal_dir), "%s/%s", o->state_dir, L.scope);
 		if ((error = opstate_open(&L.journal, journal_dir, L.conn.cloud->arm_endpoint)) < 0)
 			goto out;
-	}
-	if (o->metrics_listen) {
-		if ((error = reconcile_http_start(&L.http, o->metrics_listen)) < 0)
-			goto out;
-		snprintf(L.st.metrics_listen, sizeof(L.st.metrics_listen), "%s", reconcile_http_address(L.http));
-		cli_note("reconcile", "metrics on http://%s/metrics", L.st.metrics_listen);
 	}
 	cli_note("reconcile", "scope %s, mode %s, every %gs (jitter %g%%)%s", L.scope, L.st.mode, o->interval_s,
 		 o->jitter * 100, o->iterations ? "" : ", until stopped");

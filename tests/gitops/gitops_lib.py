@@ -142,3 +142,91 @@ def main(body):
     finally:
         scratch.close(ok)
     sys.exit(0 if ok else 1)
+
+
+EXAMPLES_FIXTURE = "tests/integration/fixtures/examples.json"
+EXAMPLES = "manifests/examples"
+# armsim's clock runs this much faster than real time in these checks (a
+# two-hour cluster creation takes under a second); cmkctl scales its waits
+# alike through CMKCTL_TIME_SCALE
+SCALE = 10000
+
+
+def start_examples_sim(args, s, scale=SCALE, name="sim"):
+    sim = Armsim(args.armsim, s.path(name), fixture=os.path.join(args.source_dir, EXAMPLES_FIXTURE),
+                 time_scale=scale)
+    env = base_env(sim.env)
+    env["CMKCTL_TIME_SCALE"] = str(scale)
+    env["CMKCTL_PROGRESS_INTERVAL"] = "0.05"
+    return sim, env
+
+
+class Background:
+    """A cmkctl process in the background, output to files."""
+
+    def __init__(self, argv, env, outdir, name):
+        self.out_path = os.path.join(outdir, name + ".out")
+        self.err_path = os.path.join(outdir, name + ".err")
+        self.out = open(self.out_path, "w")
+        self.err = open(self.err_path, "w")
+        self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err)
+
+    def wait(self, timeout=120):
+        try:
+            rc = self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.out.close()
+            self.err.close()
+        return rc
+
+    def stdout(self):
+        with open(self.out_path) as f:
+            return f.read()
+
+    def stderr(self):
+        with open(self.err_path) as f:
+            return f.read()
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def wait_for(what, pred, timeout=60, proc=None):
+    """Poll pred() until it returns a true value; fail after `timeout` s or
+    when `proc` (a Background) ended meanwhile."""
+    deadline = time.time() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if proc is not None and proc.proc.poll() is not None:
+            raise Failure("%s: the process ended (exit %s) first:\n%s" % (what, proc.proc.returncode,
+                                                                           proc.stderr()[-3000:]))
+        if time.time() > deadline:
+            raise Failure("timed out waiting for %s" % what)
+        time.sleep(0.03)
+
+
+def metric(text, name, labels=None):
+    """The value of one sample in Prometheus text, or None."""
+    want = name + ("{" + labels + "}" if labels else "")
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        parts = line.rsplit(" ", 1)
+        if len(parts) == 2 and parts[0] == want:
+            return float(parts[1])
+    return None
+
+
+def hazards(sim):
+    h = sim.admin("GET", "/_sim/hazards")
+    return h["total"], h
