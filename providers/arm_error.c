@@ -101,6 +101,15 @@ static int err__parse_details(arm_error *err, const cJSON *details)
 	const cJSON *d;
 	int n = cJSON_GetArraySize(details), i = 0;
 
+	/* replace, like every other member (parsing into a filled error) */
+	for (size_t k = 0; k < err->ndetails; k++) {
+		free(err->details[k].code);
+		free(err->details[k].message);
+		free(err->details[k].target);
+	}
+	free(err->details);
+	err->details = NULL;
+	err->ndetails = 0;
 	if (!cJSON_IsArray(details) || n <= 0)
 		return 0;
 	if ((err->details = calloc((size_t)n, sizeof(*err->details))) == NULL)
