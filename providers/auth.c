@@ -68,21 +68,23 @@ const char *arm_cred_kind_name(arm_cred_kind kind)
 
 /* ---- token responses -------------------------------------------------- */
 
-/* A JSON number, or a string holding only a number (IMDS). */
+/* A JSON number, or a string holding only a number (IMDS). A value no
+ * epoch time or lifetime can have (NaN, infinite, beyond +-1e15 s) is not
+ * one: it would not even fit a time_t. */
 static int auth__json_num(double *out, const cJSON *v)
 {
 	char *end;
 
 	if (cJSON_IsNumber(v)) {
 		*out = v->valuedouble;
-		return 1;
+		return *out > -1e15 && *out < 1e15;
 	}
 	if (cJSON_IsString(v) && v->valuestring[0]) {
 		errno = 0;
 		*out = strtod(v->valuestring, &end);
 		while (isspace((unsigned char)*end))
 			end++;
-		return *end == '\0' && errno == 0;
+		return *end == '\0' && errno == 0 && *out > -1e15 && *out < 1e15;
 	}
 	return 0;
 }
