@@ -232,7 +232,8 @@ int arm_op_from_response(arm_op **out, arm_op_kind kind, const char *method,
 	}
 	if (op->mode != ARM_POLL_NONE) {
 		op->state = ARM_OP_POLL_WAIT;
-		if (ps && (error = op__strset(&op->last_status, ps)) < 0)
+		/* "" says nothing (and a saved operation refuses it) */
+		if (ps && *ps && (error = op__strset(&op->last_status, ps)) < 0)
 			goto fail;
 	}
 	cJSON_Delete(body);
@@ -936,12 +937,14 @@ int arm_op_wait(arm_client *c, arm_op *op, const arm_op_wait_opts *opts)
 
 static void op__iso8601(char *out, size_t outlen, int64_t ms)
 {
-	time_t secs = (time_t)(ms / 1000);
+	/* floored: a time before 1970 (a loaded startedAt) keeps a 0-999 fraction */
+	int64_t frac = ((ms % 1000) + 1000) % 1000;
+	time_t secs = (time_t)((ms - frac) / 1000);
 	struct tm tm;
 
 	gmtime_r(&secs, &tm);
 	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
 }
 
 static int op__parse_iso8601(int64_t *out, const char *s)
