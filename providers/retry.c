@@ -53,7 +53,11 @@ int arm_retry_after_parse(int64_t *out_ms, const char *value, time_t date_now)
 	if ((when = arm_http_date_parse(p)) == -1)
 		return cmk_error_set(CMK_EINVALID, "Retry-After '%.64s' is neither seconds nor "
 				     "an HTTP date", value);
-	*out_ms = when > date_now ? (int64_t)(when - date_now) * 1000 : 0;
+	/* the same one-year cap as for seconds; difftime cannot overflow */
+	secs = when > date_now ? difftime(when, date_now) : 0;
+	if (secs > 86400.0 * 365)
+		secs = 86400.0 * 365;
+	*out_ms = (int64_t)secs * 1000;
 	return 0;
 }
 

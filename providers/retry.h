@@ -20,7 +20,8 @@
  * (RFC 1123 "Thu, 03 Nov 2022 07:31:31 GMT", RFC 850, asctime). A date is
  * turned into a delay relative to `date_now` (the response's Date header when
  * present, else the local clock: that cancels clock skew). A negative delay
- * or a date in the past yields 0. *out_ms is the delay in milliseconds.
+ * or a date in the past yields 0, anything beyond a year a year. *out_ms is
+ * the delay in milliseconds.
  * CMK_EINVALID when the value is neither. */
 int arm_retry_after_parse(int64_t *out_ms, const char *value, time_t date_now) CMK_WUR;
 
