@@ -814,7 +814,9 @@ static void call__on_done(arm__call *k, CURLcode res)
 		if (call__may_retry(k) && call__schedule_retry(k, delay))
 			return;
 	}
-	if (status >= 400) {
+	/* a redirect is not followed (a token goes only to configured hosts):
+	 * it fails the call like an error instead of passing for an answer */
+	if (status >= 300) {
 		arm_error_source src = {
 			.method = k->method, .url = k->url, .resource_id = k->resource_id,
 			.http_status = status, .body = r->body.ptr, .body_len = r->body.len,

@@ -25,9 +25,10 @@
  *    read and requests of a subscription are spaced before its bucket runs
  *    dry; a 429 holds every request of that subscription (retry.h).
  *
- * Errors: a response with status >= 400 (after retries) fails the call with
- * the CMK_E* code of its status and the one-line rendering of its arm_error
- * as the thread's last error; the structured error stays in resp->error.
+ * Errors: a response with status >= 400 (after retries) or a redirect (3xx,
+ * never followed) fails the call with the CMK_E* code of its status and the
+ * one-line rendering of its arm_error as the thread's last error; the
+ * structured error stays in resp->error.
  *
  * Threads: a client is used from one thread at a time.
  */
@@ -114,7 +115,7 @@ typedef struct arm_response {
 	char *request_id;          /* x-ms-request-id (or NULL) */
 	char *client_request_id;   /* the x-ms-client-request-id sent (final attempt) */
 	unsigned attempts;         /* transfers made for this request */
-	arm_error *error;          /* set when status >= 400; owned by the response */
+	arm_error *error;          /* set when status >= 300; owned by the response */
 } arm_response;
 
 /* Create a client. Resolves the credential kind (without fetching a token).
@@ -130,7 +131,7 @@ const char *arm_client_credential(const arm_client *c);
 
 /*
  * Send one request and wait for its answer (running every other transfer of
- * the client meanwhile). Returns 0 when the final status is < 400. Otherwise
+ * the client meanwhile). Returns 0 when the final status is < 300. Otherwise
  * a negative CMK_E* code with the last error set: CMK_ENOTFOUND (404),
  * CMK_ECONFLICT (409/412), CMK_EAUTH (401/403, or a token that could not be
  * obtained or may not be sent to that URL), CMK_EINVALID (400), CMK_ETHROTTLED

@@ -35,6 +35,11 @@ const char *arm_http_reason(long status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "NoContent";
+	case 301: return "MovedPermanently";
+	case 302: return "Found";
+	case 303: return "SeeOther";
+	case 307: return "TemporaryRedirect";
+	case 308: return "PermanentRedirect";
 	case 400: return "BadRequest";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
