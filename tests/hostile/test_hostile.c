@@ -1,0 +1,770 @@
+/*
+ * test_hostile.c - malformed and hostile ARM answers end in a clear error
+ * or a bounded wait, never a hang or a crash.
+ *
+ * Each test points a custom cloud (ARM endpoint and Azure AD authority) at
+ * the hostile server (hostile_server.h), drives the real provider code
+ * (arm.h client, lro.h operations, adapters) with a client-secret
+ * credential, and asserts the error code, the message, what was (not) sent,
+ * and that the call finished within a bound measured on the monotonic
+ * clock. The bounds are several times what the case needs, so a loaded
+ * 2-core machine passes; what they catch is a hang or a busy loop.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "common/error.h"
+#include "common/live.h"
+#include "hostile_server.h"
+#include "providers/adapter_cluster.h"
+#include "providers/adapter_util.h"
+#include "providers/arm.h"
+#include "providers/cloud.h"
+#include "providers/lro.h"
+
+#define SUB "5d3e9a47-1c2b-4f6e-9a8d-2b7c4e1f0a93"
+#define CLUSTER "/subscriptions/" SUB "/resourceGroups/rg-monitor/providers/" \
+		"Microsoft.OperationalInsights/clusters/la-hostile"
+#define CLUSTER_BODY "{\"id\":\"" CLUSTER "\",\"name\":\"la-hostile\",\"location\":\"eastus\"," \
+		     "\"properties\":{\"provisioningState\":\"Succeeded\"}}"
+#define CREATING_BODY "{\"id\":\"" CLUSTER "\",\"properties\":{\"provisioningState\":\"Creating\"}}"
+
+static hs_server *g_srv;
+static arm_cloud *g_cloud;
+static char g_url[256]; /* scratch for handlers: a URL on the server */
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A client with short, test-sized limits: 3 attempts, 3 s per attempt,
+ * Retry-After clamped to 300 ms, backoff of tens of milliseconds. */
+static arm_client *client_with(size_t max_body, long request_timeout_ms)
+{
+	arm_client_opts o = { 0 };
+	arm_client *c = NULL;
+
+	o.cloud = g_cloud;
+	o.credential = "client-secret";
+	o.ca_file = hs_ca_file(g_srv);
+	o.connect_timeout_ms = 3000;
+	o.request_timeout_ms = request_timeout_ms ? request_timeout_ms : 3000;
+	o.max_body = max_body;
+	o.max_attempts = 3;
+	o.max_retry_ms = 10000;
+	o.backoff_base_ms = 20;
+	o.backoff_cap_ms = 100;
+	o.max_retry_after_ms = 300;
+	o.seed = 7;
+	if (arm_client_new(&c, &o) < 0)
+		fail_msg("client: %s", cmk_error_last());
+	return c;
+}
+
+static arm_client *client(void)
+{
+	return client_with(0, 0);
+}
+
+/* Polling fast enough for a test, never busy: 50 ms minimum. */
+static const arm_op_wait_opts fast_wait = {
+	.default_poll_ms = 100, .min_poll_ms = 50, .max_poll_ms = 300, .max_read_failures = 3,
+};
+
+static const adapter_cluster_spec create_spec = {
+	.location = "eastus", .identity_type = "SystemAssigned", .capacity = 100,
+	.double_encryption = -1, .availability_zones = -1,
+};
+
+static void assert_message_has(const char *needle)
+{
+	if (!strstr(cmk_error_last(), needle))
+		fail_msg("message '%s' lacks '%s'", cmk_error_last(), needle);
+}
+
+static void assert_within(double t0, double max_s)
+{
+	double took = now_s() - t0;
+
+	if (took > max_s)
+		fail_msg("took %.2f s, bound %.2f s", took, max_s);
+}
+
+static bool is(const hs_request *r, const char *method, const char *path_prefix)
+{
+	return strcmp(r->method, method) == 0 && strncmp(r->path, path_prefix,
+							  strlen(path_prefix)) == 0;
+}
+
+/* ---- fixture ---------------------------------------------------------------------- */
+
+static int group_setup(void **state)
+{
+	arm_cloud_settings set = { 0 };
+	static const char *const cleared[] = {
+		"CMKCTL_CREDENTIAL", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT",
+		"IDENTITY_HEADER", "MSI_ENDPOINT", "MSI_SECRET", "AZURE_AUTHORITY_HOST",
+		"SSL_CERT_FILE", "CURL_CA_BUNDLE", NULL,
+	};
+
+	(void)state;
+	for (int i = 0; cleared[i]; i++)
+		unsetenv(cleared[i]);
+	if ((g_srv = hs_start()) == NULL)
+		return -1;
+	setenv("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47", 1);
+	setenv("AZURE_CLIENT_ID", "c3c3c3c3-0000-4000-8000-00000000c0de", 1);
+	setenv("AZURE_CLIENT_SECRET", "hostile-test-secret", 1);
+	set.name = "custom";
+	set.arm_endpoint = hs_base_url(g_srv);
+	set.arm_audience = "https://management.azure.com/";
+	set.authority_host = hs_base_url(g_srv);
+	if (arm_cloud_resolve(&g_cloud, &set) < 0) {
+		fprintf(stderr, "cloud: %s\n", cmk_error_last());
+		return -1;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	hs_stop(g_srv);
+	arm_cloud_free(g_cloud);
+	return 0;
+}
+
+static int test_setup(void **state)
+{
+	(void)state;
+	hs_set_handler(g_srv, NULL, NULL);
+	hs_set_token_answer(g_srv, NULL);
+	cmk_error_clear();
+	return 0;
+}
+
+/* ---- malformed bodies ------------------------------------------------------------- */
+
+static void truncated_json(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)r; (void)n;
+	a->status = 200;
+	a->body = "{\"id\":\"" CLUSTER "\",\"properties\":{\"provisioningState\":\"Succ";
+}
+
+static void test_hostile__truncated_json_is_invalid_not_retried(void **state)
+{
+	live_state live = { 0 };
+	arm_client *c = client();
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, truncated_json, NULL);
+	assert_int_equal(adapter_cluster_get(&live, c, CLUSTER), CMK_EINVALID);
+	assert_message_has("not valid JSON");
+	assert_int_equal(live.cluster_count, 0);
+	assert_int_equal(hs_request_count(g_srv), 1);
+	assert_within(t0, 10);
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+static void wrong_types(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)r;
+	a->status = 200;
+	/* first: not a resource at all (id is a number); then: every member of
+	 * the wrong type around a good id */
+	a->body = n == 0 ? "{\"id\":42,\"properties\":[],\"sku\":\"big\",\"identity\":7}"
+			 : "{\"id\":\"" CLUSTER "\",\"name\":[],\"location\":{},"
+			   "\"properties\":{\"provisioningState\":7,\"keyVaultProperties\":\"x\","
+			   "\"billingType\":false,\"isDoubleEncryptionEnabled\":\"maybe\","
+			   "\"capacityReservationProperties\":[]},"
+			   "\"sku\":{\"name\":null,\"capacity\":\"lots\"},"
+			   "\"identity\":{\"type\":[],\"userAssignedIdentities\":\"none\"},"
+			   "\"tags\":[1,2]}";
+}
+
+static void test_hostile__wrong_types_read_as_absent_or_refused(void **state)
+{
+	live_state live = { 0 };
+	arm_client *c = client();
+	const live_la_cluster *cl;
+
+	(void)state;
+	hs_set_handler(g_srv, wrong_types, NULL);
+	assert_int_equal(adapter_cluster_get(&live, c, CLUSTER), CMK_EINVALID);
+	assert_message_has("no id");
+	assert_int_equal(adapter_cluster_get(&live, c, CLUSTER), 0);
+	assert_int_equal(live.cluster_count, 1);
+	cl = &live.clusters[0];
+	assert_string_equal(cl->id, CLUSTER);
+	assert_null(cl->name);
+	assert_null(cl->provisioning_state);
+	assert_null(cl->billing_type);
+	assert_null(cl->key.vault_uri);
+	assert_null(cl->identity.type);
+	assert_int_equal(cl->capacity, 0);
+	assert_int_equal(cl->tags.count, 0);
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+static void huge_body(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)r; (void)n;
+	a->status = 200;
+	a->mode = HS_HUGE;
+	a->huge_len = (size_t)8 << 20;
+}
+
+static void test_hostile__huge_body_cut_at_the_cap(void **state)
+{
+	live_state live = { 0 };
+	arm_client *c = client_with((size_t)1 << 20, 0);
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, huge_body, NULL);
+	assert_int_equal(adapter_cluster_get(&live, c, CLUSTER), CMK_EINVALID);
+	assert_message_has("larger than the limit of 1048576 bytes");
+	assert_int_equal(hs_request_count(g_srv), 1); /* not retried */
+	assert_within(t0, 15);
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+static void html_list(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)r; (void)n;
+	a->status = 200;
+	a->headers[0] = "Content-Type: text/html";
+	a->body = "<html><body>Service Unavailable</body></html>";
+}
+
+static void test_hostile__html_instead_of_a_list(void **state)
+{
+	live_state live = { 0 };
+	arm_client *c = client();
+
+	(void)state;
+	hs_set_handler(g_srv, html_list, NULL);
+	assert_int_equal(adapter_cluster_list(&live, c, SUB), CMK_EINVALID);
+	assert_message_has("not valid JSON");
+	assert_int_equal(live.cluster_count, 0);
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+static void page_not_a_list(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)r; (void)n;
+	a->status = 200;
+	a->body = "{\"value\":{\"id\":\"" CLUSTER "\"}}";
+}
+
+static void test_hostile__list_value_of_the_wrong_type(void **state)
+{
+	live_state live = { 0 };
+	arm_client *c = client();
+
+	(void)state;
+	hs_set_handler(g_srv, page_not_a_list, NULL);
+	assert_int_equal(adapter_cluster_list(&live, c, SUB), CMK_EINVALID);
+	assert_message_has("has no \"value\" array");
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+/* ---- loops ------------------------------------------------------------------------ */
+
+static void nextlink_loop(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	static char body[512];
+
+	(void)ud; (void)r; (void)n;
+	snprintf(body, sizeof(body), "{\"value\":[],\"nextLink\":\"%s/subscriptions/" SUB
+		 "/providers/Microsoft.OperationalInsights/clusters?api-version=2026-03-01"
+		 "&$skiptoken=same\"}", hs_base_url(g_srv));
+	a->status = 200;
+	a->body = body;
+}
+
+static void test_hostile__nextlink_loop_ends_in_an_error(void **state)
+{
+	live_state live = { 0 };
+	arm_client *c = client();
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, nextlink_loop, NULL);
+	assert_int_equal(adapter_cluster_list(&live, c, SUB), CMK_ERROR);
+	assert_message_has("nextLink");
+	/* bounded by the page limit (10000), not by the server's patience */
+	assert_true(hs_request_count(g_srv) <= 10000);
+	assert_within(t0, 60);
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+static void location_loop(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)n;
+	snprintf(g_url, sizeof(g_url), "Location: %s/loop/1", hs_base_url(g_srv));
+	a->status = 202;
+	a->headers[0] = g_url;  /* the write and every poll: "go look at /loop/1" */
+	a->headers[1] = "Retry-After: 0";
+	if (is(r, "PUT", CLUSTER))
+		a->body = NULL;
+}
+
+static void test_hostile__location_loop_times_out_on_time(void **state)
+{
+	arm_client *c = client();
+	arm_op *op = NULL;
+	double t0;
+
+	(void)state;
+	hs_set_handler(g_srv, location_loop, NULL);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	assert_int_equal(op->mode, ARM_POLL_LOCATION);
+	op->timeout_s = 2;
+	t0 = now_s();
+	assert_int_equal(arm_op_wait(c, op, &fast_wait), CMK_ETIMEOUT);
+	assert_int_equal(op->state, ARM_OP_TIMED_OUT);
+	assert_message_has("did not finish within 2 s");
+	assert_true(now_s() - t0 >= 1.9);
+	assert_within(t0, 15);
+	/* Retry-After 0 is clamped to the minimum: no busy polling */
+	assert_true(op->polls >= 2);
+	assert_true(op->polls <= 2.0 / 0.05 + 2);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
+/* ---- polling URLs ----------------------------------------------------------------- */
+
+static void missing_headers(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	int *visible_after = ud;
+
+	(void)n;
+	if (is(r, "PUT", CLUSTER)) {
+		a->status = 202; /* no Location, no Azure-AsyncOperation, no body */
+		return;
+	}
+	if (is(r, "GET", CLUSTER) && (*visible_after)-- > 0) {
+		a->status = 404;
+		a->body = "{\"error\":{\"code\":\"ResourceNotFound\",\"message\":\"not yet\"}}";
+		return;
+	}
+	a->status = 200;
+	a->body = CLUSTER_BODY;
+}
+
+static void test_hostile__missing_lro_headers_poll_the_resource(void **state)
+{
+	arm_client *c = client();
+	int visible_after = 2;
+	arm_op *op = NULL;
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, missing_headers, &visible_after);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	assert_int_equal(op->mode, ARM_POLL_RESOURCE);
+	assert_int_equal(arm_op_wait(c, op, &fast_wait), 0);
+	assert_int_equal(op->state, ARM_OP_SUCCEEDED);
+	assert_non_null(op->result);
+	assert_int_equal(hs_requests_matching(g_srv, "/clusters/la-hostile"), 1 + 3);
+	assert_within(t0, 10);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
+static void never_visible(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)n;
+	a->status = is(r, "PUT", CLUSTER) ? 202 : 404;
+	if (a->status == 404)
+		a->body = "{\"error\":{\"code\":\"ResourceNotFound\",\"message\":\"not yet\"}}";
+}
+
+static void test_hostile__missing_lro_headers_and_no_resource_time_out(void **state)
+{
+	arm_client *c = client();
+	arm_op *op = NULL;
+	double t0;
+
+	(void)state;
+	hs_set_handler(g_srv, never_visible, NULL);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	op->timeout_s = 1;
+	t0 = now_s();
+	assert_int_equal(arm_op_wait(c, op, &fast_wait), CMK_ETIMEOUT);
+	assert_int_equal(op->state, ARM_OP_TIMED_OUT);
+	assert_within(t0, 10);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
+static void other_host(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	const char *which = ud;
+
+	(void)n;
+	if (is(r, "PUT", CLUSTER)) {
+		/* same server, other host name: TLS would pass, the policy must not */
+		snprintf(g_url, sizeof(g_url), "%s: https://127.0.0.1:%u/stolen/op", which,
+			 hs_port(g_srv));
+		a->status = 201;
+		a->headers[0] = g_url;
+		a->body = CREATING_BODY;
+		return;
+	}
+	a->status = 200;
+	a->body = "{\"status\":\"Succeeded\"}";
+}
+
+static void other_host_case(const char *header)
+{
+	arm_client *c = client();
+	arm_op *op = NULL;
+	double t0 = now_s();
+
+	hs_set_handler(g_srv, other_host, (void *)header);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	assert_int_equal(arm_op_wait(c, op, &fast_wait), CMK_EAUTH);
+	assert_int_equal(op->state, ARM_OP_ERROR);
+	assert_message_has("127.0.0.1");
+	assert_message_has("refusing to send the ARM token");
+	assert_int_equal(hs_requests_matching(g_srv, "/stolen"), 0);
+	assert_within(t0, 10);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
+static void test_hostile__async_operation_on_another_host_refused(void **state)
+{
+	(void)state;
+	other_host_case("Azure-AsyncOperation");
+}
+
+static void test_hostile__location_on_another_host_refused(void **state)
+{
+	(void)state;
+	other_host_case("Location");
+}
+
+static void status_then(hs_answer *a, void *ud, const hs_request *r, unsigned n,
+			const char *retry_after)
+{
+	unsigned *running = ud;
+
+	(void)n;
+	if (is(r, "PUT", CLUSTER)) {
+		snprintf(g_url, sizeof(g_url), "Azure-AsyncOperation: %s/ops/1?api-version=x",
+			 hs_base_url(g_srv));
+		a->status = 201;
+		a->headers[0] = g_url;
+		a->headers[1] = retry_after;
+		a->body = CREATING_BODY;
+	} else if (is(r, "GET", "/ops/1")) {
+		a->status = 200;
+		a->headers[0] = retry_after;
+		a->body = (*running)-- > 0 ? "{\"status\":\"InProgress\"}" : "{\"status\":\"Succeeded\"}";
+	} else {
+		a->status = 200;
+		a->body = CLUSTER_BODY;
+	}
+}
+
+static void retry_after_year(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	status_then(a, ud, r, n, (n & 1) ? "Retry-After: 31536000000"
+					 : "Retry-After: Fri, 31 Dec 9999 23:59:59 GMT");
+}
+
+static void test_hostile__absurd_retry_after_is_clamped(void **state)
+{
+	arm_client *c = client();
+	unsigned running = 3;
+	arm_op *op = NULL;
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, retry_after_year, &running);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	assert_int_equal(arm_op_wait(c, op, &fast_wait), 0);
+	assert_int_equal(op->state, ARM_OP_SUCCEEDED);
+	assert_int_equal(op->polls, 4);
+	assert_int_equal(hs_requests_matching(g_srv, "/ops/1"), 4);
+	/* four waits of at most max_poll (300 ms), not a year */
+	assert_within(t0, 10);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
+static void retry_after_negative(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	status_then(a, ud, r, n, (n & 1) ? "Retry-After: -30" : "Retry-After: -0.5");
+}
+
+static void test_hostile__negative_retry_after_never_busy_polls(void **state)
+{
+	arm_op_wait_opts w = fast_wait;
+	arm_client *c = client();
+	unsigned running = 4;
+	arm_op *op = NULL;
+	double t0;
+
+	(void)state;
+	w.min_poll_ms = 200;
+	hs_set_handler(g_srv, retry_after_negative, &running);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	t0 = now_s();
+	assert_int_equal(arm_op_wait(c, op, &w), 0);
+	assert_int_equal(op->polls, 5);
+	/* 5 polls each after at least the 200 ms minimum (minus scheduling slack) */
+	assert_true(now_s() - t0 >= 4 * 0.2);
+	assert_within(t0, 10);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
+static void status_500(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)n;
+	if (is(r, "PUT", CLUSTER)) {
+		snprintf(g_url, sizeof(g_url), "Azure-AsyncOperation: %s/ops/500?api-version=x",
+			 hs_base_url(g_srv));
+		a->status = 201;
+		a->headers[0] = g_url;
+		a->body = CREATING_BODY;
+		return;
+	}
+	a->status = 500;
+	a->headers[0] = "Content-Type: text/html";
+	a->body = "<html>Internal Server Error</html>";
+}
+
+static void test_hostile__status_url_failing_forever_gives_up(void **state)
+{
+	arm_client *c = client();
+	arm_op *op = NULL;
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, status_500, NULL);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	assert_int_equal(arm_op_wait(c, op, &fast_wait), CMK_ERROR);
+	assert_int_equal(op->state, ARM_OP_ERROR);
+	assert_message_has("could not be read 3 times in a row");
+	assert_message_has("500");
+	/* 3 unreadable polls, each retried by the client: 3 attempts */
+	assert_int_equal(hs_requests_matching(g_srv, "/ops/500"), 3 * 3);
+	assert_within(t0, 15);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
+static void unavailable(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)r; (void)n;
+	a->status = 503;
+	a->headers[0] = "Retry-After: 86400";
+	a->body = "{\"error\":{\"code\":\"ServiceUnavailable\",\"message\":\"come back tomorrow\"}}";
+}
+
+static void throttled_negative(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)r; (void)n;
+	a->status = 429;
+	a->headers[0] = "Retry-After: -5";
+	a->body = "{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}";
+}
+
+static void test_hostile__retry_after_on_errors_is_bounded(void **state)
+{
+	arm_client *c = client();
+	arm_response *resp = NULL;
+	arm_request req = { .method = "GET", .url = CLUSTER, .api_version = ADAPTER_API_LA };
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, unavailable, NULL);
+	assert_int_equal(arm_send(&resp, c, &req), CMK_ERROR);
+	assert_message_has("503");
+	assert_message_has("come back tomorrow");
+	assert_non_null(resp);
+	assert_int_equal(resp->attempts, 3);
+	assert_int_equal(resp->error->klass, ARM_ERROR_RETRYABLE);
+	arm_response_free(resp);
+	assert_within(t0, 10);
+
+	t0 = now_s();
+	hs_set_handler(g_srv, throttled_negative, NULL);
+	assert_int_equal(arm_send(&resp, c, &req), CMK_ETHROTTLED);
+	assert_int_equal(resp->attempts, 3);
+	arm_response_free(resp);
+	assert_within(t0, 10);
+	arm_client_free(c);
+}
+
+/* ---- bodies that never end, redirects, tokens -------------------------------------- */
+
+static void slowloris(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)r; (void)n;
+	a->status = 200;
+	a->mode = HS_SLOWLORIS;
+	a->drip_ms = 100;
+}
+
+static void test_hostile__slowloris_body_cut_at_the_request_timeout(void **state)
+{
+	live_state live = { 0 };
+	arm_client *c = client_with(0, 1000);
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, slowloris, NULL);
+	assert_int_equal(adapter_cluster_get(&live, c, CLUSTER), CMK_ETIMEOUT);
+	assert_message_has("after 3 attempts");
+	assert_int_equal(hs_request_count(g_srv), 3);
+	assert_true(now_s() - t0 >= 3 * 0.9);
+	assert_within(t0, 20);
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+static void redirect(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)n;
+	if (strncmp(r->path, "/elsewhere", 10) == 0) {
+		a->status = 200;
+		a->body = CLUSTER_BODY;
+		return;
+	}
+	snprintf(g_url, sizeof(g_url), "Location: https://127.0.0.1:%u/elsewhere", hs_port(g_srv));
+	a->status = 307;
+	a->headers[0] = g_url;
+	a->body = NULL;
+}
+
+static void test_hostile__redirect_not_followed(void **state)
+{
+	live_state live = { 0 };
+	arm_client *c = client();
+	arm_error *err = NULL;
+	arm_op *op = NULL;
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, redirect, NULL);
+	assert_int_equal(adapter_cluster_get(&live, c, CLUSTER), CMK_ERROR);
+	assert_message_has("307");
+	assert_int_equal(live.cluster_count, 0);
+	/* a write answered with a redirect is not a write that succeeded */
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, &err), CMK_ERROR);
+	assert_null(op);
+	assert_non_null(err);
+	assert_int_equal(err->http_status, 307);
+	assert_int_equal(hs_requests_matching(g_srv, "/elsewhere"), 0);
+	assert_within(t0, 10);
+	arm_error_free(err);
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+static void cluster_ok(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)r; (void)n;
+	a->status = 200;
+	a->body = CLUSTER_BODY;
+}
+
+static void token_case(const hs_answer *token, const char *needle)
+{
+	live_state live = { 0 };
+	arm_client *c = client();
+	double t0 = now_s();
+
+	hs_set_handler(g_srv, cluster_ok, NULL);
+	hs_set_token_answer(g_srv, token);
+	assert_int_equal(adapter_cluster_get(&live, c, CLUSTER), CMK_EAUTH);
+	assert_message_has(needle);
+	assert_int_equal(hs_request_count(g_srv), 0); /* nothing sent without a token */
+	assert_within(t0, 15);
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+static void test_hostile__truncated_token_response(void **state)
+{
+	hs_answer a = { .status = 200, .body = "{\"token_type\":\"Bearer\",\"access_tok" };
+
+	(void)state;
+	token_case(&a, "not JSON");
+}
+
+static void test_hostile__token_without_expiry(void **state)
+{
+	hs_answer a = { .status = 200, .body = "{\"access_token\":\"abc.def.ghi\",\"expires_in\":\"-1\"}" };
+
+	(void)state;
+	token_case(&a, "expires_in");
+}
+
+static void test_hostile__token_endpoint_never_ends(void **state)
+{
+	hs_answer a = { .status = 200, .mode = HS_SLOWLORIS, .drip_ms = 100 };
+
+	(void)state;
+	token_case(&a, "token");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_hostile__truncated_json_is_invalid_not_retried, test_setup),
+		cmocka_unit_test_setup(test_hostile__wrong_types_read_as_absent_or_refused, test_setup),
+		cmocka_unit_test_setup(test_hostile__huge_body_cut_at_the_cap, test_setup),
+		cmocka_unit_test_setup(test_hostile__html_instead_of_a_list, test_setup),
+		cmocka_unit_test_setup(test_hostile__list_value_of_the_wrong_type, test_setup),
+		cmocka_unit_test_setup(test_hostile__nextlink_loop_ends_in_an_error, test_setup),
+		cmocka_unit_test_setup(test_hostile__location_loop_times_out_on_time, test_setup),
+		cmocka_unit_test_setup(test_hostile__missing_lro_headers_poll_the_resource, test_setup),
+		cmocka_unit_test_setup(test_hostile__missing_lro_headers_and_no_resource_time_out,
+				       test_setup),
+		cmocka_unit_test_setup(test_hostile__async_operation_on_another_host_refused,
+				       test_setup),
+		cmocka_unit_test_setup(test_hostile__location_on_another_host_refused, test_setup),
+		cmocka_unit_test_setup(test_hostile__absurd_retry_after_is_clamped, test_setup),
+		cmocka_unit_test_setup(test_hostile__negative_retry_after_never_busy_polls, test_setup),
+		cmocka_unit_test_setup(test_hostile__status_url_failing_forever_gives_up, test_setup),
+		cmocka_unit_test_setup(test_hostile__retry_after_on_errors_is_bounded, test_setup),
+		cmocka_unit_test_setup(test_hostile__slowloris_body_cut_at_the_request_timeout,
+				       test_setup),
+		cmocka_unit_test_setup(test_hostile__redirect_not_followed, test_setup),
+		cmocka_unit_test_setup(test_hostile__truncated_token_response, test_setup),
+		cmocka_unit_test_setup(test_hostile__token_without_expiry, test_setup),
+		cmocka_unit_test_setup(test_hostile__token_endpoint_never_ends, test_setup),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
