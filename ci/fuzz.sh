@@ -2,6 +2,9 @@
 # ci/fuzz.sh SECONDS - build every libFuzzer target (tests/fuzz/fuzz_*.c) with
 # clang, ASan and UBSan in a separate build directory, then fuzz each one for
 # SECONDS seconds from its checked-in seeds (tests/fuzz/corpus/<name>/).
+# The whole run stays within CMK_FUZZ_TOTAL_SECONDS (default 120): with more
+# targets than fit, each gets an equal share (at least 5 s), so CI time does
+# not grow with the number of targets. ci/fuzz-long.sh is the long run.
 # New inputs go to a scratch directory, never into the checked-in corpus.
 # Any crash, leak, timeout or sanitizer report fails the script; the
 # reproducer is left in build-fuzz/artifacts/.
@@ -9,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-20}
+total=${CMK_FUZZ_TOTAL_SECONDS:-120}
 build=${CMK_FUZZ_BUILD_DIR:-build-fuzz}
 jobs=$(nproc)
 
@@ -25,6 +29,9 @@ if [ ${#targets[@]} -eq 0 ]; then
   exit 0
 fi
 cmake --build "$build" -j "$jobs" --target "${targets[@]}"
+share=$(( total / ${#targets[@]} ))
+[ "$share" -lt 5 ] && share=5
+[ "$seconds" -gt "$share" ] && seconds=$share
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
