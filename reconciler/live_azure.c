@@ -70,20 +70,35 @@ static int live_azure__own(live_azure_scope *s, char *str, const char **out)
 	return 0;
 }
 
+/* The subscription id of a resource id into `out`; false when none. */
+static bool live_azure__sub_of(char *out, size_t size, const char *id)
+{
+	size_t n;
+
+	if (!id || strncasecmp(id, "/subscriptions/", 15) != 0)
+		return false;
+	n = strcspn(id + 15, "/");
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(out, id + 15, n);
+	out[n] = '\0';
+	return true;
+}
+
 /* The scope names subscriptions as ids ("/subscriptions/{id}"). */
 static int live_azure__add_sub(live_azure_scope *s, const char *subscription)
 {
-	size_t n = subscription ? strlen(subscription) + 16 : 0;
+	char text[160];
 	const char *id;
-	char *text;
 	int error;
 
 	if (!subscription)
 		return 0;
-	if ((text = malloc(n)) == NULL)
-		return cmk_error_oom();
-	snprintf(text, n, "/subscriptions/%s", subscription);
-	if ((error = live_azure__own(s, text, &id)) < 0)
+	snprintf(text, sizeof(text), "/subscriptions/%s", subscription);
+	for (size_t i = 0; i < s->scope.subscription_count; i++)
+		if (strcasecmp(s->subs_[i], text) == 0)
+			return 0;
+	if ((error = live_azure__own(s, strdup(text), &id)) < 0)
 		return error;
 	live_azure__add(s->subs_, &s->scope.subscription_count, id);
 	return 0;
@@ -158,9 +173,18 @@ int live_azure_scope_build(live_azure_scope *out, const manifest_set *set)
 				goto out;
 			break;
 		case MANIFEST_KIND_WORKSPACE_LINK:
-			for (size_t j = 0; j < d->spec.workspace_link.workspace_count; j++)
-				live_azure__add(out->workspaces_, &sc->workspace_count,
-						d->spec.workspace_link.workspaces[j].id.value);
+			/* the workspaces' subscriptions too: a managed cluster removed
+			 * from the manifests is found by the cluster list of a
+			 * subscription the manifests still touch */
+			for (size_t j = 0; j < d->spec.workspace_link.workspace_count; j++) {
+				const char *ws = d->spec.workspace_link.workspaces[j].id.value;
+				char sub[128];
+
+				live_azure__add(out->workspaces_, &sc->workspace_count, ws);
+				if (live_azure__sub_of(sub, sizeof(sub), ws) &&
+				    (error = live_azure__add_sub(out, sub)) < 0)
+					goto out;
+			}
 			break;
 		case MANIFEST_KIND_LINKED_STORAGE_ACCOUNT:
 			live_azure__add(out->ls_ws_, &sc->linked_storage_workspace_count,
