@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/arm_id.h"
@@ -72,6 +73,15 @@ static int exec__canceled(arm_client *c)
 	return arm_client_canceled(c);
 }
 
+/* Wall clock, epoch milliseconds (what arm_op.started_ms counts in). */
+static int64_t exec__wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- small helpers ---------------------------------------------------- */
 
 static const char *exec__api_for(const char *id)
@@ -104,12 +114,7 @@ static int exec__resource_op(arm_op **out, arm_op_kind kind, const char *id, boo
 	op->retry_after_ms = -1;
 	op->poll_now = 1;
 	op->observed = observed;
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		op->started_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	}
+	op->started_ms = exec__wall_ms();
 	op->timeout_s = observed ? EXEC_TICKER_TIMEOUT_S : arm_op_kind_timeout_s(kind);
 	*out = op;
 	return 0;
@@ -331,7 +336,7 @@ static int exec__wait_idle(exec_wave *w, const plan_step *s)
 static int exec__send(arm_op **op_out, arm_error **err_out, cJSON **readback, exec_wave *w, size_t i)
 {
 	const plan_step *s = &w->p->steps[i];
-	char *a = NULL, *b = NULL, *cc = NULL, *d = NULL, *e = NULL;
+	char *a = NULL;
 	live_tags tags = { 0 };
 	live_state tmp = { 0 };
 	int error = 0;
@@ -470,10 +475,6 @@ static int exec__send(arm_op **op_out, arm_error **err_out, cJSON **readback, ex
 		break;
 	}
 	free(a);
-	free(b);
-	free(cc);
-	free(d);
-	free(e);
 	exec__tags_free(&tags);
 	live_state_free(&tmp);
 	return error;
@@ -1068,6 +1069,28 @@ int executor_resume(report *r, arm_client *c, opstate *journal, progress *pg, in
 	wo.observe_ms = observe_ms ? observe_ms : 10000;
 	if (arm_op_wait_all(c, ops, n, &wo) < 0)
 		cmk_error_clear();
+	/* an operation that could not be followed (its status URL expired, its
+	 * deadline passed while no apply ran) is settled by the resource's own
+	 * provisioningState instead, from now on */
+	if (!exec__canceled(c)) {
+		bool again = false;
+
+		for (size_t i = 0; i < n; i++) {
+			if (ops[i]->state != ARM_OP_ERROR && ops[i]->state != ARM_OP_TIMED_OUT)
+				continue;
+			if (pg)
+				progress_note(pg, "%s: %s; reading the resource's state instead",
+					      steps[i] && *steps[i] ? steps[i] : ops[i]->resource_id,
+					      ops[i]->error ? ops[i]->error->message : "could not follow the operation");
+			ops[i]->mode = ARM_POLL_RESOURCE;
+			ops[i]->final_via = ARM_FINAL_NONE;
+			ops[i]->poll_now = 1;
+			ops[i]->started_ms = exec__wall_ms();
+			again = true;
+		}
+		if (again && arm_op_wait_all(c, ops, n, &wo) < 0)
+			cmk_error_clear();
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *id = steps[i] && *steps[i] ? steps[i] : ops[i]->resource_id;
 		char outcome[2048];
@@ -1085,10 +1108,12 @@ int executor_resume(report *r, arm_client *c, opstate *journal, progress *pg, in
 		default:
 			snprintf(outcome, sizeof(outcome), "still running: %s", line ? line : "");
 			if (error == 0)
-				error = exec__canceled(c) ? cmk_error_set(CMK_ECANCELED, "interrupted")
-							  : cmk_error_set(CMK_ERROR, "could not follow %s of %s: %s",
-									  arm_op_kind_name(ops[i]->kind),
-									  ops[i]->resource_id, line ? line : "?");
+				error = exec__canceled(c)
+						? cmk_error_set(CMK_ECANCELED, "interrupted")
+						: cmk_error_set(CMK_ERROR, "could not follow %s of %s (started by an earlier "
+								"apply, recorded in %s): %s", arm_op_kind_name(ops[i]->kind),
+								ops[i]->resource_id, opstate_path(journal),
+								line ? line : "?");
 			break;
 		}
 		free(line);

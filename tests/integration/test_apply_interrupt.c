@@ -27,7 +27,29 @@ static double json_num(const cJSON *o, const char *name)
 
 /* Interrupt an apply while it waits on cluster creations, run it again:
  * it waits for what runs, writes nothing twice, causes no busy error. */
-static void interrupted_then_rerun(int sig)
+/* Make every Log Analytics status URL in the journal one the service no
+ * longer knows (as after a long pause): 404 OperationNotFound. */
+static void expire_status_urls(const char *journal)
+{
+	cmk_buf b = CMK_BUF_INIT;
+	const char *at, *from;
+	FILE *f;
+	int n = 0;
+
+	cmk_buf_init(&b, 1 << 24);
+	assert_int_equal(cmk_buf_read_file(&b, journal), 0);
+	assert_non_null(f = fopen(journal, "w"));
+	for (from = b.ptr; (at = strstr(from, "operationstatuses/")) != NULL; from = at + 18, n++) {
+		fwrite(from, 1, (size_t)(at - from) + 18, f);
+		fputs("expired-", f);
+	}
+	fputs(from, f);
+	fclose(f);
+	cmk_buf_free(&b);
+	assert_true(n > 0);
+}
+
+static void interrupted_then_rerun(int sig, bool expire)
 {
 	const char *argv[] = { "apply", "-f", CLI_EXAMPLES, "--auto-approve", "-o", "json", "--state-dir", NULL, NULL };
 	cli_ctx x;
@@ -64,6 +86,8 @@ static void interrupted_then_rerun(int sig)
 	assert_true(*journal);
 	assert_int_equal(stat(journal, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
+	if (expire)
+		expire_status_urls(journal);
 
 	/* again: resumes the waits, then converges */
 	assert_int_equal(cli_apply_examples(&x, &run), 0);
@@ -90,13 +114,21 @@ static void interrupted_then_rerun(int sig)
 static void test_apply__sigterm_mid_wait_then_rerun_converges(void **state)
 {
 	(void)state;
-	interrupted_then_rerun(SIGTERM);
+	interrupted_then_rerun(SIGTERM, false);
 }
 
 static void test_apply__kill9_mid_wait_then_rerun_converges(void **state)
 {
 	(void)state;
-	interrupted_then_rerun(SIGKILL);
+	interrupted_then_rerun(SIGKILL, false);
+}
+
+/* The status URLs recorded are gone by the next run: the resources' own
+ * provisioningState settles the operations, still without a second write. */
+static void test_apply__expired_status_urls_settled_by_the_resource(void **state)
+{
+	(void)state;
+	interrupted_then_rerun(SIGKILL, true);
 }
 
 int main(void)
@@ -104,6 +136,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply__sigterm_mid_wait_then_rerun_converges),
 		cmocka_unit_test(test_apply__kill9_mid_wait_then_rerun_converges),
+		cmocka_unit_test(test_apply__expired_status_urls_settled_by_the_resource),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
