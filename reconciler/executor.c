@@ -785,7 +785,7 @@ static int exec__harvest(exec_wave *w, bool final)
 		if (x->done)
 			continue;
 		if (exec__op_running(op) && !final) {
-			if (w->o->progress && op->last_status && !op->observed)
+			if (w->o->progress && op->last_status)
 				progress_status(w->o->progress, w->p->steps[x->step].id, op->last_status);
 			continue;
 		}

@@ -338,7 +338,7 @@ int report_render_markdown(cmk_buf *out, const report *r, const plan *p, const c
 	for (size_t i = 0; i < r->step_count && i < p->step_count; i++) {
 		const report_step *s = &r->steps[i];
 
-		if (s->status != REPORT_FAILED)
+		if (s->status != REPORT_FAILED || out->len > REPORT_MARKDOWN_MAX / 2)
 			continue;
 		if ((error = cmk_buf_printf(out, "- :x: `%s`: ", p->steps[i].id)) < 0 ||
 		    (error = report__md_cell(out, s->error)) < 0 || (error = cmk_buf_puts(out, "\n")) < 0)
@@ -350,6 +350,11 @@ int report_render_markdown(cmk_buf *out, const report *r, const plan *p, const c
 	for (size_t i = 0; i < r->step_count && i < p->step_count; i++) {
 		const report_step *s = &r->steps[i];
 
+		/* a comment or step summary has a size limit (GitHub: 65,536) */
+		if (out->len > REPORT_MARKDOWN_MAX - 1024)
+			return cmk_buf_printf(out, "\n%zu more steps not shown (the report is limited to %d "
+					      "characters; --output json has every step)\n\n</details>\n",
+					      r->step_count - i, REPORT_MARKDOWN_MAX);
 		report__duration(took, sizeof(took), report__seconds(r, s));
 		if ((error = cmk_buf_puts(out, "| `")) < 0 || (error = report__md_cell(out, p->steps[i].id)) < 0 ||
 		    (error = cmk_buf_printf(out, "` | %s | %s |\n", report_status_name(s->status), took)) < 0)

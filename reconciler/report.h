@@ -25,6 +25,8 @@
 #include "planner/plan.h"
 
 #define REPORT_FORMAT_VERSION 1
+/* Markdown reports stay under GitHub's comment / step-summary limit. */
+#define REPORT_MARKDOWN_MAX 65536
 
 typedef enum {
 	REPORT_PENDING = 0,  /* not started (the run ended first: interrupted) */
@@ -104,7 +106,8 @@ bool report_ok(const report *r);
  * "result":"succeeded|failed|interrupted","source":…,"correlationId":…,
  * "summary":{…},"resumed":[…],"steps":[{"id","kind","target","status",
  * "error"?,"skippedBecause"?,"note"?,"seconds","writes","polls"}]}.
- * Markdown: counts first, failures, then a collapsed table of steps.
+ * Markdown: counts first, failures, then a collapsed table of steps, cut
+ * with a note to stay under REPORT_MARKDOWN_MAX.
  */
 int report_render_text(cmk_buf *out, const report *r, const plan *p, const char *source_line) CMK_WUR;
 int report_render_json(cmk_buf *out, const report *r, const plan *p, const cJSON *src) CMK_WUR;

@@ -261,6 +261,39 @@ static void test_report__interrupted_run_is_not_ok(void **state)
 	report_free(r);
 }
 
+static void test_report__markdown_of_many_steps_stays_under_the_limit(void **state)
+{
+	enum { N = 3000 };
+	plan p;
+	plan_step *steps = calloc(N, sizeof(*steps));
+	char (*ids)[96] = calloc(N, sizeof(*ids));
+	report *r = NULL;
+	cmk_buf out = CMK_BUF_INIT;
+
+	(void)state;
+	assert_non_null(steps);
+	assert_non_null(ids);
+	memset(&p, 0, sizeof(p));
+	for (size_t i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "workspace.link:WorkspaceLink/many/law-%05zu", i);
+		steps[i] = (plan_step){ .id = ids[i], .kind = PLAN_STEP_WORKSPACE_LINK, .target = ids[i] };
+	}
+	p.steps = steps;
+	p.step_count = N;
+	assert_int_equal(report_new(&r, &p), 0);
+	for (size_t i = 0; i < N; i++)
+		r->steps[i].status = REPORT_SUCCEEDED;
+	report_count(r);
+	assert_int_equal(report_render_markdown(&out, r, &p, NULL), 0);
+	assert_true(out.len < REPORT_MARKDOWN_MAX);
+	assert_non_null(strstr(cmk_buf_cstr(&out), "more steps not shown"));
+	assert_non_null(strstr(cmk_buf_cstr(&out), "</details>"));
+	cmk_buf_free(&out);
+	report_free(r);
+	free(steps);
+	free(ids);
+}
+
 static void test_progress__ci_lines_and_still_waiting(void **state)
 {
 	char *text = NULL;
@@ -295,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_opstate__default_dir_follows_xdg),
 		cmocka_unit_test(test_report__says_what_failed_was_skipped_and_done),
 		cmocka_unit_test(test_report__interrupted_run_is_not_ok),
+		cmocka_unit_test(test_report__markdown_of_many_steps_stays_under_the_limit),
 		cmocka_unit_test(test_progress__ci_lines_and_still_waiting),
 	};
 
