@@ -810,6 +810,15 @@ static int exec__harvest(exec_wave *w, bool final)
 		}
 		case ARM_OP_FAILED:
 		case ARM_OP_CANCELED:
+			if (w->p->steps[x->step].kind == PLAN_STEP_CLUSTER_WAIT ||
+			    w->p->steps[x->step].kind == PLAN_STEP_LINK_WAIT) {
+				/* a wait is for the resource to be idle: someone
+				 * else's operation that failed leaves it so */
+				if (report_step_set_note(rs, "the running operation ended Failed or Canceled") < 0)
+					cmk_error_clear();
+				exec__succeed(w, x->step, NULL);
+				break;
+			}
 			if (w->o->journal && x->role == EXEC_OP_WRITE) {
 				opstate_remove(w->o->journal, op->resource_id);
 				journal_changed = true;
