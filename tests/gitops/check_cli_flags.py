@@ -115,4 +115,5 @@ def body(args, s):
     check("\x1b[" not in plain, "NO_COLOR=1 still coloured")
 
 
-main(body)
+if __name__ == "__main__":
+    main(body)

@@ -77,4 +77,5 @@ def body(args, s):
         sim.stop()
 
 
-main(body)
+if __name__ == "__main__":
+    main(body)

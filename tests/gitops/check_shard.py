@@ -208,4 +208,5 @@ spec:
         check(rc == 64, "%s: exit %d %s" % (bad, rc, err))
 
 
-main(body)
+if __name__ == "__main__":
+    main(body)

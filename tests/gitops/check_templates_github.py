@@ -20,7 +20,7 @@ import shutil
 import subprocess
 
 from gitops_lib import Armsim, base_env, check, hazards, main, run, Failure, SCALE, EXAMPLES, EXAMPLES_FIXTURE
-from templates_lib import ServiceStandIn, Store, run_github_workflow
+from templates_lib import ServiceStandIn, Store, edit, run_github_workflow
 
 REPO = "org/estate"
 CLIENT = "c3c3c3c3-0000-4000-8000-00000000c0de"
@@ -112,9 +112,7 @@ def body(args, s):
 
         # --- a second push to the pull request: the same comment, updated
         p = os.path.join(ws, "manifests", "20-clusters.yaml")
-        text = open(p).read()
-        check("capacity: 1000 " in text, "example changed: no 'capacity: 1000 '")
-        open(p, "w").write(text.replace("capacity: 1000 ", "capacity: 1100 ", 1))
+        edit(p, "capacity: 1000 ", "capacity: 1100 ")
         git(ws, "commit", "-q", "-am", "more capacity")
         sha2 = git(ws, "rev-parse", "HEAD")
         res = go("plan.yml", "pull_request", 102)
@@ -156,7 +154,7 @@ def body(args, s):
         check(not sim.writes_since(mark), "drift wrote")
 
         # --- a merge nobody planned: nothing applied
-        open(p, "w").write(open(p).read().replace("capacity: 1100 ", "capacity: 1200 ", 1))
+        edit(p, "capacity: 1100 ", "capacity: 1200 ")
         git(ws, "commit", "-q", "-am", "unreviewed")
         mark = sim.last_seq()
         res = go("apply.yml", "push", 107)
@@ -190,4 +188,5 @@ def body(args, s):
         sim.stop()
 
 
-main(body)
+if __name__ == "__main__":
+    main(body)

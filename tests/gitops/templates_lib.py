@@ -33,6 +33,15 @@ import yaml
 from gitops_lib import Failure, check
 
 
+def edit(path, old, new, count=1):
+    """Replace `old` in a file (it must be there)."""
+    with open(path) as f:
+        text = f.read()
+    check(old in text, "%s: no %r to edit" % (path, old))
+    with open(path, "w") as f:
+        f.write(text.replace(old, new, count))
+
+
 def jwt(claims):
     """An unsigned-looking JWT (armsim decodes federated assertions without
     verifying them, as their issuers are not armsim)."""
@@ -243,6 +252,8 @@ def _run_bash(script, env, cwd, workdir, name, errexit):
         f.write(script)
     argv = ["bash", "--noprofile", "--norc"] + (["-eo", "pipefail"] if errexit else []) + [path]
     p = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    with open(path[:-3] + ".log", "w") as f:  # kept with the scratch directory of a failed check
+        f.write("exit %d\n--- stdout\n%s--- stderr\n%s" % (p.returncode, p.stdout, p.stderr))
     return p.returncode, p.stdout, p.stderr
 
 
@@ -453,7 +464,7 @@ def run_azure_pipeline(path, ctx):
     def condition(text, status):
         funcs = {"succeeded": lambda: status == "success", "failed": lambda: status == "failure",
                  "succeededOrFailed": lambda: True, "always": lambda: True,
-                 "and": lambda *a: all(a), "or": lambda *a: any(a), "not": lambda a: not a,
+                 "_and": lambda *a: all(a), "_or": lambda *a: any(a), "_not": lambda a: not a,
                  "eq": lambda a, b: str(a).lower() == str(b).lower(),
                  "ne": lambda a, b: str(a).lower() != str(b).lower()}
 
@@ -463,11 +474,13 @@ def run_azure_pipeline(path, ctx):
                 raise Failure("condition uses variables['%s'], not provided" % name)
             return repr(variables[name])
         py = re.sub(r"variables\['([^']+)'\]", var, text)
+        py = re.sub(r"\b(and|or|not)\(", r"_\1(", py)  # Python keywords
         return eval(py, {"__builtins__": {}}, funcs)
 
     status = "success"
     for n, step in enumerate(steps):
-        name = step.get("displayName") or step.get("name") or step.get("task") or "step%d" % n
+        name = step.get("displayName") or step.get("name") or step.get("task") or \
+            ("checkout" if "checkout" in step else "step%d" % n)
         if not condition(step.get("condition", "succeeded()"), status):
             res.steps.append((name, "skipped", None, "", ""))
             continue
