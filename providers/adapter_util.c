@@ -81,7 +81,9 @@ long long adapter_num(const cJSON *obj, const char *path, long long dflt)
 	long long n;
 
 	if (cJSON_IsNumber(v))
-		return (long long)v->valuedouble;
+		/* beyond long long (1e300, inf) is no usable number, like "lots" */
+		return v->valuedouble >= -9.2e18 && v->valuedouble <= 9.2e18
+			       ? (long long)v->valuedouble : dflt;
 	if (cJSON_IsString(v) && v->valuestring[0]) {
 		n = strtoll(v->valuestring, &end, 10);
 		if (*end == '\0')

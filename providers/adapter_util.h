@@ -55,7 +55,8 @@ const char *adapter_str(const cJSON *obj, const char *path);
 /* A boolean at `path`: JSON true/false or the strings "true"/"false" (any
  * case); `dflt` otherwise. */
 bool adapter_bool(const cJSON *obj, const char *path, bool dflt);
-/* A number at `path` (JSON number or a numeric string); `dflt` otherwise. */
+/* A number at `path` (JSON number or a numeric string, within long long);
+ * `dflt` otherwise. */
 long long adapter_num(const cJSON *obj, const char *path, long long dflt);
 
 /* strdup that accepts NULL (-> NULL). CMK_ENOMEM on failure. */
