@@ -7,6 +7,7 @@
  */
 #include "common/live.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,10 +327,15 @@ static int read__tags(live_tags *t, const cJSON *json, const char *path)
 	return 0;
 }
 
-static int read__number(double *out, const cJSON *json, const char *path)
+/* A number within [min, max] (the C type it is stored in). */
+static int read__number(double *out, const cJSON *json, const char *path, double min,
+			double max)
 {
 	if (!cJSON_IsNumber(json))
 		return cmk_error_set(CMK_EINVALID, "%s: expected a number", path);
+	if (!(json->valuedouble >= min && json->valuedouble <= max))
+		return cmk_error_set(CMK_EINVALID, "%s: %g is out of range", path,
+				     json->valuedouble);
 	*out = json->valuedouble;
 	return 0;
 }
@@ -354,17 +360,17 @@ static int read__field(void *obj, const field *f, const cJSON *json, const char 
 		*AT(obj, f->offset, bool) = cJSON_IsTrue(json);
 		return 0;
 	case F_INT:
-		if ((error = read__number(&d, json, path)) < 0)
+		if ((error = read__number(&d, json, path, INT_MIN, INT_MAX)) < 0)
 			return error;
 		*AT(obj, f->offset, int) = (int)d;
 		return 0;
 	case F_LONG:
-		if ((error = read__number(&d, json, path)) < 0)
+		if ((error = read__number(&d, json, path, -9.2e18, 9.2e18)) < 0)
 			return error;
 		*AT(obj, f->offset, long) = (long)d;
 		return 0;
 	case F_LLONG:
-		if ((error = read__number(&d, json, path)) < 0)
+		if ((error = read__number(&d, json, path, -9.2e18, 9.2e18)) < 0)
 			return error;
 		*AT(obj, f->offset, long long) = (long long)d;
 		return 0;
@@ -491,7 +497,7 @@ int live_state_from_json(live_state *out, const cJSON *json)
 		if (strcmp(item->string, "requests") == 0) {
 			double d = 0;
 
-			if ((error = read__number(&d, item, "requests")) < 0)
+			if ((error = read__number(&d, item, "requests", 0, 1.8e19)) < 0)
 				goto out;
 			out->requests = (unsigned long)d;
 			continue;
