@@ -1067,9 +1067,11 @@ int arm_op_from_json(arm_op **out, const cJSON *doc)
 				      "an ISO 8601 UTC time", started);
 		goto fail;
 	}
-	if (timeout && (!cJSON_IsNumber(timeout) || timeout->valuedouble <= 0)) {
+	/* at most 100 years: anything more does not fit the deadline arithmetic */
+	if (timeout && (!cJSON_IsNumber(timeout) || !(timeout->valuedouble > 0) ||
+			timeout->valuedouble > 3.2e9)) {
 		error = cmk_error_set(CMK_EINVALID, "saved operation: \"timeoutSeconds\" must be "
-				      "a positive number");
+				      "a positive number of seconds (at most 100 years)");
 		goto fail;
 	}
 	op->timeout_s = timeout ? (int64_t)timeout->valuedouble : arm_op_kind_timeout_s(op->kind);
