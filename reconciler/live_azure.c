@@ -89,7 +89,7 @@ static bool live_azure__sub_of(char *out, size_t size, const char *id)
 static int live_azure__add_sub(live_azure_scope *s, const char *subscription)
 {
 	char text[160];
-	const char *id;
+	const char *id = NULL;
 	int error;
 
 	if (!subscription)

@@ -233,6 +233,8 @@ int main(int argc, char **argv)
 	if (plan_input_open(&in, &spec, NULL, stderr) < 0 || plan_build(&p, in.set, &in.live, &popts) < 0 ||
 	    report_new(&r, p) < 0)
 		goto fail;
+	printf("bench_apply: plan from empty: %lu requests (a linked-service GET per unlinked workspace "
+	       "looks for links in flight)\n", in.live.requests);
 	t0 = now_ms();
 	if (executor_run(r, conn.client, p, &eo) < 0)
 		goto fail;
