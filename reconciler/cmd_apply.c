@@ -28,7 +28,9 @@
 #include "planner/diff.h"
 #include "planner/plan.h"
 #include "planner/render.h"
+#include "reconciler/cli_common.h"
 #include "reconciler/commands.h"
+#include "reconciler/gha.h"
 #include "reconciler/executor.h"
 #include "reconciler/live_azure.h"
 #include "reconciler/opstate.h"
@@ -151,6 +153,12 @@ static int cmd_apply__print_report(const report *r, const plan *p, const char *f
 		fflush(stdout);
 	}
 	cmk_buf_free(&out);
+	if (error == 0 && gha_active()) {
+		/* in GitHub Actions: the report on the job's summary page too */
+		if ((error = report_render_markdown(&out, r, p, source_line)) == 0)
+			error = gha_step_summary_append(cmk_buf_cstr(&out));
+		cmk_buf_free(&out);
+	}
 	return error;
 }
 
@@ -262,6 +270,7 @@ int cmd_apply(int argc, char **argv)
 	gopts.tty = isatty(STDERR_FILENO) && !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
 	gopts.interval_s = cmd_apply__env_double("CMKCTL_PROGRESS_INTERVAL", 30.0);
 	gopts.time_scale = scale;
+	gopts.quiet = cli_common_get()->quiet || cli_log_json();
 	if ((error = progress_new(&pg, &gopts)) < 0)
 		goto fail;
 
@@ -272,8 +281,10 @@ int cmd_apply(int argc, char **argv)
 	/* 2. the plan */
 	in.client = conn.client;
 	in.shard = &shard;
-	if ((error = plan_input_open(&in, &spec, NULL, stderr)) < 0)
+	if ((error = plan_input_open(&in, &spec, NULL, cli_diag_stream())) < 0) {
+		cli_report_diags("apply", &in.diags);
 		goto fail_report;
+	}
 	if (plan_path) {
 		if ((error = plan_load(&p, plan_path)) < 0)
 			goto fail_report;
@@ -295,7 +306,8 @@ int cmd_apply(int argc, char **argv)
 	ropts.source_line = in.revision_line;
 	if ((error = render_plan_text(&text, p, &ropts)) < 0)
 		goto fail_report;
-	fwrite(cmk_buf_cstr(&text), 1, text.len, stderr);
+	if (!cli_log_json() && !cli_common_get()->quiet)
+		fwrite(cmk_buf_cstr(&text), 1, text.len, stderr);
 	fflush(stderr);
 	if (!plan_is_applicable(p)) {
 		error = cmk_error_set(CMK_EINVALID, "%zu step%s blocked: nothing was applied",
@@ -305,7 +317,7 @@ int cmd_apply(int argc, char **argv)
 	if ((error = report_set_plan(r, p)) < 0)
 		goto fail_report;
 	if (!plan_has_changes(p)) {
-		fprintf(stderr, "cmkctl apply: no changes: Azure matches the manifests\n");
+		cli_note("apply", "no changes: Azure matches the manifests");
 		r->ended_ms = arm_now_ms();
 		if ((error = cmd_apply__print_report(r, p, format, in.revision, in.revision_line)) < 0)
 			goto fail;
@@ -333,11 +345,11 @@ int cmd_apply(int argc, char **argv)
 	if (cmd_apply__print_report(r, p, format, in.revision, in.revision_line) < 0)
 		goto fail;
 	if (error == CMK_ECANCELED || r->interrupted) {
-		fprintf(stderr, "cmkctl apply: interrupted; running operations are recorded in %s and the next "
-			"apply waits for them\n", opstate_path(journal));
+		cli_error("apply", "interrupted; running operations are recorded in %s and the next "
+			"apply waits for them", opstate_path(journal));
 		rc = CMD_APPLY_EXIT_INTERRUPTED;
 	} else if (error < 0) {
-		fprintf(stderr, "cmkctl apply: %s\n", cmk_error_last());
+		cli_error("apply", "%s", cmk_error_last());
 		rc = CMK_EXIT_ERROR;
 	} else {
 		rc = CMK_EXIT_OK;
@@ -358,13 +370,13 @@ fail_report:
 			report_count(r);
 			(void)cmd_apply__print_report(r, p ? p : &empty, format, in.revision, in.revision_line);
 		}
-		fprintf(stderr, "cmkctl apply: %s\n", why ? why : "failed");
+		cli_error("apply", "%s", why ? why : "failed");
 		free(why);
 		rc = cmd_apply__cancel ? CMD_APPLY_EXIT_INTERRUPTED : CMK_EXIT_ERROR;
 	}
 	goto out;
 fail:
-	fprintf(stderr, "cmkctl apply: %s\n", cmk_error_last());
+	cli_error("apply", "%s", cmk_error_last());
 	rc = cmd_apply__cancel ? CMD_APPLY_EXIT_INTERRUPTED : CMK_EXIT_ERROR;
 out:
 	cmk_buf_free(&text);
