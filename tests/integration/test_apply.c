@@ -82,6 +82,55 @@ static void test_apply__examples_converge_then_reapply_writes_nothing(void **sta
 	cli_stop(&x);
 }
 
+/* Each example file in turn, on top of the ones before it (a file refers
+ * to the keys, identities and clusters of earlier ones): every stage goes
+ * from nothing to converged, and drift agrees. */
+static void test_apply__each_example_file_converges_in_turn(void **state)
+{
+	static const char *const files[] = { "00-keys.yaml", "10-identities.yaml", "20-clusters.yaml",
+					     "30-workspace-links.yaml", "40-linked-storage.yaml", "50-kusto.yaml",
+					     "60-appinsights-legacy.yaml" };
+	static const int steps_at[] = { 0, 2, 5, 5, 2, 6, 4 };
+	enum { N = sizeof(files) / sizeof(files[0]) };
+	char paths[N][512];
+	cli_ctx x;
+
+	(void)state;
+	cli_start(&x, IT_SCALE);
+	for (size_t k = 0; k < N; k++) {
+		const char *apply[40] = { "apply" }, *drift[40] = { "drift" };
+		size_t na = 1, nd = 1;
+		cJSON *rep;
+		int run;
+
+		snprintf(paths[k], sizeof(paths[k]), "%s/%s", CLI_EXAMPLES, files[k]);
+		for (size_t j = 0; j <= k; j++) {
+			apply[na++] = drift[nd++] = "-f";
+			apply[na++] = drift[nd++] = paths[j];
+		}
+		apply[na++] = "--auto-approve";
+		apply[na++] = "-o";
+		apply[na++] = "json";
+		apply[na++] = "--state-dir";
+		apply[na++] = x.state;
+		apply[na] = NULL;
+		drift[nd] = NULL;
+		if (cli_run(&x, &run, apply) != 0)
+			fail_msg("apply of %s (with the files before it) failed", files[k]);
+		rep = cli_json(&x, run);
+		assert_string_equal(json_str(rep, "result"), "succeeded");
+		if ((int)json_num(cJSON_GetObjectItem(rep, "summary"), "steps") != steps_at[k])
+			fail_msg("%s: %g steps, expected %d", files[k],
+				 json_num(cJSON_GetObjectItem(rep, "summary"), "steps"), steps_at[k]);
+		cJSON_Delete(rep);
+		if (cli_run(&x, &run, drift) != 0)
+			fail_msg("drift after %s is not 0", files[k]);
+		assert_int_equal(cli_hazards(&x), 0);
+	}
+	assert_int_equal(cli_busy_errors(&x), 0);
+	cli_stop(&x);
+}
+
 static void test_apply__failed_step_skips_dependents_and_the_rest_finishes(void **state)
 {
 	/* the first Log Analytics cluster operation fails at its end: the
@@ -197,6 +246,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply__examples_converge_then_reapply_writes_nothing),
+		cmocka_unit_test(test_apply__each_example_file_converges_in_turn),
 		cmocka_unit_test(test_apply__failed_step_skips_dependents_and_the_rest_finishes),
 		cmocka_unit_test(test_apply__saved_plan_applies_and_a_stale_one_is_refused),
 		cmocka_unit_test(test_apply__without_terminal_or_auto_approve_refuses),
