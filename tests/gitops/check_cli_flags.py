@@ -4,13 +4,16 @@ GitHub Actions behaviour of validate and plan:
   message); --quiet: errors only; options before or after the command;
   bad values are usage errors (64); GITHUB_ACTIONS: manifest errors become
   ::error annotations with file/line/col, the markdown plan is appended to
-  $GITHUB_STEP_SUMMARY; NO_COLOR honoured (no escape codes under a pty)."""
+  $GITHUB_STEP_SUMMARY; NO_COLOR honoured (no escape codes under a pty).
+Against armsim: --verbose --log-format json gives every request as a JSON
+line with resource and request id, never the client secret; --quiet
+leaves stderr empty on success."""
 import json
 import os
 import pty
 import subprocess
 
-from gitops_lib import check, main, run, base_env
+from gitops_lib import check, main, run, base_env, start_examples_sim, EXAMPLES
 
 BAD = """apiVersion: cmkctl/v1
 kind: LogAnalyticsCluster
@@ -108,6 +111,21 @@ def body(args, s):
             chunks.append(b)
         os.waitpid(pid, 0)
         return b"".join(chunks).decode(errors="replace")
+
+    # against armsim: request logs as JSON lines
+    sim, aenv = start_examples_sim(args, s)
+    try:
+        examples = os.path.join(args.source_dir, EXAMPLES)
+        rc, out, err = run([cm, "--verbose", "--log-format", "json", "plan", "-f", examples], aenv)
+        check(rc == 0, "plan against armsim: %d %s" % (rc, err[-1500:]))
+        objs = [json.loads(l) for l in err.splitlines() if l.strip()]
+        check(any(o.get("request_id") and o.get("resource", "").startswith("/subscriptions/") and
+                  o["level"] == "debug" for o in objs), "no request line with resource and request id")
+        check(aenv["AZURE_CLIENT_SECRET"] not in err, "the client secret reached the log")
+        rc, out, err = run([cm, "plan", "-f", examples, "--quiet"], aenv)
+        check(rc == 0 and err == "" and out, "--quiet: %d %r" % (rc, err[:500]))
+    finally:
+        sim.stop()
 
     coloured = on_pty({})
     check("\x1b[" in coloured, "expected colour on a terminal")
