@@ -59,9 +59,14 @@ static ssize_t hs__stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		buf[0] = ' ';
 		return 1;
 	}
-	/* HS_HUGE: "[" then spaces, never valid JSON, never ending early */
+	/* HS_HUGE: "[" then spaces, never valid JSON, never ending early;
+	 * HS_CUT: the same, but the connection drops half-way */
+	if (st->mode == HS_CUT && pos >= st->len / 2)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	if (pos >= st->len)
 		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (st->mode == HS_CUT && max > st->len / 2 - pos)
+		max = (size_t)(st->len / 2 - pos);
 	if (max > st->len - pos)
 		max = (size_t)(st->len - pos);
 	memset(buf, ' ', max);
@@ -92,7 +97,7 @@ static enum MHD_Result hs__send(struct MHD_Connection *conn, hs_server *s, const
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if (a->mode == HS_SLOWLORIS || a->mode == HS_HUGE) {
+	if (a->mode == HS_SLOWLORIS || a->mode == HS_HUGE || a->mode == HS_CUT) {
 		hs_stream *st = calloc(1, sizeof(*st));
 
 		if (!st)
@@ -101,8 +106,8 @@ static enum MHD_Result hs__send(struct MHD_Connection *conn, hs_server *s, const
 		st->mode = a->mode;
 		st->drip_ms = a->drip_ms ? a->drip_ms : 200;
 		st->len = a->huge_len;
-		r = MHD_create_response_from_callback(a->mode == HS_HUGE ? a->huge_len
-									 : MHD_SIZE_UNKNOWN,
+		r = MHD_create_response_from_callback(a->mode != HS_SLOWLORIS ? a->huge_len
+									     : MHD_SIZE_UNKNOWN,
 						      16384, hs__stream_read, st, hs__stream_free);
 	} else {
 		size_t len = a->body ? (a->body_len ? a->body_len : strlen(a->body)) : 0;

@@ -29,6 +29,8 @@ typedef enum {
 			 * drip_ms, never ending (until the client goes away) */
 	HS_HUGE,        /* status and headers, then huge_len bytes of JSON-ish
 			 * filler ("[" then spaces), streamed */
+	HS_CUT,         /* Content-Length huge_len, then half of that filler and
+			 * the connection closed: a body truncated on the wire */
 } hs_mode;
 
 #define HS_MAX_HEADERS 8
@@ -40,7 +42,7 @@ typedef struct {
 	const char *body;                    /* copied by the server */
 	size_t body_len;
 	unsigned drip_ms;                    /* HS_SLOWLORIS: 0 -> 200 */
-	size_t huge_len;                     /* HS_HUGE */
+	size_t huge_len;                     /* HS_HUGE, HS_CUT */
 } hs_answer;
 
 /* One recorded request. */

@@ -25,6 +25,7 @@
 #include "common/live.h"
 #include "hostile_server.h"
 #include "providers/adapter_cluster.h"
+#include "providers/adapter_key.h"
 #include "providers/adapter_util.h"
 #include "providers/arm.h"
 #include "providers/cloud.h"
@@ -133,6 +134,7 @@ static int group_setup(void **state)
 	set.arm_endpoint = hs_base_url(g_srv);
 	set.arm_audience = "https://management.azure.com/";
 	set.authority_host = hs_base_url(g_srv);
+	set.keyvault_suffix = "vault.localhost"; /* the certificate covers *.vault.localhost */
 	if (arm_cloud_resolve(&g_cloud, &set) < 0) {
 		fprintf(stderr, "cloud: %s\n", cmk_error_last());
 		return -1;
@@ -286,6 +288,83 @@ static void test_hostile__list_value_of_the_wrong_type(void **state)
 	hs_set_handler(g_srv, page_not_a_list, NULL);
 	assert_int_equal(adapter_cluster_list(&live, c, SUB), CMK_EINVALID);
 	assert_message_has("has no \"value\" array");
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+static void cut_body(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)r; (void)n;
+	a->status = 200;
+	a->mode = HS_CUT;
+	a->huge_len = 64 * 1024;
+}
+
+static void test_hostile__body_cut_on_the_wire_retried_then_fails(void **state)
+{
+	live_state live = { 0 };
+	arm_client *c = client();
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, cut_body, NULL);
+	assert_int_equal(adapter_cluster_get(&live, c, CLUSTER), CMK_ERROR);
+	assert_message_has("after 3 attempts");
+	assert_int_equal(hs_request_count(g_srv), 3);
+	assert_int_equal(live.cluster_count, 0);
+	assert_within(t0, 10);
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+static void key_wrong_types(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)n;
+	a->status = 200;
+	a->body = strncmp(r->host, "kvhostile.vault.localhost", 25) == 0
+			  ? "{\"key\":{\"kid\":7,\"kty\":[],\"n\":\"!!not base64\"},"
+			    "\"attributes\":{\"enabled\":\"maybe\",\"exp\":1e300}}"
+			  : "{}";
+}
+
+static void test_hostile__key_bundle_of_wrong_types_reads_as_unknown(void **state)
+{
+	live_state live = { 0 };
+	arm_client *c = client();
+	char uri[128];
+
+	(void)state;
+	snprintf(uri, sizeof(uri), "https://kvhostile.vault.localhost:%u/", hs_port(g_srv));
+	hs_set_handler(g_srv, key_wrong_types, NULL);
+	assert_int_equal(adapter_key_get(&live, c, "/subscriptions/" SUB "/resourceGroups/rg/"
+					 "providers/Microsoft.KeyVault/vaults/kvhostile", uri,
+					 "la-cmk"), 0);
+	assert_int_equal(hs_request_count(g_srv), 1);
+	assert_int_equal(live.key_count, 1);
+	assert_true(live.keys[0].exists);
+	assert_null(live.keys[0].current_version);
+	assert_null(live.keys[0].kty);
+	assert_int_equal(live.keys[0].key_size, 0);
+	assert_null(live.keys[0].expires);
+	live_state_free(&live);
+	arm_client_free(c);
+}
+
+static void test_hostile__key_vault_outside_the_cloud_suffix_refused(void **state)
+{
+	live_state live = { 0 };
+	arm_client *c = client();
+	char uri[128];
+
+	(void)state;
+	/* a vaultUri (from a hostile vault GET) on a host outside vault.localhost */
+	snprintf(uri, sizeof(uri), "https://127.0.0.1:%u/", hs_port(g_srv));
+	hs_set_handler(g_srv, key_wrong_types, NULL);
+	assert_int_equal(adapter_key_get(&live, c, "/subscriptions/" SUB "/resourceGroups/rg/"
+					 "providers/Microsoft.KeyVault/vaults/kvhostile", uri,
+					 "la-cmk"), CMK_EAUTH);
+	assert_message_has("refusing to send the Key Vault token");
+	assert_int_equal(hs_request_count(g_srv), 0);
 	live_state_free(&live);
 	arm_client_free(c);
 }
@@ -546,6 +625,107 @@ static void test_hostile__negative_retry_after_never_busy_polls(void **state)
 	arm_client_free(c);
 }
 
+static void status_malformed(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	static const char *const bodies[] = { "{\"status\":\"InProg", "{\"status\":5}", "[]",
+					      "{\"status\":\"\"}" };
+	unsigned *polls = ud;
+
+	(void)n;
+	if (is(r, "PUT", CLUSTER)) {
+		snprintf(g_url, sizeof(g_url), "Azure-AsyncOperation: %s/ops/bad?api-version=x",
+			 hs_base_url(g_srv));
+		a->status = 201;
+		a->headers[0] = g_url;
+		a->body = CREATING_BODY;
+		return;
+	}
+	a->status = 200;
+	a->body = bodies[(*polls)++ % 4];
+}
+
+static void test_hostile__malformed_status_bodies_give_up(void **state)
+{
+	arm_op_wait_opts w = fast_wait;
+	arm_client *c = client();
+	unsigned polls = 0;
+	arm_op *op = NULL;
+	double t0 = now_s();
+
+	(void)state;
+	w.max_read_failures = 4;
+	hs_set_handler(g_srv, status_malformed, &polls);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	assert_int_equal(arm_op_wait(c, op, &w), CMK_EINVALID);
+	assert_int_equal(op->state, ARM_OP_ERROR);
+	assert_message_has("could not be read 4 times in a row");
+	assert_int_equal(polls, 4); /* each read once: a 200 is not retried */
+	assert_within(t0, 10);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
+static void status_huge(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)n;
+	if (is(r, "PUT", CLUSTER)) {
+		snprintf(g_url, sizeof(g_url), "Azure-AsyncOperation: %s/ops/huge?api-version=x",
+			 hs_base_url(g_srv));
+		a->status = 201;
+		a->headers[0] = g_url;
+		a->body = CREATING_BODY;
+		return;
+	}
+	a->status = 200;
+	a->mode = HS_HUGE;
+	a->huge_len = (size_t)4 << 20;
+}
+
+static void test_hostile__huge_status_body_ends_the_wait(void **state)
+{
+	arm_client *c = client_with((size_t)256 << 10, 0);
+	arm_op *op = NULL;
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, status_huge, NULL);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	assert_int_equal(arm_op_wait(c, op, &fast_wait), CMK_EINVALID);
+	assert_int_equal(op->state, ARM_OP_ERROR);
+	assert_message_has("larger than the limit");
+	assert_int_equal(hs_requests_matching(g_srv, "/ops/huge"), 1);
+	assert_within(t0, 10);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
+static void delete_no_headers(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)ud; (void)n;
+	if (is(r, "DELETE", CLUSTER)) {
+		a->status = 202; /* accepted, and nothing to follow */
+		return;
+	}
+	a->status = 404;
+	a->body = "{\"error\":{\"code\":\"ResourceNotFound\",\"message\":\"gone\"}}";
+}
+
+static void test_hostile__delete_without_headers_ends_when_the_resource_is_gone(void **state)
+{
+	arm_client *c = client();
+	arm_op *op = NULL;
+
+	(void)state;
+	hs_set_handler(g_srv, delete_no_headers, NULL);
+	assert_int_equal(adapter_cluster_delete(&op, c, CLUSTER, NULL), 0);
+	assert_int_equal(op->mode, ARM_POLL_RESOURCE);
+	assert_int_equal(arm_op_wait(c, op, &fast_wait), 0);
+	assert_int_equal(op->state, ARM_OP_SUCCEEDED);
+	assert_int_equal(hs_request_count(g_srv), 2);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
 static void status_500(hs_answer *a, void *ud, const hs_request *r, unsigned n)
 {
 	(void)ud; (void)n;
@@ -746,6 +926,12 @@ int main(void)
 		cmocka_unit_test_setup(test_hostile__huge_body_cut_at_the_cap, test_setup),
 		cmocka_unit_test_setup(test_hostile__html_instead_of_a_list, test_setup),
 		cmocka_unit_test_setup(test_hostile__list_value_of_the_wrong_type, test_setup),
+		cmocka_unit_test_setup(test_hostile__body_cut_on_the_wire_retried_then_fails,
+				       test_setup),
+		cmocka_unit_test_setup(test_hostile__key_bundle_of_wrong_types_reads_as_unknown,
+				       test_setup),
+		cmocka_unit_test_setup(test_hostile__key_vault_outside_the_cloud_suffix_refused,
+				       test_setup),
 		cmocka_unit_test_setup(test_hostile__nextlink_loop_ends_in_an_error, test_setup),
 		cmocka_unit_test_setup(test_hostile__location_loop_times_out_on_time, test_setup),
 		cmocka_unit_test_setup(test_hostile__missing_lro_headers_poll_the_resource, test_setup),
@@ -756,6 +942,11 @@ int main(void)
 		cmocka_unit_test_setup(test_hostile__location_on_another_host_refused, test_setup),
 		cmocka_unit_test_setup(test_hostile__absurd_retry_after_is_clamped, test_setup),
 		cmocka_unit_test_setup(test_hostile__negative_retry_after_never_busy_polls, test_setup),
+		cmocka_unit_test_setup(test_hostile__malformed_status_bodies_give_up, test_setup),
+		cmocka_unit_test_setup(test_hostile__huge_status_body_ends_the_wait, test_setup),
+		cmocka_unit_test_setup(
+			test_hostile__delete_without_headers_ends_when_the_resource_is_gone,
+			test_setup),
 		cmocka_unit_test_setup(test_hostile__status_url_failing_forever_gives_up, test_setup),
 		cmocka_unit_test_setup(test_hostile__retry_after_on_errors_is_bounded, test_setup),
 		cmocka_unit_test_setup(test_hostile__slowloris_body_cut_at_the_request_timeout,
