@@ -335,10 +335,13 @@ def run_github_workflow(path, ctx):
     env.update({"GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_WORKSPACE": ctx["workspace"], "RUNNER_TEMP": temp,
                 "GITHUB_RUN_ID": str(ctx["run_id"]), "GITHUB_EVENT_NAME": ctx["event"]})
     env.update(ctx["github_env"])
+    # GitHub: workflow and job `env:` see only these contexts (no runner, no steps)
+    top = Expr({k: v for k, v in table.items()
+                if k.split(".")[0] in ("github", "vars", "secrets", "inputs", "matrix", "needs", "strategy")})
     for k, v in (wf.get("env") or {}).items():
-        env[k] = str(expr.substitute(v))
+        env[k] = str(top.substitute(v))
     for k, v in (job.get("env") or {}).items():
-        env[k] = str(expr.substitute(v))
+        env[k] = str(top.substitute(v))
     # the OIDC subject GitHub gives this job
     st = ctx["standin"]
     st.issuer = "https://token.actions.githubusercontent.com"
