@@ -602,6 +602,31 @@ static int exec__start_links(exec_wave *w, const size_t *steps, size_t n)
 		if (w->o->progress)
 			progress_event(w->o->progress, s->id, "started");
 	}
+	/* write-ahead: the links are in the journal before they are sent, so a
+	 * run killed before their answers arrive (kill -9 amid 1000 PUTs) still
+	 * waits for them next time - the workspace list shows those that were
+	 * sent, a linked-service probe finds the others never started */
+	if (w->o->journal) {
+		for (size_t k = 0; k < n; k++) {
+			arm_op *intent = NULL;
+			char *put = strdup("PUT");
+
+			if (!put || (error = exec__resource_op(&intent, ARM_OP_WORKSPACE_LINK, urls[k], true)) < 0) {
+				free(put);
+				error = error < 0 ? error : cmk_error_oom();
+				goto out;
+			}
+			free(intent->method);
+			intent->method = put;
+			intent->timeout_s = arm_op_kind_timeout_s(ARM_OP_WORKSPACE_LINK);
+			error = opstate_add(w->o->journal, w->p->steps[steps[k]].id, intent);
+			arm_op_free(intent);
+			if (error < 0)
+				goto out;
+		}
+		if ((error = opstate_save(w->o->journal)) < 0)
+			goto out;
+	}
 	/* each request's outcome is in rcs/errs */
 	if (arm_op_begin_all(ops, rcs, errs, w->c, ARM_OP_WORKSPACE_LINK, reqs, ids, n, ARM_FINAL_LOCATION) < 0)
 		cmk_error_clear();
@@ -618,13 +643,18 @@ static int exec__start_links(exec_wave *w, const size_t *steps, size_t n)
 		} else if (errs[k] && errs[k]->klass == ARM_ERROR_WAIT_RUNNING) {
 			/* rare: the one-by-one path waits and sends again */
 			w->r->steps[i].writes--;
+			if (w->o->journal)
+				opstate_remove(w->o->journal, urls[k]);
 			if ((error = exec__start(w, i)) < 0)
 				goto out;
 		} else if (rcs[k] == CMK_ECANCELED && !errs[k]) {
-			/* not sent: the run was interrupted */
+			/* interrupted, maybe before it was sent: the journal keeps
+			 * the intent, the next run finds out */
 			w->r->steps[i].status = REPORT_PENDING;
 			w->r->steps[i].started_ms = 0;
 		} else {
+			if (w->o->journal)
+				opstate_remove(w->o->journal, urls[k]);
 			exec__fail_err(w, i, errs[k]);
 		}
 	}
