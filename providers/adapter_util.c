@@ -400,7 +400,18 @@ typedef struct {
 	adapter_list_done_fn done;
 	void *ud;
 	size_t pages;
+	uint64_t *seen; /* FNV-1a of every nextLink followed: a repeat is a loop */
+	size_t nseen;
 } adapter__lister;
+
+static uint64_t adapter__hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
 
 static void adapter__page_done(void *ud, arm_response *resp, int rc);
 
@@ -438,10 +449,26 @@ static void adapter__page_done(void *ud, arm_response *resp, int rc)
 			goto finish;
 	next = adapter_get(page, "nextLink");
 	if (cJSON_IsString(next) && next->valuestring[0]) {
+		uint64_t h = adapter__hash(next->valuestring), *grown;
+
 		if (l->pages >= 10000) {
 			rc = cmk_error_set(CMK_ERROR, "listing: more than 10000 pages (a nextLink loop?)");
 			goto finish;
 		}
+		/* a server handing out a nextLink already followed would be
+		 * listed until the page limit: 10000 reads of the budget */
+		for (size_t i = 0; i < l->nseen; i++)
+			if (l->seen[i] == h) {
+				rc = cmk_error_set(CMK_ERROR, "listing: page %zu's nextLink repeats an "
+						   "earlier page (a nextLink loop)", l->pages);
+				goto finish;
+			}
+		if ((grown = realloc(l->seen, (l->nseen + 1) * sizeof(*l->seen))) == NULL) {
+			rc = cmk_error_oom();
+			goto finish;
+		}
+		l->seen = grown;
+		l->seen[l->nseen++] = h;
 		/* nextLink carries its own api-version and skip token */
 		if ((rc = adapter__page_submit(l, next->valuestring, NULL)) < 0)
 			goto finish;
@@ -454,6 +481,7 @@ finish:
 	cJSON_Delete(page);
 	arm_response_free(resp);
 	l->done(l->ud, rc);
+	free(l->seen);
 	free(l);
 }
 
@@ -466,7 +494,7 @@ int adapter_list_submit(arm_client *c, const char *url, const char *api_version,
 
 	if (!l)
 		return cmk_error_oom();
-	*l = (adapter__lister){ c, audience, item, done, ud, 0 };
+	*l = (adapter__lister){ c, audience, item, done, ud, 0, NULL, 0 };
 	if ((error = adapter__page_submit(l, url, api_version)) < 0)
 		free(l);
 	return error;

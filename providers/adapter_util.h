@@ -120,7 +120,8 @@ int adapter_read(cJSON **out, arm_client *c, const char *url, const char *api_ve
  * readers that run many reads at once: every item of every page is handed
  * to `item` (which must not keep it), nextLink is followed until absent;
  * `done` runs once at the end with 0 or the error code (message set as the
- * thread's last error at that moment). At most 10000 pages.
+ * thread's last error at that moment). At most 10000 pages; a nextLink
+ * that repeats one already followed is an error (a loop), at once.
  */
 typedef int (*adapter_item_fn)(void *ud, const cJSON *item);
 typedef void (*adapter_list_done_fn)(void *ud, int rc);
