@@ -85,6 +85,19 @@ static void job__free(job *j)
 
 /* ---- single GETs --------------------------------------------------------------- */
 
+static int on_key(job *j, const cJSON *doc);
+
+/* Whether a data-plane answer says the key is disabled (403 KeyDisabled,
+ * "Operation get is not allowed on a disabled key."). */
+static bool live_read__key_disabled(const arm_response *resp)
+{
+	const arm_error *e = resp ? resp->error : NULL;
+
+	return e && e->http_status == 403 &&
+	       ((e->additional_info && strstr(e->additional_info, "KeyDisabled")) ||
+		(e->message && strstr(e->message, "disabled key")));
+}
+
 static void get__done(void *ud, arm_response *resp, int rc)
 {
 	job *j = ud;
@@ -95,6 +108,15 @@ static void get__done(void *ud, arm_response *resp, int rc)
 	if (rc == CMK_ENOTFOUND) {
 		cmk_error_clear();
 		rc = j->fn(j, NULL);
+	} else if (rc < 0 && j->fn == on_key && live_read__key_disabled(resp)) {
+		/* Key Vault refuses to GET a disabled key (403, innererror
+		 * KeyDisabled): that is the answer - the key exists, disabled,
+		 * and drift must report the revocation, not fail */
+		cJSON *disabled = cJSON_Parse("{\"attributes\":{\"enabled\":false}}");
+
+		cmk_error_clear();
+		rc = disabled ? j->fn(j, disabled) : cmk_error_oom();
+		cJSON_Delete(disabled);
 	} else if (rc < 0) {
 		if (resp && resp->error)
 			arm_error_raise(resp->error);
