@@ -309,7 +309,11 @@ static int diff__keys(diff_ctx *c)
 				if ((error = diff__problem(k, "key '%s' expired on %s", s->key.value, exp)) < 0)
 					goto next;
 			}
-			if (strcasecmp(kty, "RSA") != 0 && strcasecmp(kty, "RSA-HSM") != 0) {
+			/* a disabled key cannot be read (Key Vault answers 403
+			 * KeyDisabled): its type is unknown, not wrong */
+			if (!k->key->kty) {
+				/* nothing more to say than "disabled" */
+			} else if (strcasecmp(kty, "RSA") != 0 && strcasecmp(kty, "RSA-HSM") != 0) {
 				if ((error = diff__problem(k, "key '%s' is %s, not RSA: customer-managed keys are RSA keys",
 							   s->key.value, kty)) < 0)
 					goto next;
