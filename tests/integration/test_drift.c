@@ -3,7 +3,7 @@
  * applied: in sync (exit 0), then each kind of drift made through armsim's
  * admin API (and one ARM delete) and reported loudly with exit 2 - a
  * rotated key (rotation pending), a removed access policy (revocation
- * risk), a workspace linked to a managed cluster but in no manifest
+ * risk), a disabled key (revocation risk), a workspace linked to a managed cluster but in no manifest
  * (unmanaged link), a deleted component (vanished) - in JSON, text and
  * markdown, without a single write.
  */
@@ -87,6 +87,12 @@ static void test_drift__each_kind_reported_with_exit_2_and_no_writes(void **stat
 	assert_int_equal(drift_json(&x, &doc), 2);
 	assert_true(has_finding(doc, "revocation-risk", "LogAnalyticsCluster/shared-eus"));
 	assert_false(has_finding(doc, "revocation-risk", "LogAnalyticsCluster/prod-eus"));
+	cJSON_Delete(doc);
+
+	/* the key of another cluster disabled */
+	it_admin(x.sim, "POST", "/_sim/keys/disable", "{\"vault\":\"kv-ai-legacy-wus2\",\"name\":\"ai-cmk\"}");
+	assert_int_equal(drift_json(&x, &doc), 2);
+	assert_true(has_finding(doc, "revocation-risk", "LogAnalyticsCluster/appinsights-wus2"));
 	cJSON_Delete(doc);
 
 	/* a workspace linked to a managed cluster, in no manifest */
