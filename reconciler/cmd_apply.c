@@ -270,7 +270,8 @@ int cmd_apply(int argc, char **argv)
 	gopts.tty = isatty(STDERR_FILENO) && !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
 	gopts.interval_s = cmd_apply__env_double("CMKCTL_PROGRESS_INTERVAL", 30.0);
 	gopts.time_scale = scale;
-	gopts.quiet = cli_common_get()->quiet || cli_log_json();
+	gopts.quiet = cli_common_get()->quiet;
+	gopts.json = cli_log_json();
 	if ((error = progress_new(&pg, &gopts)) < 0)
 		goto fail;
 

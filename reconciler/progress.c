@@ -91,7 +91,7 @@ static void progress__draw(progress *p)
 {
 	char el[32];
 
-	if (!p->o.tty || p->o.quiet)
+	if (!p->o.tty || p->o.quiet || p->o.json)
 		return;
 	progress__clear(p);
 	for (size_t i = 0; i < p->n && i < PROGRESS_SHOW; i++) {
@@ -107,12 +107,17 @@ static void progress__draw(progress *p)
 	fflush(p->o.out);
 }
 
-static void progress__line(progress *p, const char *text)
+static void progress__line(progress *p, const char *step, const char *text)
 {
 	char *copy;
 
 	if (p->o.quiet)
 		return;
+	if (p->o.json) {
+		/* the logger redacts and writes one object per line */
+		cmk_log_ctx(CMK_LOG_INFO, NULL, step, NULL, "%s", text);
+		return;
+	}
 	progress__clear(p);
 	/* the secret filter applies to progress as to every log line */
 	if ((copy = strdup(text)) != NULL) {
@@ -133,7 +138,7 @@ void progress_note(progress *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	progress__line(p, buf);
+	progress__line(p, NULL, buf);
 	progress__draw(p);
 }
 
@@ -173,7 +178,7 @@ void progress_event(progress *p, const char *step_id, const char *what)
 		snprintf(buf, sizeof(buf), "%s %s (%s)", step_id, what, el);
 	else
 		snprintf(buf, sizeof(buf), "%s %s", step_id, what);
-	progress__line(p, buf);
+	progress__line(p, step_id, buf);
 	progress__draw(p);
 }
 
@@ -205,7 +210,7 @@ void progress_tick(progress *p)
 	if (!p || p->o.quiet || p->n == 0)
 		return;
 	now = progress__now_ms();
-	if (p->o.tty) {
+	if (p->o.tty && !p->o.json) {
 		/* redraw at most 4 times a second */
 		if (now - p->last_line_ms >= 250) {
 			p->last_line_ms = now;
@@ -224,7 +229,7 @@ void progress_tick(progress *p)
 	}
 	if (p->n > 3 && len < sizeof(buf))
 		snprintf(buf + len, sizeof(buf) - len, " and %zu more", p->n - 3);
-	progress__line(p, buf);
+	progress__line(p, NULL, buf);
 }
 
 void progress_finish(progress *p)

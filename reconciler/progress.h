@@ -29,6 +29,8 @@ typedef struct {
 	double interval_s;  /* real seconds between "still waiting" lines; 0: 30 */
 	double time_scale;  /* 0: 1 */
 	bool quiet;         /* print nothing */
+	bool json;          /* each line as a JSON log line (common/log.h) with the
+			     * step id in "step"; no live view (--log-format json) */
 } progress_opts;
 
 int progress_new(progress **out, const progress_opts *opts) CMK_WUR;

@@ -179,7 +179,8 @@ static int reconcile__iterate(reconcile_loop *L)
 	snprintf(L->st.last_result, sizeof(L->st.last_result), "failed");
 	gopts.out = stderr;
 	gopts.interval_s = 30;
-	gopts.quiet = cli_common_get()->quiet || cli_log_json();
+	gopts.quiet = cli_common_get()->quiet;
+	gopts.json = cli_log_json();
 	gopts.time_scale = 1;
 	{
 		const char *ts = getenv("CMKCTL_TIME_SCALE");

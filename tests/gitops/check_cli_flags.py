@@ -7,7 +7,8 @@ GitHub Actions behaviour of validate and plan:
   $GITHUB_STEP_SUMMARY; NO_COLOR honoured (no escape codes under a pty).
 Against armsim: --verbose --log-format json gives every request as a JSON
 line with resource and request id, never the client secret; --quiet
-leaves stderr empty on success."""
+leaves stderr empty on success; apply's progress comes as JSON lines with
+the step."""
 import json
 import os
 import pty
@@ -124,6 +125,14 @@ def body(args, s):
         check(aenv["AZURE_CLIENT_SECRET"] not in err, "the client secret reached the log")
         rc, out, err = run([cm, "plan", "-f", examples, "--quiet"], aenv)
         check(rc == 0 and err == "" and out, "--quiet: %d %r" % (rc, err[:500]))
+        # apply: progress as JSON lines naming the step
+        rc, out, err = run([cm, "apply", "-f", examples, "--auto-approve", "--state-dir", s.path("state"),
+                            "--log-format", "json", "-o", "json"], aenv)
+        check(rc == 0, "apply --log-format json: %d %s" % (rc, err[-1500:]))
+        objs = [json.loads(l) for l in err.splitlines() if l.strip()]  # every line is JSON
+        check(any(o.get("step") == "cluster.create:LogAnalyticsCluster/prod-eus" and "succeeded" in o["message"]
+                  for o in objs), "no JSON progress line for a step: %s" % err[:1000])
+        check(json.loads(out)["result"] == "succeeded", "apply report")
     finally:
         sim.stop()
 
