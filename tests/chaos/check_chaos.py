@@ -1,0 +1,187 @@
+"""check_chaos.py - seeded chaos runs of a full apply against armsim.
+
+Each seed starts armsim (--seed N) with the estate of chaos_lib.py and fault
+rules that fail about 10% of all requests (500, 503 with Retry-After, 429
+with Retry-After, connection reset, and slow answers, in equal parts) and
+end about 5% of the async operations Failed (InternalServerError at their
+due time). Then `cmkctl apply` runs until it exits 0, at most MAX_APPLIES
+times.
+
+Converged means (README 'Reliability'):
+  * the first apply exits 0, or, when armsim failed one of its async
+    operations (the step fails, its dependents are skipped, the run exits 1),
+    a second apply exits 0: it plans from the live state and redoes only what
+    is missing. Operations fail once: the second apply runs with the request
+    faults but no async failures. The executor does not retry a failed
+    operation itself: a workspace link or unlink counts against the budget
+    of two per 30 days whether it succeeds or not, so retrying is the
+    operator's call (the next apply), never automatic;
+  * with the faults lifted, `cmkctl drift` exits 0 and `cmkctl plan` has
+    nothing to do (exit 0);
+  * armsim's hazard audit is empty: no duplicate create, no link flip-flop or
+    link budget overrun, no workspace linked before its cluster was ready,
+    no cluster write refused because an operation was running;
+  * no 400/409 answer the tool caused (faults are 5xx/429 or resets);
+  * each workspace was linked (a link PUT that reached the service) at most
+    once, plus once more for each of its link operations armsim failed.
+
+usage: check_chaos.py --cmkctl B --armsim B --source-dir D [--seeds 1-10]
+       [--jobs N] [--tally] [--keep]
+Exit 0 when every seed converged with a clean audit; --tally prints one line
+per seed and the totals (ci/chaos.sh).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chaos_lib as c  # noqa: E402
+
+g = c.g
+MAX_APPLIES = 2
+# armsim's virtual clock runs this much faster than real time; cmkctl scales
+# its waits alike (a 2-hour cluster creation takes ~1 s)
+SCALE = 8000
+REQUEST_FAULT_RATE = 0.10
+ASYNC_FAULT_RATE = 0.05
+
+
+def fault_rules(async_fail):
+    kinds = ["500", "503", "429", "reset", "slow"]
+    # rules are tried in order, first hit wins: each rate r with
+    # 1 - (1 - r)^5 = 10% overall
+    r = 1 - (1 - REQUEST_FAULT_RATE) ** (1.0 / len(kinds))
+    rules = []
+    for k in kinds:
+        rule = {"method": "*", "resourceType": "*", "fault": k, "rate": round(r, 5)}
+        if k in ("503", "429"):
+            rule["retryAfter"] = 1
+        if k == "slow":
+            rule["delayMs"] = 400
+        rules.append(rule)
+    if async_fail:
+        rules.append({"method": "*", "resourceType": "*", "fault": "async_fail", "rate": ASYNC_FAULT_RATE})
+    return rules
+
+
+def run_seed(args, workdir, seed, fixture, manifest):
+    res = {"seed": seed, "converged": False, "applies": 0, "requests": 0, "faults": 0,
+           "async_failed": 0, "hazards": 0, "busy": 0, "relinks": 0, "problems": []}
+    sim = g.Armsim(args.armsim, os.path.join(workdir, "sim"), fixture=fixture, time_scale=SCALE,
+                   extra=["--seed", str(seed)])
+    try:
+        env = g.base_env(sim.env)
+        env["CMKCTL_TIME_SCALE"] = str(SCALE)
+        env["CMKCTL_PROGRESS_INTERVAL"] = "0.2"
+        state = os.path.join(workdir, "state")
+        sim.admin("PUT", "/_sim/faults", fault_rules(async_fail=True))
+        rc = None
+        fired = []
+        for i in range(MAX_APPLIES):
+            res["applies"] += 1
+            if i == 1:
+                # an operation fails once: the re-run's operations do not
+                # (the request faults go on)
+                fired = sim.admin("GET", "/_sim/faults")
+                sim.admin("PUT", "/_sim/faults", fault_rules(async_fail=False))
+            rc, out, err = g.run([args.cmkctl, "apply", "-f", manifest, "--auto-approve", "-o", "json",
+                                  "--state-dir", state], env, timeout=300)
+            with open(os.path.join(workdir, "apply%d.out" % i), "w") as f:
+                f.write(out)
+            with open(os.path.join(workdir, "apply%d.err" % i), "w") as f:
+                f.write(err)
+            if rc == 0:
+                break
+        fired = fired + sim.admin("GET", "/_sim/faults")
+        res["faults"] = sum(r.get("fired", 0) for r in fired if r.get("fault") != "async_fail")
+        res["async_failed"] = sum(r.get("fired", 0) for r in fired if r.get("fault") == "async_fail")
+        sim.admin("DELETE", "/_sim/faults")
+        if rc != 0:
+            res["problems"].append("apply exited %s after %d runs (see %s)" % (rc, MAX_APPLIES, workdir))
+        else:
+            drc, dout, derr = g.run([args.cmkctl, "drift", "-f", manifest, "-o", "json"], env)
+            if drc != 0:
+                res["problems"].append("drift after apply exited %d: %s %s" % (drc, dout[-800:], derr[-400:]))
+            prc, pout, perr = g.run([args.cmkctl, "plan", "-f", manifest], env)
+            if prc != 0:
+                res["problems"].append("plan after apply exited %d: %s" % (prc, (pout + perr)[-800:]))
+        log = sim.requests(0)["requests"]
+        res["requests"] = len(log)
+        hz = sim.admin("GET", "/_sim/hazards")
+        res["hazards"] = hz["total"]
+        if hz["total"]:
+            res["problems"].append("hazards: %s" % json.dumps(hz["hazards"])[:1500])
+        busy = c.busy_errors(log)
+        res["busy"] = len(busy)
+        if busy:
+            res["problems"].append("400/409 answers: %s" % "; ".join(
+                "%s %s %s" % (r["status"], r["method"], r["path"][:160]) for r in busy[:5]))
+        res["failed_ops"] = c.failed_kinds(sim)
+        allowed = c.failed_link_ops(sim)
+        for ws, n in c.link_puts(log).items():
+            if n > 1:
+                res["relinks"] += n - 1
+            if n > 1 + allowed.get(ws, 0):
+                res["problems"].append("%s linked %d times (%d link operations failed)"
+                                       % (ws, n, allowed.get(ws, 0)))
+        res["converged"] = rc == 0 and not any(p.startswith(("drift", "plan")) for p in res["problems"])
+    finally:
+        if sim.stop() not in (0, None):
+            res["problems"].append("armsim exited uncleanly (log %s)" % sim.log.name)
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cmkctl", required=True)
+    ap.add_argument("--armsim", default="")
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--seeds", default="1-10")
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--tally", action="store_true")
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    scratch = g.Scratch(args.keep or bool(os.environ.get("GITOPS_KEEP")))
+    fixture = c.write_fixture(args.source_dir, scratch.path("fixture.json"))
+    manifest = c.write_manifest(scratch.path("estate.yaml"))
+    seeds = c.parse_seeds(args.seeds)
+    t0 = time.time()
+
+    def one(seed):
+        wd = scratch.path("seed-%d" % seed)
+        os.makedirs(wd)
+        try:
+            r = run_seed(args, wd, seed, fixture, manifest)
+        except Exception as e:  # a crash of the check is a failed seed, not a lost tally
+            r = {"seed": seed, "converged": False, "applies": 0, "requests": 0, "faults": 0,
+                 "async_failed": 0, "hazards": 0, "busy": 0, "relinks": 0,
+                 "problems": ["check error: %r" % e]}
+        line = ("seed %4d  %-13s applies %d  requests %5d  faults %4d  async failed %d  relinks %d  "
+                "hazards %d  400/409 %d%s" % (r["seed"], "converged" if r["converged"] else "NOT converged",
+                                           r["applies"], r["requests"], r["faults"], r["async_failed"],
+                                           r["relinks"], r["hazards"], r["busy"],
+                                           "  (failed: %s)" % r["failed_ops"] if r.get("failed_ops") else ""))
+        print(line, flush=True)
+        for p in r["problems"]:
+            print("    %s" % p, flush=True)
+        return r
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
+        results = list(ex.map(one, seeds))
+    bad = [r for r in results if r["problems"] or not r["converged"]]
+    tot = lambda k: sum(r[k] for r in results)  # noqa: E731
+    print("chaos: %d seeds, %d converged (%d needed a second apply), %d not; requests %d, faults injected %d, "
+          "async operations failed %d, hazards %d, tool-caused 400/409 %d; %.0f s"
+          % (len(results), sum(1 for r in results if r["converged"]),
+             sum(1 for r in results if r["converged"] and r["applies"] > 1),
+             sum(1 for r in results if not r["converged"]), tot("requests"), tot("faults"),
+             tot("async_failed"), tot("hazards"), tot("busy"), time.time() - t0))
+    scratch.close(not bad)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
