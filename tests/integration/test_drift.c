@@ -3,7 +3,8 @@
  * applied: in sync (exit 0), then each kind of drift made through armsim's
  * admin API (and one ARM delete) and reported loudly with exit 2 - a
  * rotated key (rotation pending), a removed access policy (revocation
- * risk), a disabled key (revocation risk), a workspace linked to a managed cluster but in no manifest
+ * risk), a disabled key and an identity set to None (revocation risk), a
+ * workspace linked to a managed cluster but in no manifest
  * (unmanaged link), a deleted component (vanished) - in JSON, text and
  * markdown, without a single write.
  */
@@ -17,6 +18,7 @@
 #include "tests/integration/cli_common.h"
 
 #define SUB "/subscriptions/5d3e9a47-1c2b-4f6e-9a8d-2b7c4e1f0a93"
+#define PROD SUB "/resourceGroups/rg-monitor-eus/providers/Microsoft.OperationalInsights/clusters/laprodeus01"
 #define SHARED SUB "/resourceGroups/rg-monitor-eus/providers/Microsoft.OperationalInsights/clusters/la-shared-eus"
 
 /* Whether drift's JSON lists a finding of `kind` for `address`. */
@@ -102,6 +104,28 @@ static void test_drift__each_kind_reported_with_exit_2_and_no_writes(void **stat
 		 SHARED "\"}}}]}");
 	assert_int_equal(drift_json(&x, &doc), 2);
 	assert_true(has_finding(doc, "unmanaged-link", "Workspace/law-extra"));
+	cJSON_Delete(doc);
+
+	/* a cluster's identity set to None (revocation, irreversible) */
+	assert_int_equal(armsim_arm(&resp, x.sim, "PATCH", PROD "?api-version=2026-03-01",
+				    "{\"identity\":{\"type\":\"None\"}}"), 0);
+	assert_true(resp.status == 200 || resp.status == 202);
+	armsim_http_free(&resp);
+	for (int i = 0; i < 500; i++) { /* until the update ended */
+		const char *ps;
+		bool done;
+
+		assert_int_equal(armsim_arm(&resp, x.sim, "GET", PROD "?api-version=2026-03-01", NULL), 0);
+		ps = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(resp.json, "properties"),
+							      "provisioningState"));
+		done = ps && strcmp(ps, "Succeeded") == 0;
+		armsim_http_free(&resp);
+		if (done)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(drift_json(&x, &doc), 2);
+	assert_true(has_finding(doc, "revocation-risk", "LogAnalyticsCluster/prod-eus"));
 	cJSON_Delete(doc);
 
 	/* a managed resource deleted (a component; deleting a linked
