@@ -619,6 +619,13 @@ static void op__on_resource(arm_op *op, arm_response *resp, int rc)
 		op__unreadable(op, resp, rc < 0 ? rc : CMK_EINVALID);
 		return;
 	}
+	if (!cJSON_IsObject(body)) {
+		/* [] or null is no resource (not one "without provisioningState") */
+		cJSON_Delete(body);
+		cmk_error_set(CMK_EINVALID, "the resource read is not a JSON object");
+		op__unreadable(op, resp, CMK_EINVALID);
+		return;
+	}
 	op->read_failures = 0;
 	ps = op__provisioning_state(body);
 	switch (arm_status_classify(ps)) {
