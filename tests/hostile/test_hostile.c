@@ -477,6 +477,40 @@ static void test_hostile__missing_lro_headers_poll_the_resource(void **state)
 	arm_client_free(c);
 }
 
+static void resource_not_an_object(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	static const char *const bodies[] = { "[]", "null", "42", CLUSTER_BODY };
+	unsigned *gets = ud;
+
+	(void)n;
+	if (is(r, "PUT", CLUSTER)) {
+		a->status = 202;
+		return;
+	}
+	a->status = 200;
+	a->body = bodies[*gets < 3 ? (*gets)++ : 3];
+}
+
+static void test_hostile__resource_poll_answer_not_an_object_is_unreadable(void **state)
+{
+	arm_op_wait_opts w = fast_wait;
+	arm_client *c = client();
+	unsigned gets = 0;
+	arm_op *op = NULL;
+
+	(void)state;
+	w.max_read_failures = 4; /* three unreadable answers in a row are tolerated */
+	hs_set_handler(g_srv, resource_not_an_object, &gets);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	assert_int_equal(op->mode, ARM_POLL_RESOURCE);
+	assert_int_equal(arm_op_wait(c, op, &w), 0);
+	/* [], null and 42 are no resource: not "Succeeded without provisioningState" */
+	assert_int_equal(op->polls, 4);
+	assert_true(cJSON_IsObject(op->result));
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
 static void never_visible(hs_answer *a, void *ud, const hs_request *r, unsigned n)
 {
 	(void)ud; (void)n;
@@ -807,6 +841,133 @@ static void test_hostile__retry_after_on_errors_is_bounded(void **state)
 	arm_client_free(c);
 }
 
+/* ---- many operations, every answer garbage ---------------------------------------- */
+
+#define GARBAGE_OPS 30
+
+static unsigned g_garbage_count[GARBAGE_OPS][4]; /* per op: PUT, resource, ops, loc */
+
+/* A deterministic pick per (operation, kind of URL, n-th request of it), so
+ * an operation sees the same answers whatever the interleaving. */
+static uint64_t garbage_pick(unsigned k, unsigned what)
+{
+	uint64_t x = ((uint64_t)k + 1) * 0x9E3779B97F4A7C15ull ^
+		     ((uint64_t)__atomic_fetch_add(&g_garbage_count[k][what], 1, __ATOMIC_SEQ_CST) +
+		      1) * 0xC2B2AE3D27D4EB4Full ^ (uint64_t)what << 56;
+
+	x ^= x >> 31;
+	x *= 0xBF58476D1CE4E5B9ull;
+	return x ^ (x >> 29);
+}
+
+static void garbage(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	static const char *const bodies[] = {
+		"{\"status\":\"InProgress\"}", "{\"status\":\"Succeeded\"}",
+		"{\"status\":\"Failed\",\"error\":{\"code\":\"Boom\",\"message\":\"it broke\"}}",
+		"{\"status\":\"Canceled\"}", "{\"status\":7}", "", "null", "[", "<html>",
+		"{\"status\":\"Succeeded\",\"properties\":5}", "{\"status\":\"\"}",
+		"{\"properties\":{\"provisioningState\":\"Updating\"}}",
+		"{\"id\":\"x\",\"properties\":{\"provisioningState\":\"Succeeded\"}}",
+		"{\"properties\":{\"provisioningState\":\"Failed\"}}",
+		"{\"error\":{\"code\":\"Conflict\",\"message\":\"Operation cannot be executed now\"}}",
+	};
+	static const unsigned statuses[] = { 200, 200, 200, 200, 201, 202, 204, 400, 404, 409,
+					     429, 500, 503, 302 };
+	static const char *const retry_after[] = {
+		"Retry-After: 0", "Retry-After: -1", "Retry-After: 1e9", "Retry-After: abc",
+		"Retry-After: Fri, 31 Dec 9999 23:59:59 GMT", "Retry-After: ",
+	};
+	static __thread char loc[160];
+	unsigned k = 0, what;
+	uint64_t x;
+	char kind;
+
+	(void)ud; (void)n;
+	if (sscanf(r->path, "/ops/%u", &k) == 1)
+		what = 2;
+	else if (sscanf(r->path, "/loc/%u", &k) == 1)
+		what = 3;
+	else if (strstr(r->path, "/clusters/g") &&
+		 sscanf(strstr(r->path, "/clusters/g"), "/clusters/g%u", &k) == 1)
+		what = strcmp(r->method, "PUT") == 0 ? 0 : 1;
+	else
+		return; /* the default 404 */
+	k %= GARBAGE_OPS;
+	if (what == 0) {
+		/* the write: follow by Azure-AsyncOperation, Location, or nothing */
+		kind = "aln"[k % 3];
+		a->status = kind == 'n' ? 202 : 201;
+		if (kind == 'a')
+			snprintf(loc, sizeof(loc), "Azure-AsyncOperation: %s/ops/%u?api-version=x",
+				 hs_base_url(g_srv), k);
+		else
+			snprintf(loc, sizeof(loc), "Location: %s/loc/%u", hs_base_url(g_srv), k);
+		if (kind != 'n')
+			a->headers[0] = loc;
+		a->body = kind == 'n' ? NULL : CREATING_BODY;
+		return;
+	}
+	x = garbage_pick(k, what);
+	a->status = statuses[x % (sizeof(statuses) / sizeof(statuses[0]))];
+	a->body = bodies[(x >> 8) % (sizeof(bodies) / sizeof(bodies[0]))];
+	a->headers[0] = retry_after[(x >> 16) % (sizeof(retry_after) / sizeof(retry_after[0]))];
+	if ((x >> 24) % 4 == 0) {
+		/* a Location that points here, elsewhere, or nowhere */
+		snprintf(loc, sizeof(loc), "Location: %s",
+			 (x >> 26) % 3 == 0 ? "https://127.0.0.1:1/elsewhere"
+			 : (x >> 26) % 3 == 1 ? "::::" : "/loc/0");
+		a->headers[1] = loc;
+	}
+}
+
+static void test_hostile__thirty_operations_of_garbage_all_end(void **state)
+{
+	arm_op_wait_opts w = fast_wait;
+	arm_op *ops[GARBAGE_OPS] = { 0 };
+	arm_client *c = client_with(0, 1000);
+	unsigned ended[ARM_OP_ERROR + 1] = { 0 };
+	char id[256];
+	double t0;
+	int rc;
+
+	(void)state;
+	memset(g_garbage_count, 0, sizeof(g_garbage_count));
+	hs_set_handler(g_srv, garbage, NULL);
+	for (unsigned k = 0; k < GARBAGE_OPS; k++) {
+		snprintf(id, sizeof(id), "/subscriptions/" SUB "/resourceGroups/rg-monitor/providers/"
+			 "Microsoft.OperationalInsights/clusters/g%u", k);
+		assert_int_equal(adapter_cluster_create(&ops[k], c, id, &create_spec, NULL), 0);
+		ops[k]->timeout_s = 2;
+	}
+	t0 = now_s();
+	rc = arm_op_wait_all(c, ops, GARBAGE_OPS, &w);
+	/* every operation ended one way or another, with a reason when not done */
+	for (unsigned k = 0; k < GARBAGE_OPS; k++) {
+		arm_op *op = ops[k];
+
+		assert_true(op->state == ARM_OP_SUCCEEDED || op->state == ARM_OP_FAILED ||
+			    op->state == ARM_OP_CANCELED || op->state == ARM_OP_TIMED_OUT ||
+			    op->state == ARM_OP_ERROR);
+		if (op->state != ARM_OP_SUCCEEDED) {
+			assert_non_null(op->error);
+			assert_non_null(op->error->message);
+		}
+		ended[op->state]++;
+		arm_op_free(op);
+	}
+	/* 0 exactly when every one succeeded */
+	assert_true((rc == 0) == (ended[ARM_OP_SUCCEEDED] == GARBAGE_OPS));
+	assert_true(rc <= 0);
+	/* the deadline (2 s) plus a poll and its retries, not more */
+	assert_within(t0, 30);
+	print_message("garbage: %u succeeded, %u failed, %u canceled, %u timed out, %u error "
+		      "in %.1f s\n", ended[ARM_OP_SUCCEEDED], ended[ARM_OP_FAILED],
+		      ended[ARM_OP_CANCELED], ended[ARM_OP_TIMED_OUT], ended[ARM_OP_ERROR],
+		      now_s() - t0);
+	arm_client_free(c);
+}
+
 /* ---- bodies that never end, redirects, tokens -------------------------------------- */
 
 static void slowloris(hs_answer *a, void *ud, const hs_request *r, unsigned n)
@@ -937,6 +1098,8 @@ int main(void)
 		cmocka_unit_test_setup(test_hostile__nextlink_loop_ends_in_an_error, test_setup),
 		cmocka_unit_test_setup(test_hostile__location_loop_times_out_on_time, test_setup),
 		cmocka_unit_test_setup(test_hostile__missing_lro_headers_poll_the_resource, test_setup),
+		cmocka_unit_test_setup(
+			test_hostile__resource_poll_answer_not_an_object_is_unreadable, test_setup),
 		cmocka_unit_test_setup(test_hostile__missing_lro_headers_and_no_resource_time_out,
 				       test_setup),
 		cmocka_unit_test_setup(test_hostile__async_operation_on_another_host_refused,
@@ -951,6 +1114,8 @@ int main(void)
 			test_setup),
 		cmocka_unit_test_setup(test_hostile__status_url_failing_forever_gives_up, test_setup),
 		cmocka_unit_test_setup(test_hostile__retry_after_on_errors_is_bounded, test_setup),
+		cmocka_unit_test_setup(test_hostile__thirty_operations_of_garbage_all_end,
+				       test_setup),
 		cmocka_unit_test_setup(test_hostile__slowloris_body_cut_at_the_request_timeout,
 				       test_setup),
 		cmocka_unit_test_setup(test_hostile__redirect_not_followed, test_setup),
