@@ -59,7 +59,7 @@ static void interrupted_then_rerun(int sig, bool expire)
 	pid_t pid;
 	int run, rc;
 
-	cli_start(&x, 2000);
+	cli_start(&x, 4000);
 	argv[7] = x.state;
 	pid = cli_spawn(&x, &run, argv);
 	/* wait until the creations run (the journal has them) */
