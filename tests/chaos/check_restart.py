@@ -1,0 +1,123 @@
+"""check_restart.py - armsim restarted while cmkctl waits on the cluster
+creation: the state is dumped through the admin API (GET /_sim/state),
+armsim is stopped, and a new armsim is started on the same port and state
+directory (same CA) from the dump. cmkctl must ride out the refused
+connections, get a new token (the new armsim signs with a new key: the old
+token is answered 401), and finish the apply.
+
+armsim's dump does not carry its running operations (the fixture format
+holds finished ones only), so the check plays a service whose operation
+finished while it was unreachable: the dump is loaded with the cluster
+Succeeded and the creation operation (same id, from cmkctl's journal)
+Succeeded. The restart happens when the cluster creation is the only
+operation running (the Kusto key update done), so nothing else is lost.
+
+Passes when the apply exits 0, the cluster was PUT once (no second create),
+there is no 400/409 and no hazard in the new armsim's audit, and a plan
+afterwards has nothing to do.
+"""
+import glob
+import json
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chaos_lib as c  # noqa: E402
+
+g = c.g
+SCALE = 400   # 2 h creation = 18 s; a status read fails after ~15 virtual min (2 s) of outage
+DOWN_SECONDS = 0.5
+
+
+def finished_while_down(state, journal_path, now_iso):
+    """The dump with the journal's cluster creation finished."""
+    with open(journal_path) as f:
+        journal = json.load(f)
+    ops = []
+    for entry in journal["operations"]:
+        op = entry["operation"]
+        if op["kind"] != "cluster.create":
+            continue
+        m = re.search(r"/subscriptions/([^/]+)/providers/([^/]+)/locations/([^/]+)/operationstatuses/([^?]+)",
+                      op["asyncOperation"])
+        g.check(m, "no status URL in the journal: %s" % op)
+        ops.append({"id": m.group(4), "subscriptionId": m.group(1), "provider": m.group(2),
+                    "location": m.group(3), "status": "Succeeded", "startTime": op["startedAt"],
+                    "endTime": now_iso})
+    g.check(ops, "the journal has no cluster creation: %s" % journal)
+    for r in state["resources"]:
+        if r["id"].lower() == c.CLUSTER_ID.lower():
+            g.check(r["properties"].get("provisioningState") == "Creating",
+                    "the cluster is not being created in the dump: %s" % r["properties"])
+            r["properties"]["provisioningState"] = "Succeeded"
+    state["operations"] = state.get("operations", []) + ops
+    return state
+
+
+def body(args, s):
+    fixture = c.write_fixture(args.source_dir, s.path("fixture.json"))
+    manifest = c.write_manifest(s.path("estate.yaml"))
+    simdir = s.path("sim")
+    sim = g.Armsim(args.armsim, simdir, fixture=fixture, time_scale=SCALE)
+    sim2 = None
+    try:
+        port = sim.ready["port"]
+        env = g.base_env(sim.env)
+        env["CMKCTL_TIME_SCALE"] = str(SCALE)
+        env["CMKCTL_PROGRESS_INTERVAL"] = "0.5"
+        state_dir = s.path("state")
+        bg = g.Background([args.cmkctl, "apply", "-f", manifest, "--auto-approve", "-o", "json",
+                           "--state-dir", state_dir], env, s.dir, "apply")
+        deadline = time.time() + 60
+        while True:
+            g.check(bg.proc.poll() is None and time.time() < deadline,
+                    "the apply ended (or took too long) before the cluster creation ran alone: %s" % bg.stderr()[-800:])
+            ops = c.operations(sim)
+            running = [o for o in ops if o["status"] not in ("Succeeded", "Failed", "Canceled")]
+            kusto_done = [o for o in ops if "/microsoft.kusto/" in o["resourceId"].lower()
+                          and o["status"] == "Succeeded"]
+            # the Kusto identity and key updates are done, the creation runs alone
+            if [o["kind"] for o in running] == ["cluster.create"] and len(kusto_done) >= 2:
+                break
+            time.sleep(0.02)
+        journals = [p for p in glob.glob(os.path.join(state_dir, "operations-*.json"))]
+        g.check(len(journals) == 1, "journal files: %s" % journals)
+        dump = sim.admin("GET", "/_sim/state")
+        now = sim.admin("GET", "/_sim/clock")
+        before = sim.requests(0)["requests"]
+        g.check(sim.stop() == 0, "armsim exited uncleanly")
+        time.sleep(DOWN_SECONDS)  # cmkctl's polls meet a closed port meanwhile
+        reload_path = s.path("reload.json")
+        with open(reload_path, "w") as f:
+            json.dump(finished_while_down(dump, journals[0], now["now"]), f)
+        sim2 = g.Armsim(args.armsim, simdir, fixture=reload_path, time_scale=SCALE,
+                        extra=["--listen", "127.0.0.1:%d" % port])
+        g.check(sim2.ready["port"] == port, "the new armsim is on %s, not %d" % (sim2.ready["port"], port))
+        rc = bg.wait(120)
+        g.check(rc == 0, "apply exited %s: %s" % (rc, bg.stderr()[-2000:]))
+        log = before + sim2.requests(0)["requests"]
+        puts = [r for r in log if r["method"] == "PUT" and r["status"] in (200, 201, 202)
+                and r["path"].split("?")[0].lower().endswith("/clusters/" + c.CLUSTER)]
+        g.check(len(puts) == 1, "the cluster was PUT %d times" % len(puts))
+        g.check(not c.busy_errors(log), "400/409 answers: %s" % c.busy_errors(log)[:3])
+        hz = sim2.admin("GET", "/_sim/hazards")
+        g.check(hz["total"] == 0, "hazards: %s" % hz)
+        links = c.link_puts(log)
+        g.check(len(links) == c.N_WORKSPACES and max(links.values()) == 1, "link PUTs: %s" % links)
+        prc, pout, perr = g.run([args.cmkctl, "plan", "-f", manifest], env)
+        g.check(prc == 0, "plan after the apply exited %d: %s" % (prc, (pout + perr)[-800:]))
+        n401 = sum(1 for r in sim2.requests(0)["requests"] if r["status"] == 401)
+        print("restart: armsim down %.1f s mid-wait on the cluster creation, back on port %d; the apply "
+              "finished (%d requests before, %d after, %d answered 401 by the new armsim)"
+              % (DOWN_SECONDS, port, len(before), len(log) - len(before), n401))
+    finally:
+        if sim2:
+            sim2.stop()
+        else:
+            sim.stop()
+
+
+if __name__ == "__main__":
+    g.main(body)
