@@ -1,5 +1,5 @@
 /*
- * executor.c - runs a plan's steps in waves (see executor.h).
+ * executor.c - runs a plan's steps, each as soon as it is ready (see executor.h).
  */
 #include "reconciler/executor.h"
 
@@ -30,7 +30,7 @@
 /* A wait step or a ticker: observed, never polled by lro. */
 #define EXEC_TICKER_TIMEOUT_S (7LL * 24 * 3600)
 
-/* What an operation in a wave is for. */
+/* What an operation of the run is for. */
 typedef enum {
 	EXEC_OP_WRITE = 0,   /* the operation of a step's write */
 	EXEC_OP_LINK_WAIT,   /* link.wait: the linked service until it is idle */
@@ -50,7 +50,7 @@ typedef struct {
 	size_t links;        /* running links (they may overlap each other) */
 } exec_lock;
 
-/* The state of one run (named for the wave of steps it keeps going). */
+/* The state of one run of the executor. */
 typedef struct {
 	arm_client *c;
 	const plan *p;
@@ -66,7 +66,7 @@ typedef struct {
 	bool changed;        /* a step started or ended since the last schedule */
 	int error;           /* a failure outside the steps (journal I/O) */
 	adapter_link_observer observer;
-} exec_wave;
+} exec_run;
 
 static int exec__canceled(arm_client *c)
 {
@@ -172,7 +172,7 @@ static const char *exec__field_of(const cJSON *body, const char *field)
  * read-back (or, when the read-back lacks it, a GET of its target).
  * *out is owned by the caller.
  */
-static int exec__param(char **out, exec_wave *w, const plan_step *s, const char *name)
+static int exec__param(char **out, exec_run *w, const plan_step *s, const char *name)
 {
 	const char *v = plan_step_param(s, name), *dot, *found;
 	size_t idx;
@@ -215,7 +215,7 @@ static int exec__param(char **out, exec_wave *w, const plan_step *s, const char 
 	return 0;
 }
 
-static int exec__add_op(exec_wave *w, arm_op *op, size_t step, exec_op_role role)
+static int exec__add_op(exec_run *w, arm_op *op, size_t step, exec_op_role role)
 {
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 16;
@@ -243,7 +243,7 @@ static int exec__add_op(exec_wave *w, arm_op *op, size_t step, exec_op_role role
 	return 0;
 }
 
-static void exec__fail(exec_wave *w, size_t i, const char *msg)
+static void exec__fail(exec_run *w, size_t i, const char *msg)
 {
 	report_step *rs = &w->r->steps[i];
 
@@ -262,7 +262,7 @@ static void exec__fail(exec_wave *w, size_t i, const char *msg)
 
 /* The one-line message of a failed call: the structured error when there
  * is one, else the thread's last error. */
-static void exec__fail_err(exec_wave *w, size_t i, const arm_error *err)
+static void exec__fail_err(exec_run *w, size_t i, const arm_error *err)
 {
 	char *line = err ? arm_error_line(err) : NULL;
 
@@ -270,7 +270,7 @@ static void exec__fail_err(exec_wave *w, size_t i, const arm_error *err)
 	free(line);
 }
 
-static void exec__succeed(exec_wave *w, size_t i, cJSON *readback)
+static void exec__succeed(exec_run *w, size_t i, cJSON *readback)
 {
 	report_step *rs = &w->r->steps[i];
 
@@ -286,7 +286,7 @@ static void exec__succeed(exec_wave *w, size_t i, cJSON *readback)
 /* ---- waiting for a busy resource (the documented 400/409) ------------- */
 
 /* Wait until the cluster (or the workspace's linked service) is idle. */
-static int exec__wait_idle(exec_wave *w, const plan_step *s)
+static int exec__wait_idle(exec_run *w, const plan_step *s)
 {
 	if (s->kind == PLAN_STEP_WORKSPACE_LINK || s->kind == PLAN_STEP_WORKSPACE_UNLINK) {
 		int64_t deadline = arm_now_ms() + arm_client_scale_ms(w->c, 90LL * 60 * 1000 * 2);
@@ -333,7 +333,7 @@ static int exec__wait_idle(exec_wave *w, const plan_step *s)
  * (NULL when the step completed synchronously and was recorded), or a
  * negative code with *err_out the structured error (when ARM answered).
  */
-static int exec__send(arm_op **op_out, arm_error **err_out, cJSON **readback, exec_wave *w, size_t i)
+static int exec__send(arm_op **op_out, arm_error **err_out, cJSON **readback, exec_run *w, size_t i)
 {
 	const plan_step *s = &w->p->steps[i];
 	char *a = NULL;
@@ -482,7 +482,7 @@ static int exec__send(arm_op **op_out, arm_error **err_out, cJSON **readback, ex
 
 /* Start step i: a wait step becomes an operation to wait on; a write is
  * sent (after waiting for a busy resource when ARM says so). */
-static int exec__start(exec_wave *w, size_t i)
+static int exec__start(exec_run *w, size_t i)
 {
 	const plan_step *s = &w->p->steps[i];
 	report_step *rs = &w->r->steps[i];
@@ -563,7 +563,7 @@ static int exec__start(exec_wave *w, size_t i)
  * Start every ready link step at once: 1000 links are 1000 concurrent PUTs
  * in the one loop (paced), not 1000 round trips in a row.
  */
-static int exec__start_links(exec_wave *w, const size_t *steps, size_t n)
+static int exec__start_links(exec_run *w, const size_t *steps, size_t n)
 {
 	arm_request *reqs = calloc(n ? n : 1, sizeof(*reqs));
 	arm_op **ops = calloc(n ? n : 1, sizeof(*ops));
@@ -690,7 +690,7 @@ static bool exec__op_running(const arm_op *op)
  * link.wait steps: their linked service until it is idle. */
 static int exec__observe(void *ud, arm_client *c, arm_op **ops, size_t n)
 {
-	exec_wave *w = ud;
+	exec_run *w = ud;
 	arm_op **links = calloc(n ? n : 1, sizeof(*links));
 	size_t nl = 0;
 	int error = 0;
@@ -724,7 +724,7 @@ out:
 
 /* Every workspace whose link step just succeeded shows the cluster it was
  * linked to (one workspace list per subscription, not a GET per workspace). */
-static int exec__verify_links(exec_wave *w, size_t nverify)
+static int exec__verify_links(exec_run *w, size_t nverify)
 {
 	char (*subs)[64] = NULL;
 	size_t nsubs = 0;
@@ -769,7 +769,7 @@ out:
 }
 
 /* After a key update: the cluster reports the key that was set. */
-static void exec__verify_key(exec_wave *w, size_t i)
+static void exec__verify_key(exec_run *w, size_t i)
 {
 	const plan_step *s = &w->p->steps[i];
 	report_step *rs = &w->r->steps[i];
@@ -801,7 +801,7 @@ static void exec__verify_key(exec_wave *w, size_t i)
  * journal. `final`: the wait is over; an operation still not ended was
  * interrupted (it stays in the journal) or could not be followed.
  */
-static int exec__harvest(exec_wave *w, bool final)
+static int exec__harvest(exec_run *w, bool final)
 {
 	size_t nverify = 0;
 	bool journal_changed = false;
@@ -912,7 +912,7 @@ static bool exec__ready(const plan *p, const report *r, size_t i)
 	return true;
 }
 
-static exec_lock *exec__lock(exec_wave *w, const char *lock)
+static exec_lock *exec__lock(exec_run *w, const char *lock)
 {
 	for (size_t k = 0; k < w->nlocks; k++)
 		if (arm_id_equal(w->locks[k].lock, lock))
@@ -927,7 +927,7 @@ static exec_lock *exec__lock(exec_wave *w, const char *lock)
  * with a cluster write). Steps that end at once (synchronous writes) make
  * others ready: repeat until nothing more starts.
  */
-static int exec__schedule(exec_wave *w)
+static int exec__schedule(exec_run *w)
 {
 	const plan *p = w->p;
 	int error;
@@ -989,7 +989,7 @@ static int exec__schedule(exec_wave *w)
 /* arm_op_wait_opts.more: record what ended, start what became ready. */
 static int exec__more(void *ud, arm_client *c, arm_op ***add, size_t *nadd)
 {
-	exec_wave *w = ud;
+	exec_run *w = ud;
 	int error;
 
 	(void)c;
@@ -1016,7 +1016,7 @@ static int exec__more(void *ud, arm_client *c, arm_op ***add, size_t *nadd)
 int executor_run(report *r, arm_client *c, const plan *p, const executor_opts *opts)
 {
 	executor_opts o = opts ? *opts : (executor_opts){ 0 };
-	exec_wave w = { .c = c, .p = p, .r = r, .o = &o, .changed = true };
+	exec_run w = { .c = c, .p = p, .r = r, .o = &o, .changed = true };
 	size_t nsteps = p->step_count ? p->step_count : 1;
 	arm_op_wait_opts wo = { 0 };
 	int error = 0;
