@@ -417,18 +417,17 @@ static void test_hostile__location_loop_times_out_on_time(void **state)
 {
 	arm_client *c = client();
 	arm_op *op = NULL;
-	double t0;
+	double t0 = now_s(); /* before the write: the deadline counts from its answer */
 
 	(void)state;
 	hs_set_handler(g_srv, location_loop, NULL);
 	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
 	assert_int_equal(op->mode, ARM_POLL_LOCATION);
 	op->timeout_s = 2;
-	t0 = now_s();
 	assert_int_equal(arm_op_wait(c, op, &fast_wait), CMK_ETIMEOUT);
 	assert_int_equal(op->state, ARM_OP_TIMED_OUT);
 	assert_message_has("did not finish within 2 s");
-	assert_true(now_s() - t0 >= 1.9);
+	assert_true(now_s() - t0 >= 1.95);
 	assert_within(t0, 15);
 	/* Retry-After 0 is clamped to the minimum: no busy polling */
 	assert_true(op->polls >= 2);
