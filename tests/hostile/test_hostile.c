@@ -584,6 +584,55 @@ static void test_hostile__location_on_another_host_refused(void **state)
 	other_host_case("Location");
 }
 
+static void polling_url_given(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	(void)n;
+	if (is(r, "PUT", CLUSTER)) {
+		a->status = 201;
+		a->headers[0] = ud;
+		a->body = CREATING_BODY;
+		return;
+	}
+	a->status = 200;
+	a->body = "{\"status\":\"Succeeded\"}";
+}
+
+static void test_hostile__disguised_polling_urls_refused(void **state)
+{
+	unsigned port = hs_port(g_srv), other = port == 65535 ? 1 : port + 1;
+	char headers[4][256];
+
+	(void)state;
+	/* userinfo: the host is what follows '@' */
+	snprintf(headers[0], sizeof(headers[0]), "Azure-AsyncOperation: https://localhost:%u@"
+		 "127.0.0.1:%u/stolen/1", port, port);
+	/* plain http to a loopback host, but not the ARM host */
+	snprintf(headers[1], sizeof(headers[1]), "Azure-AsyncOperation: http://127.0.0.1:%u/"
+		 "stolen/2", port);
+	/* the ARM host on another port */
+	snprintf(headers[2], sizeof(headers[2]), "Azure-AsyncOperation: https://localhost:%u/"
+		 "stolen/3", other);
+	/* a look-alike name, over plain http */
+	snprintf(headers[3], sizeof(headers[3]), "Location: http://localhost.evil.example:%u/"
+		 "stolen/4", port);
+	for (size_t i = 0; i < 4; i++) {
+		arm_client *c = client();
+		arm_op *op = NULL;
+		double t0 = now_s();
+
+		hs_set_handler(g_srv, polling_url_given, headers[i]);
+		assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+		if (arm_op_wait(c, op, &fast_wait) != CMK_EAUTH)
+			fail_msg("%s: not refused (%s)", headers[i], cmk_error_last());
+		assert_int_equal(op->state, ARM_OP_ERROR);
+		assert_message_has("refusing to send");
+		assert_int_equal(hs_requests_matching(g_srv, "/stolen"), 0);
+		assert_within(t0, 10);
+		arm_op_free(op);
+		arm_client_free(c);
+	}
+}
+
 static void status_then(hs_answer *a, void *ud, const hs_request *r, unsigned n,
 			const char *retry_after)
 {
@@ -1104,6 +1153,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hostile__async_operation_on_another_host_refused,
 				       test_setup),
 		cmocka_unit_test_setup(test_hostile__location_on_another_host_refused, test_setup),
+		cmocka_unit_test_setup(test_hostile__disguised_polling_urls_refused, test_setup),
 		cmocka_unit_test_setup(test_hostile__absurd_retry_after_is_clamped, test_setup),
 		cmocka_unit_test_setup(test_hostile__negative_retry_after_never_busy_polls, test_setup),
 		cmocka_unit_test_setup(test_hostile__malformed_status_bodies_give_up, test_setup),
