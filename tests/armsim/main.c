@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,14 +26,6 @@
 #include "throttle.h"
 #include "tls.h"
 #include "util.h"
-
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	g_stop = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -254,11 +247,13 @@ int main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	/* SIGTERM/SIGINT are blocked before any thread exists (the server's
+	 * threads inherit the mask) and taken synchronously by sigwait below */
+	sigset_t stopset;
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
 
 	sim_rng_seed((uint64_t)seed);
 	faults_seed((uint64_t)seed);
@@ -291,7 +286,9 @@ int main(int argc, char **argv)
 			goto fail_stop;
 	}
 	{
+		store_lock(); /* requests may already run: principals are shared */
 		cJSON *r = ready_json(port, ca, idh);
+		store_unlock();
 		char *line = cJSON_PrintUnformatted(r);
 		cJSON_Delete(r);
 		error = write_ready(ready_file, line);
@@ -300,8 +297,8 @@ int main(int argc, char **argv)
 			goto fail_stop;
 	}
 	fprintf(stderr, "armsim: listening on https://localhost:%d (time scale %g)\n", port, scale);
-	while (!g_stop)
-		pause();
+	int sig = 0;
+	sigwait(&stopset, &sig);
 	server_stop();
 	free(cert);
 	free(key);

@@ -27,7 +27,7 @@
 #define MAX_BODY ((size_t)8 * 1024 * 1024)
 
 static struct MHD_Daemon *g_daemon;
-static int g_port;
+static _Atomic int g_port; /* set once listening; read by workers */
 static _Atomic uint64_t g_reqid_counter;
 
 typedef struct conn_ctx {
