@@ -2,9 +2,11 @@
  * cmd_apply.c - `cmkctl apply`: converge Azure to the manifests.
  *
  *   cmkctl apply -f PATH [...] --auto-approve     plan now, then apply
- *   cmkctl apply PLAN.json -f PATH [...]          apply a saved plan (refused
+ *   cmkctl apply PLAN.json [-f PATH ...]          apply a saved plan (refused
  *                                                 when stale or made from
- *                                                 another source revision)
+ *                                                 another source revision;
+ *                                                 without -f, the plan's own
+ *                                                 source is read)
  *
  * Before anything is read, operations an interrupted apply left running
  * (the journal in the state directory) are waited for, so a re-run never
@@ -58,7 +60,7 @@ static void cmd_apply__usage(FILE *out)
 {
 	fprintf(out,
 		"usage: cmkctl apply -f PATH [...] [--auto-approve] [options]\n"
-		"       cmkctl apply PLAN.json -f PATH [...] [options]\n"
+		"       cmkctl apply PLAN.json [-f PATH ...] [options]\n"
 		"\n"
 		"Plan (or load a saved plan) and run its steps against Azure: ready steps\n"
 		"run concurrently, every long-running operation is waited for and every\n"
@@ -80,7 +82,8 @@ static void cmd_apply__usage(FILE *out)
 		"  -h, --help           show this help\n"
 		"\n"
 		"A saved plan (cmkctl plan --out FILE) is applied only when the live state\n"
-		"still has its fingerprint and the manifests are the same source revision.\n"
+		"still has its fingerprint and the manifests are the same source revision\n"
+		"(without -f/--git-url, the directory or git commit the plan was made from).\n"
 		"Cloud and credentials come from the environment (README 'Connecting to\n"
 		"Azure'), never from the command line.\n"
 		"Exit codes: 0 converged, 1 error/failed step, 64 usage, 130 interrupted.\n",
@@ -162,6 +165,61 @@ static int cmd_apply__print_report(const report *r, const plan *p, const char *f
 	return error;
 }
 
+static const char *cmd_apply__str(const cJSON *o, const char *name)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+/* Two source revision records name the same manifests: a directory by its
+ * paths, a git folder by URL, commit and path (however the ref was asked). */
+static bool cmd_apply__same_source(const cJSON *a, const cJSON *b)
+{
+	static const char *const git_keys[] = { "kind", "url", "commit", "path" };
+	const char *ka = cmd_apply__str(a, "kind");
+
+	if (!ka || !cmd_apply__str(b, "kind") || strcmp(ka, cmd_apply__str(b, "kind")) != 0)
+		return false;
+	if (strcmp(ka, "git") != 0)
+		return cJSON_Compare(a, b, true);
+	for (size_t i = 0; i < sizeof(git_keys) / sizeof(git_keys[0]); i++) {
+		const char *x = cmd_apply__str(a, git_keys[i]), *y = cmd_apply__str(b, git_keys[i]);
+
+		if (!x != !y || (x && strcmp(x, y) != 0))
+			return false;
+	}
+	return true;
+}
+
+/* The source a saved plan was made from, as -f paths (a directory source;
+ * *paths holds their storage, freed by the caller) or the git URL pinned
+ * to the plan's commit. Borrowed strings point into p->source. */
+static int cmd_apply__source_from_plan(source_spec *spec, char **paths, const plan *p)
+{
+	const char *kind = cmd_apply__str(p->source, "kind"), *path = cmd_apply__str(p->source, "path");
+
+	if (kind && strcmp(kind, "git") == 0 && cmd_apply__str(p->source, "url") &&
+	    cmd_apply__str(p->source, "commit")) {
+		spec->git_url = cmd_apply__str(p->source, "url");
+		spec->git_ref = spec->git_commit = cmd_apply__str(p->source, "commit");
+		spec->git_path = path && *path ? path : NULL;
+		return 0;
+	}
+	if (!kind || strcmp(kind, "dir") != 0 || !path || !*path)
+		return cmk_error_set(CMK_EUSAGE, "the plan names no manifest source: give -f PATH or --git-url");
+	if ((*paths = strdup(path)) == NULL)
+		return cmk_error_oom();
+	/* "a, b": the paths as given, joined by ", " (source.h) */
+	for (char *at = *paths; at && *at && spec->nfiles < SOURCE_MAX_FILES;) {
+		char *sep = strstr(at, ", ");
+
+		if (sep)
+			*sep = '\0';
+		spec->files[spec->nfiles++] = at;
+		at = sep ? sep + 2 : NULL;
+	}
+	return 0;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	source_spec spec = SOURCE_SPEC_INIT;
@@ -179,6 +237,7 @@ int cmd_apply(int argc, char **argv)
 	progress *pg = NULL;
 	cmk_buf text = CMK_BUF_INIT;
 	const char *plan_path = NULL, *state_dir = NULL, *format = "text", *v;
+	char *src_paths = NULL;
 	char dirbuf[4096], msg[512];
 	bool auto_approve = false;
 	unsigned parallelism = EXECUTOR_DEFAULT_PARALLELISM;
@@ -239,11 +298,24 @@ int cmd_apply(int argc, char **argv)
 		snprintf(msg, sizeof(msg), "unknown output format '%s' (text, json or markdown)", format);
 		return cmd_apply__usage_error(msg);
 	}
+	if (plan_path) {
+		if (plan_load(&p, plan_path) < 0) {
+			cli_error("apply", "%s", cmk_error_last());
+			return CMK_EXIT_ERROR;
+		}
+		/* without -f / --git-url: the manifests the plan names */
+		if (spec.nfiles == 0 && !spec.git_url && cmd_apply__source_from_plan(&spec, &src_paths, p) < 0) {
+			plan_free(p);
+			return cmd_apply__usage_error(cmk_error_last());
+		}
+	}
 	if (spec.nfiles == 0 && !spec.git_url)
-		return cmd_apply__usage_error(plan_path ? "give the manifests the plan was made from (-f PATH or --git-url)"
-							: "no manifests given: use -f PATH");
-	if (source_options_check(&spec) < 0)
+		return cmd_apply__usage_error("no manifests given: use -f PATH");
+	if (source_options_check(&spec) < 0) {
+		plan_free(p);
+		free(src_paths);
 		return cmd_apply__usage_error(cmk_error_last());
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = cmd_apply__on_signal;
@@ -287,9 +359,7 @@ int cmd_apply(int argc, char **argv)
 		goto fail_report;
 	}
 	if (plan_path) {
-		if ((error = plan_load(&p, plan_path)) < 0)
-			goto fail_report;
-		if (!p->source || !in.revision || !cJSON_Compare(p->source, in.revision, true)) {
+		if (!p->source || !in.revision || !cmd_apply__same_source(p->source, in.revision)) {
 			char *was = p->source ? cJSON_PrintUnformatted(p->source) : NULL;
 
 			error = cmk_error_set(CMK_ECONFLICT, "%s was made from source %s, but the manifests given are "
@@ -383,6 +453,7 @@ out:
 	cmk_buf_free(&text);
 	plan_input_close(&in);
 	plan_free(p);
+	free(src_paths);
 	report_free(r);
 	progress_free(pg);
 	opstate_free(journal);

@@ -187,7 +187,8 @@ static void test_apply__saved_plan_applies_and_a_stale_one_is_refused(void **sta
 	char plan1[300], plan2[300];
 	const char *plan_a[] = { "plan", "-f", CLI_EXAMPLES, "--out", plan1, NULL };
 	const char *plan_b[] = { "plan", "-f", CLI_EXAMPLES, "--out", plan2, NULL };
-	const char *apply_a[] = { "apply", plan1, "-f", CLI_EXAMPLES, "--state-dir", NULL, NULL };
+	/* without -f: the plan's own source */
+	const char *apply_a[] = { "apply", plan1, "--state-dir", NULL, NULL };
 	const char *apply_b[] = { "apply", plan2, "-f", CLI_EXAMPLES, "--state-dir", NULL, NULL };
 	const char *apply_other[] = { "apply", plan2, "-f", CLI_EXAMPLES "/00-keys.yaml", "--state-dir", NULL, NULL };
 	cli_ctx x;
@@ -199,7 +200,7 @@ static void test_apply__saved_plan_applies_and_a_stale_one_is_refused(void **sta
 	cli_start(&x, IT_SCALE);
 	snprintf(plan1, sizeof(plan1), "%s/plan1.json", x.dir);
 	snprintf(plan2, sizeof(plan2), "%s/plan2.json", x.dir);
-	apply_a[5] = apply_b[5] = apply_other[5] = x.state;
+	apply_a[3] = apply_b[5] = apply_other[5] = x.state;
 	assert_int_equal(cli_run(&x, &run, plan_a), 0);
 	/* a reviewed plan file needs no --auto-approve */
 	assert_int_equal(cli_run(&x, &run, apply_a), 0);
