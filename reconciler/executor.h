@@ -22,9 +22,11 @@
  * be executed now") waits for the resource to be idle and sends the same
  * request again - the plan's own wait steps (cluster.wait, link.wait) make
  * that the exception. Every operation started is written to the journal
- * (opstate.h) before it is waited on and removed once it ended, so an
- * interrupted apply resumes waiting instead of writing again
- * (executor_resume).
+ * (opstate.h) before it is waited on - workspace links even before they
+ * are sent, as a batch of 1000 takes a while - and removed once it ended,
+ * so an interrupted apply resumes waiting instead of writing again
+ * (executor_resume); an operation the journal holds but that cannot be
+ * followed any more is settled by its resource's provisioningState.
  *
  * Failure: a step that fails is reported with its ARM error's one line;
  * steps depending on it (directly or not) are skipped; independent steps
