@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "reconciler/cli_common.h"
 #include "reconciler/commands.h"
@@ -11,6 +12,9 @@ int main(int argc, char **argv)
 {
 	cli_common globals;
 
+	/* every file cmkctl makes is private, including those made by
+	 * libraries (libgit2's cache files were 0644 inside the 0700 cache) */
+	umask(077);
 	/* --log-format, --quiet, --verbose hold for every command: taken out
 	 * of argv here, wherever they were written */
 	if (cli_common_parse(&globals, &argc, argv) < 0) {
