@@ -417,6 +417,44 @@ static void test_revocation__access_policy_removed(void **state)
 	assert_string_equal(access_state("linkB"), "Inaccessible");
 }
 
+/* 003: "If you disable or delete your old key before updating the new key
+ * in the cluster, you will get into key revocation state." */
+static void test_revocation__rotation_then_old_version_disabled(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("GET", RGP "/clusters/linkA?api-version=2026-03-01", NULL);
+	char oid[64];
+	snprintf(oid, sizeof oid, "%s", check_str(r.json, "identity.principalId"));
+	armsim_http_free(&r);
+	cJSON *b = check_admin("POST", "/_sim/keys/create", "{\"vault\":\"kv-cmk-eus\",\"name\":\"rot-key\"}");
+	char v1[64];
+	snprintf(v1, sizeof v1, "%s", strrchr(check_str(b, "key.kid"), '/') + 1);
+	cJSON_Delete(b);
+	cJSON_Delete(check_admin("POST", "/_sim/access-policies/add",
+		check_fmt("{\"vault\":\"kv-cmk-eus\",\"objectId\":\"%s\",\"keys\":[\"get\",\"wrapKey\",\"unwrapKey\"]}", oid)));
+	const char *patch = "{\"properties\":{\"keyVaultProperties\":{\"keyVaultUri\":\"" KV_URI "\",\"keyName\":\"rot-key\",\"keyVersion\":\"%s\"}}}";
+	r = check_arm("PATCH", RGP "/clusters/linkA?api-version=2021-06-01", check_fmt(patch, v1));
+	assert_int_equal(r.status, 202);
+	armsim_http_free(&r);
+	check_advance(40 * 60);
+	b = check_admin("POST", "/_sim/keys/rotate", "{\"vault\":\"kv-cmk-eus\",\"name\":\"rot-key\"}");
+	char v2[64];
+	snprintf(v2, sizeof v2, "%s", strrchr(check_str(b, "key.kid"), '/') + 1);
+	cJSON_Delete(b);
+	assert_string_not_equal(v1, v2);
+	/* the cluster keeps using v1: still accessible */
+	assert_string_equal(access_state("linkA"), "Accessible");
+	cJSON_Delete(check_admin("POST", "/_sim/keys/disable",
+				 check_fmt("{\"vault\":\"kv-cmk-eus\",\"name\":\"rot-key\",\"version\":\"%s\"}", v1)));
+	assert_string_equal(access_state("linkA"), "Revoking");
+	/* updating the cluster to the new version ends it */
+	r = check_arm("PATCH", RGP "/clusters/linkA?api-version=2021-06-01", check_fmt(patch, v2));
+	assert_int_equal(r.status, 202);
+	armsim_http_free(&r);
+	check_advance(40 * 60);
+	assert_string_equal(access_state("linkA"), "Accessible");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_lsa__errors),
 		cmocka_unit_test(test_revocation__disabled_key_then_recovery),
 		cmocka_unit_test(test_revocation__access_policy_removed),
+		cmocka_unit_test(test_revocation__rotation_then_old_version_disabled),
 	};
 	return cmocka_run_group_tests(tests, setup, check_stop);
 }
