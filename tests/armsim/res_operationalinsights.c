@@ -848,7 +848,26 @@ static void la__cluster_update(sim_req *req, sim_resp *resp, sim_res *c, bool pu
 	if (la__parse_kvp(&k, props, resp) < 0)
 		return;
 
-	/* identity changes apply at once (None revokes, irreversibly) */
+	/* the principal the key must be granted to, once the identity in the
+	 * request applies (a new system-assigned one has no grants yet) */
+	const char *key_oid = la__cluster_principal(c), *key_tid = la__cluster_tenant(c);
+	if (li.kind == 2) {
+		key_oid = msi_principal_id(li.uai);
+		key_tid = sim_json_str(li.uai->doc, "properties.tenantId");
+	} else if (li.kind == 1 && !sim_streq_ci(sim_json_str(c->doc, "identity.type"), "SystemAssigned")) {
+		key_oid = NULL;
+	} else if (li.kind == 3) {
+		key_oid = NULL;
+	}
+	bool key_change = k.present && la__kvp_changed(c, &k);
+	if (key_change && !k.empty) {
+		const char *p = la__key_problem(&k, key_oid, key_tid, sim_json_str(c->doc, "location"), buf, sizeof buf);
+		if (p) {
+			la__err(resp, 400, p);
+			return;
+		}
+	}
+	/* valid: identity changes apply at once (None revokes, irreversibly) */
 	if (li.kind) {
 		cJSON *nid = la__identity_doc(&li, c, c->id);
 		sim_json_set(c->doc, "identity", nid);
@@ -856,15 +875,6 @@ static void la__cluster_update(sim_req *req, sim_resp *resp, sim_res *c, bool pu
 			sim_json_set(c->sim, "identityRevoked", cJSON_CreateTrue());
 			sim_json_set_str(c->sim, "keyAccess", "Inaccessible");
 			la__simset(c, "keyAccessSince", (double)simclock_now_ms());
-		}
-	}
-	bool key_change = k.present && la__kvp_changed(c, &k);
-	if (key_change && !k.empty) {
-		const char *p = la__key_problem(&k, la__cluster_principal(c), la__cluster_tenant(c),
-						sim_json_str(c->doc, "location"), buf, sizeof buf);
-		if (p) {
-			la__err(resp, 400, p);
-			return;
 		}
 	}
 	cJSON *tags = sim_json_get(body, "tags");
@@ -1533,7 +1543,7 @@ static void la__ls_put(sim_req *req, sim_resp *resp)
 	if (target && !rbac_linked_check(req, resp, "Microsoft.OperationalInsights/clusters/write", target))
 		return;
 	sim_res *c = target ? la__cluster_by_id(target) : NULL;
-	if (!c) {
+	if (!c || !strcasecmp(la__state(c), "Deleting")) {
 		la__err(resp, 400, M_LINK_CLUSTER);
 		return;
 	}

@@ -516,6 +516,30 @@ static void test_cluster__key_update_lifecycle_35_minutes(void **state)
 	armsim_http_free(&r);
 }
 
+static void test_cluster__key_checked_against_the_identity_in_the_request(void **state)
+{
+	(void)state;
+	create_ready("switchuai");
+	const char *body = "{\"identity\":{\"type\":\"UserAssigned\",\"userAssignedIdentities\":{\"%s\":{}}},"
+			   "\"properties\":{\"keyVaultProperties\":{\"keyVaultUri\":\"" KV_URI "\",\"keyName\":\"la-key\",\"keyVersion\":\"\"}}}";
+	/* an identity without access: refused, and nothing changed */
+	armsim_http_resp r = check_arm("PATCH", cl("switchuai", V_OLD), check_fmt(body, UAI_NOGRANT));
+	check_error(&r, 400, "BadRequest", M_KEY_VALIDATE);
+	armsim_http_free(&r);
+	r = check_arm("GET", cl("switchuai", V_NEW), NULL);
+	assert_string_equal(check_str(r.json, "identity.type"), "SystemAssigned");
+	armsim_http_free(&r);
+	/* the granted one: the key is validated against it */
+	r = check_arm("PATCH", cl("switchuai", V_OLD), check_fmt(body, UAI_GRANTED));
+	assert_int_equal(r.status, 202);
+	armsim_http_free(&r);
+	check_advance(HOUR);
+	r = check_arm("GET", cl("switchuai", V_NEW), NULL);
+	assert_string_equal(check_str(r.json, "identity.type"), "UserAssigned");
+	assert_string_equal(check_str(r.json, "properties.keyVaultProperties.keyName"), "la-key");
+	armsim_http_free(&r);
+}
+
 static void test_cluster__double_encryption_immutable(void **state)
 {
 	(void)state;
@@ -556,6 +580,11 @@ static void test_cluster__deleting_state_refuses_updates(void **state)
 	check_error(&r, 400, "BadRequest", M_DELETING_UPDATE);
 	armsim_http_free(&r);
 	expect_put_error("deleting", V_OLD, SA_BODY, 400, "BadRequest", M_DELETING_PUT);
+	r = check_arm("PUT", RGP "/workspaces/ws2/linkedServices/cluster?api-version=2020-08-01",
+		      "{\"properties\":{\"writeAccessResourceId\":\"" RGP "/clusters/deleting\"}}");
+	check_error(&r, 400, "BadRequest",
+		    "Cluster not found, the cluster you specified doesn\u2019t exist or was deleted. If you try to create a cluster with that name and get conflict, the cluster is in soft-delete for 14 days. You can contact support to recover it.");
+	armsim_http_free(&r);
 	check_advance(HOUR);
 }
 
@@ -802,6 +831,7 @@ int main(void)
 		cmocka_unit_test(test_cluster__key_update_rbac_vault_needs_crypto_service_encryption_user),
 		cmocka_unit_test(test_cluster__key_update_bad_format),
 		cmocka_unit_test(test_cluster__key_update_lifecycle_35_minutes),
+		cmocka_unit_test(test_cluster__key_checked_against_the_identity_in_the_request),
 		cmocka_unit_test(test_cluster__double_encryption_immutable),
 		cmocka_unit_test(test_cluster__cluster_type_immutable),
 		cmocka_unit_test(test_cluster__deleting_state_refuses_updates),
