@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -102,6 +103,8 @@ int armsim_start(armsim **out, const armsim_opts *opts)
 		goto fail;
 	}
 	if (pid == 0) {
+		/* a test that dies without armsim_stop must not leave armsim behind */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd >= 0) {
 			dup2(fd, 1);
