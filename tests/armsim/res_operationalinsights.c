@@ -1197,6 +1197,7 @@ static void la__ws_put(sim_req *req, sim_resp *resp)
 		return;
 	}
 	if (w && !la__terminal(la__state(w))) {
+		hazard_record("write_while_operation_running", w->id, "PUT while provisioningState is %s", la__state(w));
 		resp_arm_error(resp, 409, "Conflict",
 			       "Workspace '%s' has an operation in progress (provisioningState %s). Wait for it to complete.",
 			       name, la__state(w));
@@ -1535,6 +1536,7 @@ static void la__ls_put(sim_req *req, sim_resp *resp)
 	}
 	const char *target = sim_json_str(props, "writeAccessResourceId");
 	if (la__link_in_progress(ws)) {
+		hazard_record("write_while_operation_running", ws->id, "link while a link or unlink runs");
 		la__err(resp, 409, M_LINK_409);
 		return;
 	}
@@ -1635,6 +1637,7 @@ static void la__ls_delete(sim_req *req, sim_resp *resp)
 		return;
 	}
 	if (!la__terminal(la__state(ls))) {
+		hazard_record("write_while_operation_running", ws->id, "unlink while a link or unlink runs");
 		la__err(resp, 409, M_LINK_409);
 		return;
 	}

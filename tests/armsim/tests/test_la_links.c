@@ -121,6 +121,8 @@ static void test_link__lifecycle_sets_cluster_resource_id(void **state)
 	r = check_arm("DELETE", link_url("rg-la", "ws1"), NULL);
 	check_error(&r, 409, "Conflict", M_LINK_409);
 	armsim_http_free(&r);
+	/* both refusals are in the audit */
+	assert_int_equal(hazards_of("write_while_operation_running"), 2);
 	check_advance(31 * 60);
 	r = check_arm("GET", aso, NULL);
 	assert_string_equal(check_str(r.json, "status"), "Succeeded");
