@@ -62,7 +62,7 @@ typedef struct sim_resp {
 	char *raw;                /* raw body (owned, malloc'd) when json is NULL */
 	size_t raw_len;
 	const char *content_type; /* for raw bodies; JSON bodies are application/json */
-	sim_header hdr[24];
+	sim_header hdr[32];
 	int nhdr;
 	bool drop_connection;     /* fault injection: reset instead of answering */
 	unsigned slow_ms;         /* fault injection: delay before answering */

@@ -215,6 +215,17 @@ static enum MHD_Result server__handle(void *cls, struct MHD_Connection *c,
 		resp_header(&resp, "x-ms-client-request-id", "%s", cid);
 	if (!resp_header_get(&resp, "Cache-Control"))
 		resp_header(&resp, "Cache-Control", "no-cache");
+	/* as ARM's front door answers */
+	resp_header(&resp, "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+	resp_header(&resp, "X-Content-Type-Options", "nosniff");
+	{
+		char stamp[32];
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+		resp_header(&resp, "x-ms-routing-request-id", "LOCALHOST:%s:%s", stamp, reqid);
+	}
 
 	reqlog_record(&req, &resp);
 

@@ -24,6 +24,12 @@ static const char *const header_names[B_N] = {
 	"x-ms-ratelimit-remaining-subscription-writes",
 	"x-ms-ratelimit-remaining-subscription-deletes",
 };
+/* tenant-level calls (no subscription in the path, e.g. GET /subscriptions) */
+static const char *const tenant_header_names[B_N] = {
+	"x-ms-ratelimit-remaining-tenant-reads",
+	"x-ms-ratelimit-remaining-tenant-writes",
+	"x-ms-ratelimit-remaining-tenant-deletes",
+};
 
 typedef struct bucket {
 	char key[160];
@@ -93,7 +99,7 @@ bool throttle_take(const sim_req *req, sim_resp *resp, const char *subscription_
 		wait = g_cfg[k].refill > 0 ? (1.0 - b->tokens[k]) / g_cfg[k].refill : 60;
 	long remaining = (long)b->tokens[k];
 	pthread_mutex_unlock(&g_tlock);
-	resp_header(resp, header_names[k], "%ld", remaining);
+	resp_header(resp, subscription_id[0] ? header_names[k] : tenant_header_names[k], "%ld", remaining);
 	if (!ok) {
 		int ra = (int)(wait + 0.999);
 		if (ra < 1)

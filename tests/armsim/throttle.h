@@ -2,8 +2,9 @@
  * throttle.h - ARM's request throttling: token buckets per subscription and
  * principal for reads, writes and deletes (defaults 250 @ 25/s, 200 @ 10/s,
  * 200 @ 10/s; real time). Every ARM response carries the remaining count in
- * x-ms-ratelimit-remaining-subscription-{reads,writes,deletes}; an empty
- * bucket answers 429 with Retry-After.
+ * x-ms-ratelimit-remaining-subscription-{reads,writes,deletes} (tenant-{…}
+ * for calls outside a subscription); an empty bucket answers 429 with
+ * Retry-After.
  */
 #ifndef ARMSIM_THROTTLE_H
 #define ARMSIM_THROTTLE_H

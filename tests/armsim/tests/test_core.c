@@ -378,6 +378,11 @@ static void test_arm__subscriptions(void **state)
 	armsim_http_resp r = check_arm("GET", "/subscriptions?api-version=2022-12-01", NULL);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 2);
+	char v[64];
+	/* a tenant-level call: the tenant bucket's header */
+	assert_true(armsim_http_header(&r, "x-ms-ratelimit-remaining-tenant-reads", v, sizeof v));
+	assert_false(armsim_http_header(&r, "x-ms-ratelimit-remaining-subscription-reads", v, sizeof v));
+	assert_true(armsim_http_header(&r, "x-ms-routing-request-id", v, sizeof v));
 	armsim_http_free(&r);
 	char *rd = token_for(READER_ID, "reader-secret", "https://management.azure.com/.default");
 	r = get_as(rd, "/subscriptions?api-version=2022-12-01");
