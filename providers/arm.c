@@ -220,7 +220,9 @@ static int client__is_loopback(const char *host)
 {
 	size_t n = strlen(host);
 
-	return strcasecmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+	/* 127.0.0.1 is an address, 127.example.com a name anyone may own */
+	return strcasecmp(host, "localhost") == 0 ||
+	       (strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == n) ||
 	       strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0 ||
 	       (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0);
 }

@@ -284,18 +284,31 @@ out:
 	return error;
 }
 
-/* Tokens may only travel over https, or http to loopback. */
+/* Tokens may only travel over https, or http to loopback. The host is
+ * compared whole: a prefix would let http://localhost.example.com/,
+ * http://127.example.com/ or http://localhost@example.com/ through. */
 static int auth__check_endpoint(const char *what, const char *url)
 {
-	const char *host;
+	char host[64];
+	size_t n;
 
 	if (strncasecmp(url, "https://", 8) == 0)
 		return 0;
 	if (strncasecmp(url, "http://", 7) == 0) {
-		host = url + 7;
-		if (strncasecmp(host, "localhost", 9) == 0 || strncmp(host, "127.", 4) == 0 ||
-		    strncmp(host, "[::1]", 5) == 0 || strncmp(host, "169.254.169.254", 15) == 0)
-			return 0;
+		n = strcspn(url + 7, "/?#");
+		if (n < sizeof(host) && !memchr(url + 7, '@', n)) {
+			memcpy(host, url + 7, n);
+			host[n] = '\0';
+			if (host[0] != '[')
+				host[strcspn(host, ":")] = '\0';
+			else if (strchr(host, ']'))
+				strchr(host, ']')[1] = '\0';
+			n = strlen(host);
+			if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+			    strcmp(host, "169.254.169.254") == 0 ||
+			    (strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == n))
+				return 0;
+		}
 	}
 	return cmk_error_set(CMK_EAUTH, "%s: refusing to send credentials to %s: not https "
 			     "and not a loopback or IMDS address", what, url);

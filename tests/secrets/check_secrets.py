@@ -70,8 +70,9 @@ def fixture_with_secrets(source_dir, path, client_secret):
         json.dump(fx, f)
 
 
-def git_repo(s, source_dir, token):
-    """A bare repo with the examples, served over smart HTTP behind the token."""
+def git_repo(s, source_dir, token, tls=None):
+    """A bare repo with the examples, served over smart HTTP behind the token
+    (HTTPS with tls=(cert, key))."""
     root = s.path("git-server")
     work = s.path("git-work")
     shutil.copytree(os.path.join(source_dir, g.EXAMPLES), work)
@@ -83,7 +84,7 @@ def git_repo(s, source_dir, token):
         subprocess.run(cmd, check=True, env=genv, capture_output=True)
     portfile = s.path("git-server.port")
     proc = subprocess.Popen([sys.executable, os.path.join(source_dir, "tests", "gitsrc", "http_backend.py"),
-                             root, portfile, token], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             root, portfile, token] + list(tls or ()), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         if os.path.exists(portfile) and open(portfile).read().strip():
             break
