@@ -89,9 +89,12 @@ static const char *const v_linked[] = { "2015-11-01-preview", "2019-08-01-previe
 	"2026-03-01", NULL };
 static const char *const v_storage[] = { "2019-08-01-preview", "2020-03-01-preview", "2020-08-01",
 	"2022-10-01", "2023-09-01", "2025-02-01", "2025-07-01", "2026-03-01", NULL };
-static const char *const v_status[] = { "2015-11-01-preview", "2019-08-01-preview", "2020-03-01-preview",
-	"2020-08-01", "2020-10-01", "2021-06-01", "2022-10-01", "2023-09-01", "2025-02-01", "2025-07-01",
-	"2026-03-01", NULL };
+/* operation statuses: any version of the provider's types (the URL carries
+ * LA's old 2015-11-01-preview, or the request's) */
+static const char *const v_status[] = { "2015-03-20", "2015-11-01-preview", "2017-03-15-preview",
+	"2017-04-26-preview", "2019-08-01-preview", "2020-03-01-preview", "2020-08-01", "2020-10-01",
+	"2021-03-01-privatepreview", "2021-06-01", "2021-12-01-preview", "2022-10-01", "2023-09-01",
+	"2025-02-01", "2025-07-01", "2026-03-01", NULL };
 
 /* api-version a < b (dates compare as strings; "-preview" sorts with its date) */
 static bool la__ver_lt(const char *a, const char *b)
@@ -1868,7 +1871,9 @@ void res_operationalinsights_register(void)
 	router_add_arm("DELETE", P_RG "/clusters/{name}", T_CLUSTER, v_clusters, false, la__cluster_delete);
 	router_add_arm("GET", P_RG "/clusters", T_CLUSTER, v_clusters, true, la__clusters_rg);
 	router_add_arm("GET", P_SUB "/clusters", T_CLUSTER, v_clusters, true, la__clusters_sub);
-	la__route_noauthz("GET", P_RG "/clusters/{name}/operationresults/{id}", T_CLUSTER, v_status, la__op_result);
+	/* Location URLs carry the api-version of the request that started the
+	 * operation: accept the versions of that type */
+	la__route_noauthz("GET", P_RG "/clusters/{name}/operationresults/{id}", T_CLUSTER, v_clusters, la__op_result);
 
 	router_add_arm("PUT", P_RG "/workspaces/{name}", T_WS, v_workspaces, false, la__ws_put);
 	router_add_arm("PATCH", P_RG "/workspaces/{name}", T_WS, v_workspaces, false, la__ws_patch);
@@ -1876,13 +1881,13 @@ void res_operationalinsights_register(void)
 	router_add_arm("DELETE", P_RG "/workspaces/{name}", T_WS, v_workspaces, false, la__ws_delete);
 	router_add_arm("GET", P_RG "/workspaces", T_WS, v_workspaces, true, la__ws_rg);
 	router_add_arm("GET", P_SUB "/workspaces", T_WS, v_workspaces, true, la__ws_sub);
-	la__route_noauthz("GET", P_RG "/workspaces/{name}/operationresults/{id}", T_WS, v_status, la__op_result);
+	la__route_noauthz("GET", P_RG "/workspaces/{name}/operationresults/{id}", T_WS, v_workspaces, la__op_result);
 
 	router_add_arm("PUT", P_RG "/workspaces/{ws}/linkedServices/{name}", T_LS, v_linked, false, la__ls_put);
 	router_add_arm("GET", P_RG "/workspaces/{ws}/linkedServices/{name}", T_LS, v_linked, false, la__ls_get);
 	router_add_arm("DELETE", P_RG "/workspaces/{ws}/linkedServices/{name}", T_LS, v_linked, false, la__ls_delete);
 	router_add_arm("GET", P_RG "/workspaces/{ws}/linkedServices", T_LS, v_linked, false, la__ls_list);
-	la__route_noauthz("GET", P_RG "/workspaces/{ws}/linkedServices/{name}/operationresults/{id}", T_LS, v_status,
+	la__route_noauthz("GET", P_RG "/workspaces/{ws}/linkedServices/{name}/operationresults/{id}", T_LS, v_linked,
 			  la__op_result);
 
 	router_add_arm("PUT", P_RG "/workspaces/{ws}/linkedStorageAccounts/{type}", T_LSA, v_storage, false, la__lsa_put);

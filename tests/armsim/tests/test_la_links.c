@@ -285,6 +285,31 @@ static void test_workspace__2015_shape_of_seed_000(void **state)
 	armsim_http_free(&r);
 }
 
+static void test_workspace__create_then_poll_with_its_api_version(void **state)
+{
+	(void)state;
+	static const char *const versions[] = { "2015-03-20", "2020-08-01", "2026-03-01" };
+	for (size_t i = 0; i < 3; i++) {
+		char loc[4096], aso[4096];
+		armsim_http_resp r = check_arm("PUT", check_fmt(RGP "/workspaces/newws%zu?api-version=%s", i, versions[i]),
+					       "{\"location\":\"eastus\",\"properties\":{\"RetentionInDays\":60}}");
+		assert_int_equal(r.status, 201);
+		assert_string_equal(check_str(r.json, "properties.provisioningState"), "Creating");
+		/* names come back in the spec's casing */
+		assert_int_equal((int)check_num(r.json, "properties.retentionInDays"), 60);
+		assert_true(armsim_http_header(&r, "Location", loc, sizeof loc));
+		assert_true(armsim_http_header(&r, "Azure-AsyncOperation", aso, sizeof aso));
+		armsim_http_free(&r);
+		r = check_arm("GET", loc, NULL);
+		assert_int_equal(r.status, 200);
+		assert_string_equal(check_str(r.json, "properties.provisioningState"), "Succeeded");
+		armsim_http_free(&r);
+		r = check_arm("GET", aso, NULL);
+		assert_string_equal(check_str(r.json, "status"), "Succeeded");
+		armsim_http_free(&r);
+	}
+}
+
 static void test_link__list_by_workspace(void **state)
 {
 	(void)state;
@@ -472,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_link__unlink_when_not_linked),
 		cmocka_unit_test(test_link__max_workspaces_per_cluster),
 		cmocka_unit_test(test_workspace__2015_shape_of_seed_000),
+		cmocka_unit_test(test_workspace__create_then_poll_with_its_api_version),
 		cmocka_unit_test(test_link__list_by_workspace),
 		cmocka_unit_test(test_link__workspace_list_observes_every_link),
 		cmocka_unit_test(test_lsa__query_and_alerts),
