@@ -1396,10 +1396,15 @@ static void la__assoc_remove(sim_res *c, const sim_res *ws)
 
 static void la__unlink_now(sim_res *ws, const char *cluster_id)
 {
+	/* cluster_id may point into the very member deleted below (a caller
+	 * passes the workspace's own features.clusterResourceId): copy first */
+	char cid[1024] = "";
+	if (cluster_id)
+		snprintf(cid, sizeof cid, "%s", cluster_id);
 	cJSON *f = sim_json_path(ws->doc, "properties.features");
 	if (cJSON_IsObject(f))
 		cJSON_DeleteItemFromObject(f, "clusterResourceId");
-	sim_res *c = cluster_id ? la__cluster_by_id(cluster_id) : NULL;
+	sim_res *c = cid[0] ? la__cluster_by_id(cid) : NULL;
 	if (c)
 		la__assoc_remove(c, ws);
 	char lsid[1200];

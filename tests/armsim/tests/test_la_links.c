@@ -482,6 +482,33 @@ static void test_revocation__rotation_then_old_version_disabled(void **state)
 	assert_string_equal(access_state("linkA"), "Accessible");
 }
 
+/* Deleting a linked workspace unlinks it from its cluster first (regression:
+ * the unlink read the cluster id from the member it had just freed). */
+static void test_workspace__delete_linked_workspace_unlinks_it(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", RGP "/workspaces/wsdel?api-version=2021-06-01",
+				       "{\"location\":\"eastus\",\"properties\":{\"sku\":{\"name\":\"PerGB2018\"}}}");
+	assert_true(r.status == 200 || r.status == 201);
+	armsim_http_free(&r);
+	check_advance(HOUR);
+	assert_int_equal(put_link("wsdel", "linkA"), 201);
+	check_advance(91 * 60);
+	assert_non_null(strstr(ws_cluster("wsdel"), "/clusters/linkA"));
+	r = check_arm("DELETE", RGP "/workspaces/wsdel?api-version=2021-06-01", NULL);
+	assert_int_equal(r.status, 200);
+	armsim_http_free(&r);
+	r = check_arm("GET", RGP "/clusters/linkA?api-version=2026-03-01", NULL);
+	assert_int_equal(r.status, 200);
+	const cJSON *aw = check_get(r.json, "properties.associatedWorkspaces");
+	for (int i = 0; i < cJSON_GetArraySize(aw); i++)
+		assert_string_not_equal(check_str(cJSON_GetArrayItem(aw, i), "workspaceName"), "wsdel");
+	armsim_http_free(&r);
+	r = check_arm("GET", RGP "/workspaces/wsdel?api-version=2021-06-01", NULL);
+	assert_int_equal(r.status, 404);
+	armsim_http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_revocation__disabled_key_then_recovery),
 		cmocka_unit_test(test_revocation__access_policy_removed),
 		cmocka_unit_test(test_revocation__rotation_then_old_version_disabled),
+		cmocka_unit_test(test_workspace__delete_linked_workspace_unlinks_it),
 	};
 	return cmocka_run_group_tests(tests, setup, check_stop);
 }
