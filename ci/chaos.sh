@@ -6,10 +6,11 @@
 # seeds at a time (default: nproc), and print one line per seed and the tally:
 # converged / not, requests, faults injected, async operations failed, hazards,
 # tool-caused 400/409. Exit 1 if any seed did not converge cleanly.
-# SEEDS: "1-100", "7", "1-20,40". README 'Reliability'.
+# SEEDS: N (= 1-N), or a range/list: "1-100", "5-5", "1-20,40". README 'Reliability'.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-1-100}
+case $seeds in *[!0-9]*) ;; *) seeds=1-$seeds ;; esac  # N means 1-N
 build=${CMK_CHAOS_BUILD_DIR:-build-chaos}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMKCTL_SANITIZE=ON >/dev/null
 cmake --build "$build" -j "$(nproc)" --target cmkctl armsim >/dev/null

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ci/interrupt.sh [POINTS] - the long interruption run: build cmkctl and
+# ci/interrupt.sh [POINTS] - (N = points 1-N, or "5-9,12") the long interruption run: build cmkctl and
 # armsim like ci/chaos.sh, then for each point (default 1-24) kill -9 an apply
 # of the chaos estate at that seeded point (1-4: mid-wait on the cluster
 # creation, the key update, the links, the Kusto key; then seeded operations
@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 points=${1:-1-24}
+case $points in *[!0-9]*) ;; *) points=1-$points ;; esac  # N means 1-N
 build=${CMK_CHAOS_BUILD_DIR:-build-chaos}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMKCTL_SANITIZE=ON >/dev/null
 cmake --build "$build" -j "$(nproc)" --target cmkctl armsim >/dev/null

@@ -90,6 +90,8 @@ def run_point(args, workdir, n, fixture, manifest):
                 if bg.proc.poll() is None:
                     bg.proc.send_signal(signal.SIGKILL)
                     res["killed"] = True
+                    last = sim.requests(0)["requests"][-1]
+                    res["what"] += " (last: %s %s)" % (last["method"], (last.get("resourceType") or "").split("/")[-1])
                 break
             time.sleep(0.01)
         rc1 = bg.wait(60)
@@ -158,7 +160,7 @@ def main():
             r = {"point": n, "what": describe(point_of(n)), "killed": False, "converged": False,
                  "requests": 0, "problems": ["check error: %r" % e]}
         ok = r["converged"] and not r["problems"]
-        print("point %3d  %-34s %s  requests %4d" % (n, r["what"], "converged" if ok else "FAILED   ",
+        print("point %3d  %-60s %s  requests %4d" % (n, r["what"], "converged" if ok else "FAILED   ",
                                                      r["requests"]), flush=True)
         for pr in r["problems"]:
             print("    %s" % pr, flush=True)

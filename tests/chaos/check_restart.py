@@ -12,7 +12,12 @@ Succeeded and the creation operation (same id, from cmkctl's journal)
 Succeeded. The restart happens when the cluster creation is the only
 operation running (the Kusto key update done), so nothing else is lost.
 
-Passes when the apply exits 0, the cluster was PUT once (no second create),
+Two outages: a short one (0.5 s = 3 virtual minutes: the same apply
+finishes) and a long one (6 s = 40 virtual minutes: cmkctl stops following
+the status after 20 unreadable reads, the step fails naming it, the journal
+keeps the operation, and the next apply resumes it and converges).
+
+Passes when the apply exits 0 (long: the second), the cluster was PUT once (no second create),
 there is no 400/409 and no hazard in the new armsim's audit, and a plan
 afterwards has nothing to do.
 """
@@ -28,7 +33,21 @@ import chaos_lib as c  # noqa: E402
 
 g = c.g
 SCALE = 400   # 2 h creation = 18 s; a status read fails after ~15 virtual min (2 s) of outage
-DOWN_SECONDS = 0.5
+# short: the polls meet a closed port for a moment, the same apply finishes;
+# long: the status cannot be read for longer than cmkctl follows an
+# unreadable operation (20 reads, ~15 virtual minutes): the step fails, the
+# journal keeps the operation and the next apply resumes it
+SCENARIOS = (("short", 0.5), ("long", 6.0))
+
+
+def journal_entries(state_dir):
+    for p in glob.glob(os.path.join(state_dir, "operations-*.json")):
+        try:
+            with open(p) as f:
+                return json.load(f).get("operations", [])
+        except (OSError, ValueError):  # being replaced right now
+            return []
+    return []
 
 
 def finished_while_down(state, journal_path, now_iso):
@@ -59,7 +78,13 @@ def finished_while_down(state, journal_path, now_iso):
 def body(args, s):
     fixture = c.write_fixture(args.source_dir, s.path("fixture.json"))
     manifest = c.write_manifest(s.path("estate.yaml"))
-    simdir = s.path("sim")
+    for name, down in SCENARIOS:
+        os.makedirs(s.path(name))
+        scenario(args, s, fixture, manifest, name, down)
+
+
+def scenario(args, s, fixture, manifest, name, down):
+    simdir = s.path(name, "sim")
     sim = g.Armsim(args.armsim, simdir, fixture=fixture, time_scale=SCALE)
     sim2 = None
     try:
@@ -67,9 +92,10 @@ def body(args, s):
         env = g.base_env(sim.env)
         env["CMKCTL_TIME_SCALE"] = str(SCALE)
         env["CMKCTL_PROGRESS_INTERVAL"] = "0.5"
-        state_dir = s.path("state")
-        bg = g.Background([args.cmkctl, "apply", "-f", manifest, "--auto-approve", "-o", "json",
-                           "--state-dir", state_dir], env, s.dir, "apply")
+        state_dir = s.path(name, "state")
+        apply_argv = [args.cmkctl, "apply", "-f", manifest, "--auto-approve", "-o", "json",
+                      "--state-dir", state_dir]
+        bg = g.Background(apply_argv, env, s.path(name), "apply")
         deadline = time.time() + 60
         while True:
             g.check(bg.proc.poll() is None and time.time() < deadline,
@@ -78,8 +104,10 @@ def body(args, s):
             running = [o for o in ops if o["status"] not in ("Succeeded", "Failed", "Canceled")]
             kusto_done = [o for o in ops if "/microsoft.kusto/" in o["resourceId"].lower()
                           and o["status"] == "Succeeded"]
-            # the Kusto identity and key updates are done, the creation runs alone
-            if [o["kind"] for o in running] == ["cluster.create"] and len(kusto_done) >= 2:
+            # the Kusto identity and key updates are done and cmkctl saw them
+            # end (its journal holds the creation alone): the creation runs alone
+            if [o["kind"] for o in running] == ["cluster.create"] and len(kusto_done) >= 2 and \
+                    [e["operation"]["kind"] for e in journal_entries(state_dir)] == ["cluster.create"]:
                 break
             time.sleep(0.02)
         journals = [p for p in glob.glob(os.path.join(state_dir, "operations-*.json"))]
@@ -88,15 +116,27 @@ def body(args, s):
         now = sim.admin("GET", "/_sim/clock")
         before = sim.requests(0)["requests"]
         g.check(sim.stop() == 0, "armsim exited uncleanly")
-        time.sleep(DOWN_SECONDS)  # cmkctl's polls meet a closed port meanwhile
-        reload_path = s.path("reload.json")
+        time.sleep(down)  # cmkctl's polls meet a closed port meanwhile
+        reload_path = s.path(name, "reload.json")
         with open(reload_path, "w") as f:
             json.dump(finished_while_down(dump, journals[0], now["now"]), f)
+        os.remove(sim.ready_file)  # else the new armsim looks ready at once
         sim2 = g.Armsim(args.armsim, simdir, fixture=reload_path, time_scale=SCALE,
                         extra=["--listen", "127.0.0.1:%d" % port])
         g.check(sim2.ready["port"] == port, "the new armsim is on %s, not %d" % (sim2.ready["port"], port))
         rc = bg.wait(120)
-        g.check(rc == 0, "apply exited %s: %s" % (rc, bg.stderr()[-2000:]))
+        applies = 1
+        if name == "long":
+            g.check(rc == 1 and "could not be read" in bg.stderr(),
+                    "after a long outage the apply exited %s: %s" % (rc, bg.stderr()[-1500:]))
+            js = [p for p in glob.glob(os.path.join(state_dir, "operations-*.json"))]
+            g.check(js and "cluster.create" in open(js[0]).read(),
+                    "the journal does not keep the unfollowed cluster creation: %s" % js)
+            rc, out, err = g.run(apply_argv, env, timeout=120)
+            applies = 2
+            g.check(rc == 0 and '"resumed"' in out, "the next apply exited %s: %s" % (rc, err[-1500:]))
+        else:
+            g.check(rc == 0, "apply exited %s: %s" % (rc, bg.stderr()[-2000:]))
         log = before + sim2.requests(0)["requests"]
         puts = [r for r in log if r["method"] == "PUT" and r["status"] in (200, 201, 202)
                 and r["path"].split("?")[0].lower().endswith("/clusters/" + c.CLUSTER)]
@@ -109,9 +149,9 @@ def body(args, s):
         prc, pout, perr = g.run([args.cmkctl, "plan", "-f", manifest], env)
         g.check(prc == 0, "plan after the apply exited %d: %s" % (prc, (pout + perr)[-800:]))
         n401 = sum(1 for r in sim2.requests(0)["requests"] if r["status"] == 401)
-        print("restart: armsim down %.1f s mid-wait on the cluster creation, back on port %d; the apply "
-              "finished (%d requests before, %d after, %d answered 401 by the new armsim)"
-              % (DOWN_SECONDS, port, len(before), len(log) - len(before), n401))
+        print("restart (%s): armsim down %.1f s (%.0f virtual min) mid-wait on the cluster creation, back on "
+              "port %d; converged after %d apply(s) (%d requests before, %d after, %d answered 401 by the new "
+              "armsim)" % (name, down, down * SCALE / 60, port, applies, len(before), len(log) - len(before), n401))
     finally:
         if sim2:
             sim2.stop()
