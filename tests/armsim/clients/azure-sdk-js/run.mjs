@@ -43,6 +43,17 @@ console.log("workspace features.clusterResourceId:", ws.features?.clusterResourc
 
 for (const nm of ["jsc2", "jsc3"])
   await la.clusters.beginCreateOrUpdateAndWait(rg, nm, { location: "eastus", sku: { name: "CapacityReservation", capacity: 1000 }, identity: { type: "SystemAssigned" } }, { updateIntervalInMs: 200 });
+const nw = await la.workspaces.beginCreateOrUpdateAndWait(rg, "jsws", { location: "eastus", retentionInDays: 60 }, { updateIntervalInMs: 200 });
+assert.equal(nw.provisioningState, "Succeeded");
+assert.equal(nw.retentionInDays, 60);
+console.log("workspace create:", nw.name, nw.provisioningState, nw.customerId);
+const lsa = await la.linkedStorageAccounts.createOrUpdate(rg, "jsws", "Query",
+  { storageAccountIds: [`/subscriptions/${sub}/resourceGroups/rg-la/providers/Microsoft.Storage/storageAccounts/sa1`] });
+assert.equal(lsa.dataSourceType, "Query");
+console.log("linked storage:", lsa.name, lsa.dataSourceType);
+let lsn = 0;
+for await (const x of la.linkedServices.listByWorkspace(rg, "ws2")) lsn++;
+assert.equal(lsn, 1);
 let n = 0;
 for await (const x of la.clusters.listByResourceGroup(rg)) n++;
 assert.equal(n, 3); // page size 2 in la.yaml: the SDK followed nextLink
