@@ -47,9 +47,22 @@ const char *auth_default_tenant(void)
 	return g_tenant;
 }
 
+/* The tenant is replaced by a state load (under the state lock) while 401s
+ * are written outside it: both sides take this lock for the copy. */
+static pthread_mutex_t g_tenant_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void auth_set_default_tenant(const char *tenant_id)
 {
+	pthread_mutex_lock(&g_tenant_lock);
 	snprintf(g_tenant, sizeof g_tenant, "%s", tenant_id);
+	pthread_mutex_unlock(&g_tenant_lock);
+}
+
+static void auth__tenant_copy(char *out, size_t len)
+{
+	pthread_mutex_lock(&g_tenant_lock);
+	snprintf(out, len, "%s", g_tenant);
+	pthread_mutex_unlock(&g_tenant_lock);
 }
 
 void auth_set_host_identity(const char *client_id)
@@ -373,16 +386,20 @@ static void auth__fmt_us_time(char *out, size_t len, long t)
 static void auth__arm_401(sim_req *req, sim_resp *resp, const char *code, const char *desc,
 			  const char *msg)
 {
+	char tenant[64];
+	auth__tenant_copy(tenant, sizeof tenant);
 	resp_header(resp, "WWW-Authenticate",
 		    "Bearer authorization_uri=\"%s/%s\", error=\"invalid_token\", error_description=\"%s\"",
-		    req_base_url(req), g_tenant, desc);
+		    req_base_url(req), tenant, desc);
 	resp_arm_error(resp, 401, code, "%s", msg);
 }
 
 static void auth__kv_401(sim_req *req, sim_resp *resp, const char *msg)
 {
+	char tenant[64];
+	auth__tenant_copy(tenant, sizeof tenant);
 	resp_header(resp, "WWW-Authenticate", "Bearer authorization=\"%s/%s\", resource=\"%s\"",
-		    req_base_url(req), g_tenant, KV_AUDIENCE);
+		    req_base_url(req), tenant, KV_AUDIENCE);
 	resp_arm_error(resp, 401, "Unauthorized", "%s", msg);
 }
 
