@@ -43,8 +43,13 @@ import chaos_lib as c  # noqa: E402
 g = c.g
 MAX_APPLIES = 2
 # armsim's virtual clock runs this much faster than real time; cmkctl scales
-# its waits alike (a 2-hour cluster creation takes ~1 s)
-SCALE = 8000
+# its waits alike (a 2-hour cluster creation takes 3.6 s). Slow answers are
+# delayed in real time: SLOW_MS at SCALE must stay far below the slack of
+# cmkctl's virtual deadlines (a link is given 90 min for its 30: at 8000, a
+# few slow list reads on a loaded machine used up the hour and the link
+# "did not finish within 5400 s")
+SCALE = 2000
+SLOW_MS = 200
 REQUEST_FAULT_RATE = 0.10
 ASYNC_FAULT_RATE = 0.05
 
@@ -60,7 +65,7 @@ def fault_rules(async_fail):
         if k in ("503", "429"):
             rule["retryAfter"] = 1
         if k == "slow":
-            rule["delayMs"] = 400
+            rule["delayMs"] = SLOW_MS
         rules.append(rule)
     if async_fail:
         rules.append({"method": "*", "resourceType": "*", "fault": "async_fail", "rate": ASYNC_FAULT_RATE})
