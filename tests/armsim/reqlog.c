@@ -4,6 +4,7 @@
 #include "reqlog.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,8 @@ typedef struct entry {
 	int status;
 	char principal[64];
 	char client_request_id[64];
+	char *detail;   /* JSON text {"headers":{...},"body":...}; see reqlog__detail */
+	size_t detail_len;
 } entry;
 
 static pthread_mutex_t g_rlock = PTHREAD_MUTEX_INITIALIZER;
@@ -31,6 +34,91 @@ static entry g_ring[RING];
 static long g_seq;
 static cJSON *g_counters; /* {"GET|type|200": n} */
 static cJSON *g_hazards;
+static size_t g_detail_bytes; /* sum of detail_len over the ring */
+
+/* Bodies are kept up to BODY_CAP each, and the ring keeps at most
+ * DETAIL_BUDGET bytes of them (a 1000-workspace run must not hold gigabytes);
+ * past that, new entries say "bodyOmitted" instead. */
+#define BODY_CAP (64 * 1024)
+#define DETAIL_BUDGET ((size_t)256 * 1024 * 1024)
+
+/* Form fields whose values are credentials: never logged. */
+static const char *const reqlog__secret_fields[] = {
+	"client_secret", "client_assertion", "assertion", "refresh_token",
+	"password", "code", "code_verifier", NULL
+};
+
+static bool reqlog__secret_field(const char *name)
+{
+	for (int i = 0; reqlog__secret_fields[i]; i++)
+		if (sim_streq_ci(name, reqlog__secret_fields[i]))
+			return true;
+	return false;
+}
+
+/* A form body as {"field":"value"}, credentials replaced by "[REDACTED]". */
+static cJSON *reqlog__form(const char *body, size_t len)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *p = body, *end = body + len;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		char *name = sim_url_decode(p, (size_t)((eq ? eq : stop) - p));
+		if (name && *name) {
+			if (reqlog__secret_field(name)) {
+				cJSON_AddStringToObject(o, name, "[REDACTED]");
+			} else {
+				char *v = eq ? sim_url_decode(eq + 1, (size_t)(stop - eq - 1)) : NULL;
+				cJSON_AddStringToObject(o, name, v ? v : "");
+				free(v);
+			}
+		}
+		free(name);
+		p = stop + 1;
+	}
+	return o;
+}
+
+/* The request headers a client test asserts on, and the body: parsed JSON,
+ * a redacted form (token endpoints: the form carries client_secret /
+ * client_assertion), or text; capped at BODY_CAP. */
+static char *reqlog__detail(const sim_req *req, bool keep_body)
+{
+	static const char *const names[] = { "User-Agent", "x-ms-client-request-id",
+		"x-ms-correlation-request-id", "Content-Type", "If-Match", "If-None-Match", NULL };
+	cJSON *d = cJSON_CreateObject(), *h = cJSON_AddObjectToObject(d, "headers");
+	for (int i = 0; names[i]; i++) {
+		const char *v = req_header(req, names[i]);
+		if (v)
+			cJSON_AddStringToObject(h, names[i], v);
+	}
+	cJSON_AddBoolToObject(d, "authorization", req_header(req, "Authorization") != NULL);
+	if (req->body_len && !keep_body) {
+		cJSON_AddStringToObject(d, "bodyOmitted", "request log body budget exhausted");
+	} else if (req->body_len) {
+		const char *ct = req_header(req, "Content-Type");
+		bool form = sim_prefix_ci(ct ? ct : "", "application/x-www-form-urlencoded") ||
+			    strstr(req->path, "/oauth2/") != NULL;
+		if (form) {
+			/* whole form parsed (redaction must see every field), whatever its size */
+			cJSON_AddItemToObject(d, "body", reqlog__form(req->body, req->body_len));
+		} else if (req->body_len > BODY_CAP) {
+			char *t = strndup(req->body, BODY_CAP);
+			cJSON_AddStringToObject(d, "body", t ? t : "");
+			cJSON_AddTrueToObject(d, "bodyTruncated");
+			free(t);
+		} else if (req->json) {
+			cJSON_AddItemToObject(d, "body", cJSON_Duplicate(req->json, 1));
+		} else {
+			cJSON_AddStringToObject(d, "body", req->body);
+		}
+	}
+	char *text = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	return text;
+}
 
 void reqlog_init(void)
 {
@@ -52,8 +140,17 @@ void reqlog_record(const sim_req *req, const sim_resp *resp)
 	const char *cid = req_header(req, "x-ms-client-request-id");
 	snprintf(key, sizeof key, "%s|%s|%d", req->method, type, resp->status);
 	pthread_mutex_lock(&g_rlock);
+	bool keep_body = g_detail_bytes + req->body_len < DETAIL_BUDGET;
+	pthread_mutex_unlock(&g_rlock);
+	char *detail = reqlog__detail(req, keep_body);
+	pthread_mutex_lock(&g_rlock);
 	entry *e = &g_ring[g_seq % RING];
 	free(e->path);
+	free(e->detail);
+	g_detail_bytes -= e->detail_len;
+	e->detail = detail;
+	e->detail_len = detail ? strlen(detail) : 0;
+	g_detail_bytes += e->detail_len;
 	e->seq = ++g_seq;
 	e->time_ms = simclock_now_ms();
 	snprintf(e->method, sizeof e->method, "%s", req->method);
@@ -93,6 +190,14 @@ cJSON *reqlog_dump(long since)
 		cJSON_AddStringToObject(x, "principal", e->principal);
 		if (e->client_request_id[0])
 			cJSON_AddStringToObject(x, "clientRequestId", e->client_request_id);
+		cJSON *d = e->detail ? cJSON_Parse(e->detail) : NULL;
+		if (d) {
+			while (d->child) {
+				cJSON *m = cJSON_DetachItemViaPointer(d, d->child);
+				cJSON_AddItemToObject(x, m->string, m);
+			}
+			cJSON_Delete(d);
+		}
 		cJSON_AddItemToArray(arr, x);
 	}
 	cJSON_AddNumberToObject(o, "lastSeq", (double)g_seq);
@@ -142,7 +247,11 @@ void reqlog_reset(void)
 	for (int i = 0; i < RING; i++) {
 		free(g_ring[i].path);
 		g_ring[i].path = NULL;
+		free(g_ring[i].detail);
+		g_ring[i].detail = NULL;
+		g_ring[i].detail_len = 0;
 	}
+	g_detail_bytes = 0;
 	g_seq = 0;
 	cJSON_Delete(g_counters);
 	g_counters = cJSON_CreateObject();

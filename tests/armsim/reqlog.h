@@ -21,7 +21,10 @@ void reqlog_init(void);
 /* Record one answered request (server calls it after the handler). */
 void reqlog_record(const sim_req *req, const sim_resp *resp);
 /* {"requests":[{seq,time,method,path,resourceType,status,principal,
- *   clientRequestId}...]}; since = only seq > since. */
+ *   clientRequestId,headers:{User-Agent,...},authorization:bool,body}...]};
+ * since = only seq > since. Bodies are capped at 64 KiB; form bodies are
+ * objects with credential fields (client_secret, client_assertion, ...)
+ * replaced by "[REDACTED]". */
 cJSON *reqlog_dump(long since);
 /* {"total":N,"byMethod":{},"byResourceType":{},"byStatus":{},
  *  "byKey":{"GET Microsoft.X/y 200":N}} */

