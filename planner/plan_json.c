@@ -762,7 +762,7 @@ int plan_load_buffer(plan **out, const char *data, size_t len)
 						"steps", "findings", "touched", "fingerprint", NULL };
 	static const char *const finding_keys[] = { "kind", "address", "message", NULL };
 	cJSON *root = NULL;
-	const cJSON *v, *arr, *x;
+	const cJSON *v, *arr = NULL, *x;
 	plan *p = NULL;
 	int error;
 	size_t i = 0;

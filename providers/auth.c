@@ -668,7 +668,7 @@ int arm_auth_new(arm_auth **out, const char *kind_name, const arm_cloud *cloud,
 		 arm_auth_send_fn send, void *send_ctx)
 {
 	arm_auth *a;
-	arm_cred_kind kind;
+	arm_cred_kind kind = ARM_CRED_DEFAULT;
 	int error;
 
 	if (!kind_name || !*kind_name)

@@ -980,7 +980,7 @@ static int op__parse_iso8601(int64_t *out, const char *s)
 int arm_op_to_json(cJSON **out, const arm_op *op)
 {
 	cJSON *j = cJSON_CreateObject();
-	char when[40];
+	char when[80];
 
 	if (!j)
 		return cmk_error_oom();
