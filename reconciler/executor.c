@@ -64,6 +64,7 @@ typedef struct {
 	exec_lock *locks;
 	size_t nlocks;
 	bool changed;        /* a step started or ended since the last schedule */
+	bool *resent;        /* per step: sent again after its operation failed */
 	int error;           /* a failure outside the steps (journal I/O) */
 	adapter_link_observer observer;
 } exec_run;
@@ -797,6 +798,28 @@ static void exec__verify_key(exec_run *w, size_t i)
 }
 
 /*
+ * May the write of step `i`, whose operation ended Failed, be sent again
+ * once? Only a service-side failure (InternalServerError) of a PATCH that
+ * sets the same properties again: a cluster's key or settings, a Kusto
+ * cluster's identity or key. Never a link or unlink (each counts against
+ * the workspace's two per 30 days, failed or not), a create or a delete.
+ */
+static bool exec__resend_safe(const exec_run *w, size_t i, const arm_op *op)
+{
+	switch (w->p->steps[i].kind) {
+	case PLAN_STEP_CLUSTER_KEY_UPDATE:
+	case PLAN_STEP_CLUSTER_UPDATE:
+	case PLAN_STEP_KUSTO_IDENTITY_UPDATE:
+	case PLAN_STEP_KUSTO_KEY_UPDATE:
+		break;
+	default:
+		return false;
+	}
+	return !w->resent[i] && op->error && op->error->arm_code &&
+	       strcasecmp(op->error->arm_code, "InternalServerError") == 0;
+}
+
+/*
  * Record how every operation that ended did, in the report and the
  * journal. `final`: the wait is over; an operation still not ended was
  * interrupted (it stays in the journal) or could not be followed.
@@ -847,6 +870,24 @@ static int exec__harvest(exec_run *w, bool final)
 				if (report_step_set_note(rs, "the running operation ended Failed or Canceled") < 0)
 					cmk_error_clear();
 				exec__succeed(w, x->step, NULL);
+				break;
+			}
+			if (op->state == ARM_OP_FAILED && x->role == EXEC_OP_WRITE && !final &&
+			    !exec__canceled(w->c) && exec__resend_safe(w, x->step, op)) {
+				/* the step goes back to pending: the next schedule
+				 * sends the same request again */
+				w->resent[x->step] = true;
+				if (w->o->journal) {
+					opstate_remove(w->o->journal, op->resource_id);
+					journal_changed = true;
+				}
+				if (report_step_set_note(rs, "its operation failed (InternalServerError): sent again once") < 0)
+					cmk_error_clear();
+				if (w->o->progress)
+					progress_note(w->o->progress, "%s: %s; sending it again", w->p->steps[x->step].id,
+						      op->error->message);
+				rs->status = REPORT_PENDING;
+				rs->started_ms = 0;
 				break;
 			}
 			if (w->o->journal && x->role == EXEC_OP_WRITE) {
@@ -1027,7 +1068,8 @@ int executor_run(report *r, arm_client *c, const plan *p, const executor_opts *o
 	if (arm_client_correlation_id(c) && !r->correlation_id)
 		r->correlation_id = strdup(arm_client_correlation_id(c));
 	if (!(w.ready = calloc(nsteps, sizeof(*w.ready))) || !(w.links = calloc(nsteps, sizeof(*w.links))) ||
-	    !(w.verify = calloc(nsteps, sizeof(*w.verify))) || !(w.locks = calloc(nsteps, sizeof(*w.locks)))) {
+	    !(w.verify = calloc(nsteps, sizeof(*w.verify))) || !(w.locks = calloc(nsteps, sizeof(*w.locks))) ||
+	    !(w.resent = calloc(nsteps, sizeof(*w.resent)))) {
 		error = cmk_error_oom();
 		goto out;
 	}
@@ -1063,6 +1105,7 @@ out:
 	free(w.links);
 	free(w.verify);
 	free(w.locks);
+	free(w.resent);
 	if (exec__canceled(c))
 		r->interrupted = true;
 	r->ended_ms = arm_now_ms();
