@@ -2,7 +2,7 @@
 
 Each seed starts armsim (--seed N) with the estate of chaos_lib.py and fault
 rules that fail about 10% of all requests (500, 503 with Retry-After, 429
-with Retry-After, connection reset, and slow answers, in equal parts) and
+with Retry-After, connection reset, and slow answers, in about equal parts) and
 end about 5% of the async operations Failed (InternalServerError at their
 due time). Then `cmkctl apply` runs until it exits 0, at most MAX_APPLIES
 times.
@@ -12,10 +12,10 @@ Converged means (README 'Reliability'):
     operations (the step fails, its dependents are skipped, the run exits 1),
     a second apply exits 0: it plans from the live state and redoes only what
     is missing. Operations fail once: the second apply runs with the request
-    faults but no async failures. The executor does not retry a failed
-    operation itself: a workspace link or unlink counts against the budget
-    of two per 30 days whether it succeeds or not, so retrying is the
-    operator's call (the next apply), never automatic;
+    faults but no async failures. The first apply itself sends a failed
+    cluster or Kusto PATCH again once (check_resend.py), never a link: a
+    workspace link or unlink counts against the budget of two per 30 days
+    whether it succeeds or not, so its retry is the next apply's;
   * with the faults lifted, `cmkctl drift` exits 0 and `cmkctl plan` has
     nothing to do (exit 0);
   * armsim's hazard audit is empty: no duplicate create, no link flip-flop or
@@ -26,9 +26,9 @@ Converged means (README 'Reliability'):
     once, plus once more for each of its link operations armsim failed.
 
 usage: check_chaos.py --cmkctl B --armsim B --source-dir D [--seeds 1-10]
-       [--jobs N] [--tally] [--keep]
-Exit 0 when every seed converged with a clean audit; --tally prints one line
-per seed and the totals (ci/chaos.sh).
+       [--jobs N] [--keep]
+Prints one line per seed and the tally (ci/chaos.sh runs 100); exit 0 when
+every seed converged with a clean audit.
 """
 import argparse
 import json
@@ -37,6 +37,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import chaos_lib as c  # noqa: E402
 
@@ -146,7 +147,6 @@ def main():
     ap.add_argument("--source-dir", required=True)
     ap.add_argument("--seeds", default="1-10")
     ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--tally", action="store_true")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     scratch = g.Scratch(args.keep or bool(os.environ.get("GITOPS_KEEP")))

@@ -29,7 +29,6 @@ import re
 import secrets as pysecrets
 import shutil
 import signal
-import ssl
 import stat
 import subprocess
 import sys
@@ -38,6 +37,7 @@ import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(HERE, "..", "gitops"))
 import gitops_lib as g  # noqa: E402
 

@@ -22,9 +22,9 @@ provider tests cover it.
 import os
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 import check_secrets as cs  # noqa: E402  (git server helper)
 
