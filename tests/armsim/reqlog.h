@@ -9,6 +9,8 @@
  *   "link_budget_exceeded"       a 3rd link/unlink of a workspace in 30 days
  *   "duplicate_create"           a create PUT for a resource being created
  *   "unlink_flipflop"            link of a workspace unlinked < window ago
+ *   "read_only_member_sent"      a PUT/PATCH body carried a read-only member
+ *                                (readonly.c; ARM ignores it)
  */
 #ifndef ARMSIM_REQLOG_H
 #define ARMSIM_REQLOG_H

@@ -14,6 +14,7 @@
 #include "arm.h"
 #include "auth.h"
 #include "faults.h"
+#include "readonly.h"
 #include "lro.h"
 #include "store.h"
 #include "throttle.h"
@@ -309,6 +310,8 @@ static void router__run_arm(sim_req *req, sim_resp *resp, const sim_route *r)
 			       "Resource group '%s' could not be found.", req->cap[r->rg_cap]);
 		goto out;
 	}
+	if (!readonly_check(req, resp))
+		goto out;
 	lro_tick();
 	r->fn(req, resp);
 	lro_tick(); /* derived state sees this request's changes at once */

@@ -164,12 +164,75 @@ static void test_reqlog__token_secret_never_logged(void **state)
 	free(t);
 }
 
+#define M_RO(method) "The property 'properties.associatedWorkspaces' is read-only and cannot be set in a " method " request. Remove it from the request body."
+
+/* "ARM rejects associatedWorkspaces in a PUT": 400 InvalidParameter naming
+ * the member, on PUT and PATCH; nothing is created. */
+static void test_readonly__associated_workspaces_refused(void **state)
+{
+	(void)state;
+	const char *url = RGP "/clusters/roCluster1?api-version=2021-06-01";
+	armsim_http_resp r = check_arm("PUT", url,
+		"{\"location\":\"eastus\",\"identity\":{\"type\":\"SystemAssigned\"},"
+		"\"sku\":{\"name\":\"capacityReservation\",\"capacity\":100},"
+		"\"properties\":{\"associatedWorkspaces\":[]}}");
+	check_error(&r, 400, "InvalidParameter", M_RO("PUT"));
+	assert_string_equal(check_str(r.json, "error.target"), "properties.associatedWorkspaces");
+	armsim_http_free(&r);
+	r = check_arm("GET", url, NULL);
+	assert_int_equal(r.status, 404);
+	armsim_http_free(&r);
+	/* member names are case-insensitive, as everywhere in ARM bodies */
+	r = check_arm("PATCH", url, "{\"Properties\":{\"AssociatedWorkspaces\":[{\"workspaceName\":\"ws1\"}]}}");
+	check_error(&r, 400, "InvalidParameter", M_RO("PATCH"));
+	armsim_http_free(&r);
+}
+
+/* Other read-only members are accepted (ARM ignores them) but audited. */
+static void test_readonly__hazard_recorded(void **state)
+{
+	(void)state;
+	cJSON_Delete(check_admin("DELETE", "/_sim/hazards", NULL));
+	armsim_http_resp r = check_arm("PATCH", WS1, "{\"tags\":{\"a\":\"b\"}}");
+	assert_int_equal(r.status, 200);
+	armsim_http_free(&r);
+	r = check_arm("PATCH", WS1, "{\"properties\":{\"provisioningState\":\"Succeeded\","
+				    "\"customerId\":\"00000000-0000-0000-0000-000000000000\",\"retentionInDays\":30}}");
+	assert_int_equal(r.status, 200);
+	armsim_http_free(&r);
+	r = check_arm("PUT", "/subscriptions/" SUB "/resourceGroups/rg-la/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-ro?api-version=2023-01-31",
+		      "{\"location\":\"eastus\",\"properties\":{\"clientId\":\"0d000000-0000-4000-8000-0000000000ff\"}}");
+	assert_int_equal(r.status, 201);
+	armsim_http_free(&r);
+	/* null members are not sent values */
+	r = check_arm("PATCH", WS1, "{\"properties\":{\"createdDate\":null}}");
+	assert_int_equal(r.status, 200);
+	armsim_http_free(&r);
+
+	cJSON *h = check_admin("GET", "/_sim/hazards", NULL);
+	assert_int_equal((int)check_num(h, "total"), 3);
+	assert_int_equal((int)check_num(h, "byKind.read_only_member_sent"), 3);
+	const cJSON *a = check_get(h, "hazards");
+	assert_string_equal(check_str(cJSON_GetArrayItem(a, 0), "detail"),
+			    "PATCH body sets read-only member 'properties.provisioningState'");
+	assert_string_equal(check_str(cJSON_GetArrayItem(a, 0), "resourceId"),
+			    RGP "/workspaces/ws1");
+	assert_string_equal(check_str(cJSON_GetArrayItem(a, 1), "detail"),
+			    "PATCH body sets read-only member 'properties.customerId'");
+	assert_string_equal(check_str(cJSON_GetArrayItem(a, 2), "detail"),
+			    "PUT body sets read-only member 'properties.clientId'");
+	cJSON_Delete(h);
+	cJSON_Delete(check_admin("DELETE", "/_sim/hazards", NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reqlog__headers_and_body),
 		cmocka_unit_test(test_reqlog__body_capped),
 		cmocka_unit_test(test_reqlog__token_secret_never_logged),
+		cmocka_unit_test(test_readonly__associated_workspaces_refused),
+		cmocka_unit_test(test_readonly__hazard_recorded),
 	};
 	return cmocka_run_group_tests(tests, setup, check_stop);
 }
