@@ -383,7 +383,7 @@ static void auth__fmt_us_time(char *out, size_t len, long t)
 		 tm.tm_year + 1900, h12, tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
 }
 
-static void auth__arm_401(sim_req *req, sim_resp *resp, const char *code, const char *desc,
+static void auth__arm_401(const sim_req *req, sim_resp *resp, const char *code, const char *desc,
 			  const char *msg)
 {
 	char tenant[64];
@@ -394,13 +394,28 @@ static void auth__arm_401(sim_req *req, sim_resp *resp, const char *code, const 
 	resp_arm_error(resp, 401, code, "%s", msg);
 }
 
-static void auth__kv_401(sim_req *req, sim_resp *resp, const char *msg)
+static void auth__kv_401(const sim_req *req, sim_resp *resp, const char *msg)
 {
 	char tenant[64];
 	auth__tenant_copy(tenant, sizeof tenant);
 	resp_header(resp, "WWW-Authenticate", "Bearer authorization=\"%s/%s\", resource=\"%s\"",
 		    req_base_url(req), tenant, KV_AUDIENCE);
 	resp_arm_error(resp, 401, "Unauthorized", "%s", msg);
+}
+
+void auth_fault_401(const sim_req *req, sim_resp *resp)
+{
+	if (req->vault_name) {
+		auth__kv_401(req, resp, "AKV10021: The access token has expired.");
+		return;
+	}
+	char e[64], n[64], msg[256];
+	long now = (long)time(NULL);
+	auth__fmt_us_time(e, sizeof e, now - 1);
+	auth__fmt_us_time(n, sizeof n, now);
+	snprintf(msg, sizeof msg,
+		 "The access token expiry UTC time '%s' is earlier than current UTC time '%s'.", e, n);
+	auth__arm_401(req, resp, "ExpiredAuthenticationToken", "The access token has expired.", msg);
 }
 
 /* Verified tokens, so a client's repeated bearer costs a hash lookup, not an

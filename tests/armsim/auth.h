@@ -78,6 +78,11 @@ char *auth_token_issue(const sim_principal *p, const char *audience, long *expir
  * req->caller and returns true; else fills resp with the 401 of the plane
  * (dataplane = Key Vault style) and returns false. */
 bool auth_check_bearer(sim_req *req, sim_resp *resp, const char *audience, bool dataplane);
+/* The 401 of an expired token, whatever the request's token (fault "401"):
+ * ARM's ExpiredAuthenticationToken with its WWW-Authenticate
+ * authorization_uri challenge, or on the Key Vault data plane AKV10021 with
+ * the authorization/resource challenge. */
+void auth_fault_401(const sim_req *req, sim_resp *resp);
 
 /* --- RBAC ------------------------------------------------------------------- */
 

@@ -11,10 +11,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "util.h"
 
-typedef enum { F_500, F_503, F_429, F_RESET, F_SLOW, F_ASYNC_FAIL } fault_kind;
-static const char *const kind_names[] = { "500", "503", "429", "reset", "slow", "async_fail" };
+typedef enum { F_500, F_503, F_429, F_RESET, F_SLOW, F_ASYNC_FAIL, F_401 } fault_kind;
+static const char *const kind_names[] = { "500", "503", "429", "reset", "slow", "async_fail", "401" };
+#define NKINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
 
 typedef struct rule {
 	char method[16];
@@ -69,13 +71,13 @@ int faults_set(const cJSON *in)
 		snprintf(x->type, sizeof x->type, "%s", t ? t : "*");
 		snprintf(x->path, sizeof x->path, "%s", p ? p : "");
 		int k = -1;
-		for (int j = 0; f && j < 6; j++)
+		for (int j = 0; f && j < NKINDS; j++)
 			if (!strcasecmp(f, kind_names[j]))
 				k = j;
 		if (k < 0) {
 			free(rules);
 			return cmk_error_set(CMK_EINVALID,
-					     "faults[%d].fault: '%s' is not one of 500, 503, 429, reset, slow, async_fail",
+					     "faults[%d].fault: '%s' is not one of 500, 503, 429, 401, reset, slow, async_fail",
 					     i, f ? f : "");
 		}
 		x->kind = (fault_kind)k;
@@ -190,6 +192,10 @@ bool faults_apply(const sim_req *req, sim_resp *resp)
 			       "The request is being throttled as the limit has been reached for operation "
 			       "type - Read_ObservationWindow_00:05:00. For more information, see - "
 			       "https://aka.ms/srpthrottlinglimits");
+		return true;
+	case F_401:
+		/* as for an expired token: the client should get a new one and retry */
+		auth_fault_401(req, resp);
 		return true;
 	case F_RESET:
 		resp->status = 500; /* logged as such; the connection is dropped */

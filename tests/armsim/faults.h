@@ -2,7 +2,7 @@
  * faults.h - seeded, deterministic fault injection. Rules match requests by
  * method and resource type and fire with a rate drawn from the seeded RNG:
  *   {"method":"GET"|"*", "resourceType":"Microsoft.X/y"|"*", "path": substring?,
- *    "fault":"500"|"503"|"429"|"reset"|"slow"|"async_fail",
+ *    "fault":"500"|"503"|"429"|"401"|"reset"|"slow"|"async_fail",
  *    "rate":0..1, "count":N (fire at most N times; 0 = unlimited),
  *    "delayMs":N (slow), "retryAfter":N (429/503)}
  */
@@ -27,7 +27,8 @@ cJSON *faults_dump(void);
  * reset or slow+continue is reported via resp fields: a "slow" fault sets
  * resp->slow_ms and returns false so the request proceeds). */
 bool faults_apply(const sim_req *req, sim_resp *resp);
-/* Should an async operation of this type fail? (rule fault "async_fail") */
+/* Should an async operation of this type fail? (rule fault "async_fail";
+ * `method` is that of the request that started it, "" when none did) */
 bool faults_async_fail(const char *method, const char *resource_type);
 
 #endif

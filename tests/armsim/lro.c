@@ -61,6 +61,13 @@ static void lro__free(op_node *n)
 	free(n);
 }
 
+static _Thread_local const char *g_request_method;
+
+void lro_request_method(const char *method)
+{
+	g_request_method = method;
+}
+
 sim_op *lro_start(const lro_start_opts *o)
 {
 	op_node *n = calloc(1, sizeof *n);
@@ -87,8 +94,9 @@ sim_op *lro_start(const lro_start_opts *o)
 	op->ctx = o->ctx;
 	op->retry_after = o->retry_after > 0 ? o->retry_after : g_settings.retry_after_s;
 	op->report_percent = o->report_percent;
-	op->method = dupz("");
-	if (faults_async_fail("*", o->resource_type)) {
+	op->method = dupz(o->method ? o->method : g_request_method ? g_request_method : "");
+	/* a rule for "PUT" fails operations started by a PUT; "*" fails any */
+	if (faults_async_fail(op->method, o->resource_type)) {
 		/* decided now, revealed at the end time */
 		cJSON *c = cJSON_CreateObject();
 		cJSON_AddBoolToObject(c, "injectedFailure", true);
@@ -258,6 +266,7 @@ int lro_inject(const cJSON *in)
 	o.subscription_id = sim_json_str(in, "subscriptionId");
 	o.resource_id = sim_json_str(in, "resourceId");
 	o.kind = "fixture";
+	o.method = ""; /* started by no request: only "*" fault rules match */
 	o.result = LRO_RESULT_OK_EMPTY;
 	sim_op *op = lro_start(&o);
 	if (!op)

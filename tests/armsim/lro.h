@@ -81,7 +81,14 @@ typedef struct lro_start_opts {
 	cJSON *ctx;                   /* ownership moves to the op */
 	int retry_after;              /* default g_settings.retry_after_s */
 	bool report_percent;          /* status body carries percentComplete (Kusto) */
+	const char *method;           /* of the starting request; NULL = the request whose
+	                               * handler runs (lro_request_method) */
 } lro_start_opts;
+
+/* The router names the method of the request whose handler is about to run
+ * (NULL once it returned): operations the handler starts remember it, and
+ * "async_fail" fault rules match it. */
+void lro_request_method(const char *method);
 
 /* Start an operation; returns it (owned by the engine) or NULL on OOM.
  * A matching "async_fail" fault rule makes it end Failed. */

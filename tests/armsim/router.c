@@ -313,7 +313,9 @@ static void router__run_arm(sim_req *req, sim_resp *resp, const sim_route *r)
 	if (!readonly_check(req, resp))
 		goto out;
 	lro_tick();
+	lro_request_method(req->method);
 	r->fn(req, resp);
+	lro_request_method(NULL);
 	lro_tick(); /* derived state sees this request's changes at once */
 out:
 	store_unlock();
@@ -423,7 +425,9 @@ void router_dispatch(sim_req *req, sim_resp *resp)
 	}
 	store_lock();
 	lro_tick();
+	lro_request_method(req->method);
 	r->fn(req, resp);
+	lro_request_method(NULL);
 	lro_tick();
 	store_unlock();
 }

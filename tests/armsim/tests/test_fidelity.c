@@ -18,6 +18,7 @@ static int setup(void **state)
 	(void)state;
 	if (check_start("la.yaml", 1) < 0)
 		return -1;
+	cJSON_Delete(check_admin("PUT", "/_sim/settings", "{\"maxClustersPerRegion\":1000}"));
 	/* fetch and cache the ARM token now, so tests see only their own requests */
 	armsim_http_resp r;
 	if (armsim_arm(&r, g_sim, "GET", WS1, NULL) < 0 || r.status != 200)
@@ -225,6 +226,106 @@ static void test_readonly__hazard_recorded(void **state)
 	cJSON_Delete(check_admin("DELETE", "/_sim/hazards", NULL));
 }
 
+#define SA_CLUSTER "{\"location\":\"eastus\",\"identity\":{\"type\":\"SystemAssigned\"},\"sku\":{\"name\":\"capacityReservation\",\"capacity\":1000}}"
+
+/* Create a cluster; returns its Azure-AsyncOperation URL (static buffer). */
+static const char *create_cluster(const char *name)
+{
+	static char op[4096];
+	armsim_http_resp r = check_arm("PUT", check_fmt(RGP "/clusters/%s?api-version=2021-06-01", name), SA_CLUSTER);
+	assert_int_equal(r.status, 202);
+	assert_true(armsim_http_header(&r, "Azure-AsyncOperation", op, sizeof op));
+	armsim_http_free(&r);
+	return op;
+}
+
+static const char *op_status(const char *url, char *code, size_t codelen)
+{
+	static char st[64];
+	armsim_http_resp r;
+	if (armsim_http(&r, g_sim, "GET", url, g_sim->arm_token, NULL, NULL) < 0)
+		fail_msg("%s", cmk_error_last());
+	assert_int_equal(r.status, 200);
+	snprintf(st, sizeof st, "%s", check_str(r.json, "status") ? check_str(r.json, "status") : "");
+	const char *c = check_str(r.json, "error.code");
+	snprintf(code, codelen, "%s", c ? c : "");
+	armsim_http_free(&r);
+	return st;
+}
+
+/* An async_fail rule for one method fails the operations a request of that
+ * method started, and only those. */
+static void test_faults__async_fail_by_starting_method(void **state)
+{
+	(void)state;
+	char code[128], url[4096];
+	cJSON_Delete(check_admin("PUT", "/_sim/faults",
+		"[{\"method\":\"DELETE\",\"resourceType\":\"Microsoft.OperationalInsights/clusters\",\"fault\":\"async_fail\"}]"));
+	snprintf(url, sizeof url, "%s", create_cluster("faultOk"));
+	check_advance(2 * 3600 + 60);
+	assert_string_equal(op_status(url, code, sizeof code), "Succeeded");
+
+	cJSON_Delete(check_admin("PUT", "/_sim/faults",
+		"[{\"method\":\"PUT\",\"resourceType\":\"Microsoft.OperationalInsights/clusters\",\"fault\":\"async_fail\",\"count\":1}]"));
+	snprintf(url, sizeof url, "%s", create_cluster("faultFail"));
+	assert_string_equal(op_status(url, code, sizeof code), "InProgress");
+	check_advance(2 * 3600 + 60);
+	assert_string_equal(op_status(url, code, sizeof code), "Failed");
+	assert_string_equal(code, "InternalServerError");
+	cJSON *f = check_admin("GET", "/_sim/faults", NULL);
+	assert_int_equal((int)check_num(cJSON_GetArrayItem(f, 0), "fired"), 1);
+	cJSON_Delete(f);
+	/* "*" still matches whatever started the operation */
+	cJSON_Delete(check_admin("PUT", "/_sim/faults",
+		"[{\"method\":\"*\",\"resourceType\":\"Microsoft.OperationalInsights/clusters\",\"fault\":\"async_fail\",\"count\":1}]"));
+	snprintf(url, sizeof url, "%s", create_cluster("faultAny"));
+	check_advance(2 * 3600 + 60);
+	assert_string_equal(op_status(url, code, sizeof code), "Failed");
+	cJSON_Delete(check_admin("DELETE", "/_sim/faults", NULL));
+}
+
+/* Fault "401": the answer to an expired token, challenge included, so a
+ * client proves it refreshes its token and retries. */
+static void test_faults__401(void **state)
+{
+	(void)state;
+	char www[512];
+	cJSON_Delete(check_admin("PUT", "/_sim/faults",
+		"[{\"method\":\"GET\",\"resourceType\":\"Microsoft.OperationalInsights/workspaces\",\"fault\":\"401\",\"count\":1},"
+		"{\"method\":\"GET\",\"resourceType\":\"*\",\"path\":\"/keys/fault-key\",\"fault\":\"401\",\"count\":1}]"));
+	armsim_http_resp r = check_arm("GET", WS1, NULL);
+	check_error(&r, 401, "ExpiredAuthenticationToken", NULL);
+	const char *m = check_str(r.json, "error.message");
+	assert_non_null(m);
+	assert_int_equal(strncmp(m, "The access token expiry UTC time '", 34), 0);
+	assert_non_null(strstr(m, "' is earlier than current UTC time '"));
+	assert_true(armsim_http_header(&r, "WWW-Authenticate", www, sizeof www));
+	assert_string_equal(www, check_fmt("Bearer authorization_uri=\"%s/%s\", error=\"invalid_token\", "
+					   "error_description=\"The access token has expired.\"", g_sim->base_url, TENANT));
+	armsim_http_free(&r);
+	r = check_arm("GET", WS1, NULL);
+	assert_int_equal(r.status, 200);
+	armsim_http_free(&r);
+
+	char *kvt = NULL;
+	if (armsim_token(&kvt, g_sim, g_sim->client_id, g_sim->client_secret, "https://vault.azure.net/.default") < 0)
+		fail_msg("%s", cmk_error_last());
+	if (armsim_http(&r, g_sim, "GET", check_fmt("https://kv-cmk-eus.vault.localhost:%d/keys/fault-key?api-version=7.4", g_sim->port),
+			kvt, NULL, NULL) < 0)
+		fail_msg("%s", cmk_error_last());
+	check_error(&r, 401, "Unauthorized", "AKV10021: The access token has expired.");
+	assert_true(armsim_http_header(&r, "WWW-Authenticate", www, sizeof www));
+	assert_string_equal(www, check_fmt("Bearer authorization=\"%s/%s\", resource=\"https://vault.azure.net\"",
+					   g_sim->base_url, TENANT));
+	armsim_http_free(&r);
+	free(kvt);
+	cJSON *f = check_admin("GET", "/_sim/faults", NULL);
+	assert_int_equal((int)check_num(cJSON_GetArrayItem(f, 0), "fired"), 1);
+	assert_int_equal((int)check_num(cJSON_GetArrayItem(f, 1), "fired"), 1);
+	cJSON_Delete(f);
+	cJSON_Delete(check_admin("DELETE", "/_sim/faults", NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +334,8 @@ int main(void)
 		cmocka_unit_test(test_reqlog__token_secret_never_logged),
 		cmocka_unit_test(test_readonly__associated_workspaces_refused),
 		cmocka_unit_test(test_readonly__hazard_recorded),
+		cmocka_unit_test(test_faults__async_fail_by_starting_method),
+		cmocka_unit_test(test_faults__401),
 	};
 	return cmocka_run_group_tests(tests, setup, check_stop);
 }
