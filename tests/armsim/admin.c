@@ -220,6 +220,34 @@ static void admin__policy_remove(sim_req *req, sim_resp *resp)
 	resp_json(resp, 200, b);
 }
 
+/* What kv_key_permissions grants a principal, in access-policy names: the
+ * same answer the Log Analytics and Kusto key validation see. */
+static void admin__key_permissions(sim_req *req, sim_resp *resp)
+{
+	static const struct { const char *n; unsigned b; } names[] = {
+		{ "get", KV_PERM_GET }, { "list", KV_PERM_LIST }, { "create", KV_PERM_CREATE },
+		{ "update", KV_PERM_UPDATE }, { "delete", KV_PERM_DELETE },
+		{ "wrapKey", KV_PERM_WRAP }, { "unwrapKey", KV_PERM_UNWRAP },
+		{ "encrypt", KV_PERM_ENCRYPT }, { "decrypt", KV_PERM_DECRYPT },
+		{ "sign", KV_PERM_SIGN }, { "verify", KV_PERM_VERIFY },
+	};
+	if (!admin__need_json(req, resp))
+		return;
+	const char *vn = sim_json_str(req->json, "vault"), *oid = sim_json_str(req->json, "objectId");
+	const char *tid = sim_json_str(req->json, "tenantId");
+	sim_res *v = vn ? kv_vault_by_name(vn) : NULL;
+	if (!v || !oid) {
+		resp_arm_error(resp, 404, "NotFound", "armsim admin: need an existing \"vault\" and an \"objectId\"");
+		return;
+	}
+	unsigned p = kv_key_permissions(v, sim_json_str(req->json, "name"), tid ? tid : auth_default_tenant(), oid);
+	cJSON *b = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(b, "permissions");
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (p & names[i].b)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(names[i].n));
+	resp_json(resp, 200, b);
+}
+
 static void admin__policy_add(sim_req *req, sim_resp *resp)
 {
 	if (!admin__need_json(req, resp))
@@ -433,6 +461,7 @@ void admin_register_routes(void)
 	admin__add("POST", "/_sim/keys/disable", admin__key_disable);
 	admin__add("POST", "/_sim/keys/enable", admin__key_enable_h);
 	admin__add("POST", "/_sim/keys/delete", admin__key_delete);
+	admin__add("POST", "/_sim/keys/permissions", admin__key_permissions);
 	admin__add("POST", "/_sim/access-policies/remove", admin__policy_remove);
 	admin__add("POST", "/_sim/access-policies/add", admin__policy_add);
 	admin__add("POST", "/_sim/role-assignments", admin__role_assign);

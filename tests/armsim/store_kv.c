@@ -294,7 +294,8 @@ unsigned kv_key_permissions(const sim_res *vault, const char *key_name,
 			{ "Microsoft.KeyVault/vaults/keys/sign/action", KV_PERM_SIGN },
 			{ "Microsoft.KeyVault/vaults/keys/verify/action", KV_PERM_VERIFY },
 			{ "Microsoft.KeyVault/vaults/keys/create/action", KV_PERM_CREATE },
-			{ "Microsoft.KeyVault/vaults/keys/write", KV_PERM_UPDATE },
+			/* the data action, not ARM's keys/write (a control-plane action) */
+			{ "Microsoft.KeyVault/vaults/keys/update/action", KV_PERM_UPDATE },
 			{ "Microsoft.KeyVault/vaults/keys/delete", KV_PERM_DELETE },
 		};
 		char scope[1200];

@@ -326,6 +326,63 @@ static void test_faults__401(void **state)
 	cJSON_Delete(check_admin("DELETE", "/_sim/faults", NULL));
 }
 
+#define KV_RBAC_ID "/subscriptions/" SUB "/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-rbac"
+
+static long kv_patch_as(const char *client, const char *secret, const char *key, armsim_http_resp *out)
+{
+	char *t = NULL;
+	if (armsim_token(&t, g_sim, client, secret, "https://vault.azure.net/.default") < 0)
+		fail_msg("%s", cmk_error_last());
+	if (armsim_http(out, g_sim, "PATCH",
+			check_fmt("https://kv-rbac.vault.localhost:%d/keys/%s?api-version=7.4", g_sim->port, key),
+			t, "{\"attributes\":{\"enabled\":true},\"tags\":{\"owner\":\"obs\"}}", NULL) < 0)
+		fail_msg("%s", cmk_error_last());
+	free(t);
+	return out->status;
+}
+
+/* RBAC vaults: updating a key needs the data action
+ * Microsoft.KeyVault/vaults/keys/update/action (Key Vault Crypto User has
+ * it), not keys/write. */
+static void test_kv__rbac_update_is_update_action(void **state)
+{
+	(void)state;
+	cJSON_Delete(check_admin("POST", "/_sim/keys/create", "{\"vault\":\"kv-rbac\",\"name\":\"upd-key\"}"));
+	cJSON_Delete(check_admin("POST", "/_sim/role-assignments",
+		"{\"scope\":\"" KV_RBAC_ID "\",\"role\":\"Key Vault Crypto User\",\"principalId\":\"0b000000-0000-4000-8000-000000000006\"}"));
+	cJSON_Delete(check_admin("POST", "/_sim/role-assignments",
+		"{\"scope\":\"" KV_RBAC_ID "\",\"role\":\"Key Vault Crypto Service Encryption User\",\"principalId\":\"0b000000-0000-4000-8000-000000000003\"}"));
+	armsim_http_resp r;
+	assert_int_equal(kv_patch_as("0a000000-0000-4000-8000-000000000006", "rgc-secret", "upd-key", &r), 200);
+	assert_string_equal(check_str(r.json, "tags.owner"), "obs");
+	armsim_http_free(&r);
+	/* read/wrap/unwrap only: refused, naming the update data action */
+	assert_int_equal(kv_patch_as("0a000000-0000-4000-8000-000000000003", "norole-secret", "upd-key", &r), 403);
+	assert_string_equal(check_str(r.json, "error.code"), "Forbidden");
+	assert_string_equal(check_str(r.json, "error.innererror.code"), "ForbiddenByRbac");
+	assert_non_null(strstr(check_str(r.json, "error.message"),
+			       "\r\nAction: 'Microsoft.KeyVault/vaults/keys/update/action'\r\n"));
+	armsim_http_free(&r);
+	/* ARM's keys/write (a control-plane action, e.g. Key Vault Contributor's
+	 * Microsoft.KeyVault/ wildcard) grants no data-plane update */
+	cJSON_Delete(check_admin("POST", "/_sim/role-assignments",
+		"{\"scope\":\"" KV_RBAC_ID "\",\"role\":\"Key Vault Contributor\",\"principalId\":\"0b000000-0000-4000-8000-000000000002\"}"));
+	assert_int_equal(kv_patch_as("0a000000-0000-4000-8000-000000000002", "reader-secret", "upd-key", &r), 403);
+	armsim_http_free(&r);
+
+	/* kv_key_permissions (what LA / Kusto key validation see) agrees */
+	cJSON *p = check_admin("POST", "/_sim/keys/permissions",
+		"{\"vault\":\"kv-rbac\",\"name\":\"upd-key\",\"objectId\":\"0b000000-0000-4000-8000-000000000006\"}");
+	char *txt = cJSON_PrintUnformatted(check_get(p, "permissions"));
+	assert_string_equal(txt, "[\"get\",\"list\",\"update\",\"wrapKey\",\"unwrapKey\",\"encrypt\",\"decrypt\",\"sign\",\"verify\"]");
+	free(txt);
+	cJSON_Delete(p);
+	p = check_admin("POST", "/_sim/keys/permissions",
+		"{\"vault\":\"kv-rbac\",\"name\":\"upd-key\",\"objectId\":\"0b000000-0000-4000-8000-000000000002\"}");
+	assert_int_equal(cJSON_GetArraySize(check_get(p, "permissions")), 0);
+	cJSON_Delete(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_readonly__hazard_recorded),
 		cmocka_unit_test(test_faults__async_fail_by_starting_method),
 		cmocka_unit_test(test_faults__401),
+		cmocka_unit_test(test_kv__rbac_update_is_update_action),
 	};
 	return cmocka_run_group_tests(tests, setup, check_stop);
 }
