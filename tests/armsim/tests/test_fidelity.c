@@ -383,6 +383,68 @@ static void test_kv__rbac_update_is_update_action(void **state)
 	cJSON_Delete(p);
 }
 
+static const char *access_state(const char *cluster)
+{
+	static char buf[64];
+	armsim_http_resp r = check_arm("GET", check_fmt(RGP "/clusters/%s?api-version=2026-03-01", cluster), NULL);
+	assert_int_equal(r.status, 200);
+	assert_true(armsim_http_header(&r, "x-ms-armsim-key-access", buf, sizeof buf));
+	const char *body = check_str(r.json, "properties.armsimKeyAccessState");
+	if (!strcmp(buf, "Accessible"))
+		assert_null(body);
+	else
+		assert_string_equal(body, buf);
+	armsim_http_free(&r);
+	return buf;
+}
+
+#define UAI_REV "/subscriptions/" SUB "/resourceGroups/rg-la/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-rev"
+
+/* The cluster's key identity deleted through ARM: its principal is gone, so
+ * the key is lost exactly as with a removed access policy (the policy naming
+ * the old object id stays behind, orphaned, as in Azure). */
+static void test_revocation__key_identity_deleted(void **state)
+{
+	(void)state;
+	armsim_http_resp r = check_arm("PUT", UAI_REV "?api-version=2023-01-31", "{\"location\":\"eastus\"}");
+	assert_int_equal(r.status, 201);
+	char oid[64];
+	snprintf(oid, sizeof oid, "%s", check_str(r.json, "properties.principalId"));
+	armsim_http_free(&r);
+	cJSON_Delete(check_admin("POST", "/_sim/keys/create", "{\"vault\":\"kv-cmk-eus\",\"name\":\"uai-rev-key\"}"));
+	cJSON_Delete(check_admin("POST", "/_sim/access-policies/add",
+		check_fmt("{\"vault\":\"kv-cmk-eus\",\"objectId\":\"%s\",\"keys\":[\"get\",\"wrapKey\",\"unwrapKey\"]}", oid)));
+	r = check_arm("PUT", RGP "/clusters/uaiRevCluster?api-version=2021-06-01",
+		"{\"location\":\"eastus\",\"identity\":{\"type\":\"UserAssigned\",\"userAssignedIdentities\":{\"" UAI_REV "\":{}}},"
+		"\"sku\":{\"name\":\"capacityReservation\",\"capacity\":1000},"
+		"\"properties\":{\"keyVaultProperties\":{\"keyVaultUri\":\"" KV_URI "\",\"keyName\":\"uai-rev-key\",\"keyVersion\":\"\"}}}");
+	assert_int_equal(r.status, 202);
+	armsim_http_free(&r);
+	check_advance(2 * 3600 + 60);
+	assert_string_equal(access_state("uaiRevCluster"), "Accessible");
+
+	r = check_arm("DELETE", UAI_REV "?api-version=2023-01-31", NULL);
+	assert_int_equal(r.status, 200);
+	armsim_http_free(&r);
+	assert_string_equal(access_state("uaiRevCluster"), "Revoking");
+	check_advance(59 * 60);
+	assert_string_equal(access_state("uaiRevCluster"), "Revoking");
+	check_advance(2 * 60);
+	assert_string_equal(access_state("uaiRevCluster"), "Inaccessible");
+	/* the policy is still there: only the identity went */
+	cJSON *p = check_admin("POST", "/_sim/keys/permissions",
+		check_fmt("{\"vault\":\"kv-cmk-eus\",\"name\":\"uai-rev-key\",\"objectId\":\"%s\"}", oid));
+	assert_int_equal(cJSON_GetArraySize(check_get(p, "permissions")), 3);
+	cJSON_Delete(p);
+	/* a new identity of the same name is a new principal: no access back */
+	r = check_arm("PUT", UAI_REV "?api-version=2023-01-31", "{\"location\":\"eastus\"}");
+	assert_int_equal(r.status, 201);
+	assert_string_not_equal(check_str(r.json, "properties.principalId"), oid);
+	armsim_http_free(&r);
+	check_advance(31 * 60);
+	assert_string_equal(access_state("uaiRevCluster"), "Inaccessible");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_faults__async_fail_by_starting_method),
 		cmocka_unit_test(test_faults__401),
 		cmocka_unit_test(test_kv__rbac_update_is_update_action),
+		cmocka_unit_test(test_revocation__key_identity_deleted),
 	};
 	return cmocka_run_group_tests(tests, setup, check_stop);
 }
