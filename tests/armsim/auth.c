@@ -886,10 +886,22 @@ static void auth__msi_token(sim_req *req, sim_resp *resp, bool imds)
 		return;
 	}
 	sim_principal *p = auth__pick_msi(req);
-	if (!p) {
+	/* only managed identities come out of these endpoints: a client_id or
+	 * object_id of an app registration (or a user) is as unknown to them as
+	 * a made-up one */
+	if (!p || p->kind != SIM_PRINCIPAL_MSI) {
 		cJSON *b = cJSON_CreateObject();
-		cJSON_AddStringToObject(b, "error", "invalid_request");
-		cJSON_AddStringToObject(b, "error_description", "Identity not found");
+		if (imds) {
+			cJSON_AddStringToObject(b, "error", "invalid_request");
+			cJSON_AddStringToObject(b, "error_description", "Identity not found");
+		} else {
+			/* App Service's answer (seen in Azure/azure-sdk-for-net#43691) */
+			char corr[37];
+			sim_guid(corr);
+			cJSON_AddNumberToObject(b, "statusCode", 400);
+			cJSON_AddStringToObject(b, "message", "Unable to load the proper Managed Identity.");
+			cJSON_AddStringToObject(b, "correlationId", corr);
+		}
 		resp_json(resp, 400, b);
 		return;
 	}

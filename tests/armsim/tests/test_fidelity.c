@@ -445,6 +445,53 @@ static void test_revocation__key_identity_deleted(void **state)
 	assert_string_equal(access_state("uaiRevCluster"), "Inaccessible");
 }
 
+/* IMDS and App Service hand out managed identities only: the client_id or
+ * object_id of an app registration is refused like an unknown identity. */
+static void test_msi__app_registration_refused(void **state)
+{
+	(void)state;
+	const char *ep = check_str(g_sim->ready, "env.IDENTITY_ENDPOINT");
+	const char *hv = check_str(g_sim->ready, "env.IDENTITY_HEADER");
+	const char *ih[] = { check_fmt("X-IDENTITY-HEADER: %s", hv), NULL };
+	static const char *const md[] = { "Metadata: true", NULL };
+	/* owner (ServicePrincipal), by client id and object id; a made-up id */
+	static const char *const asks[] = { "client_id=0a000000-0000-4000-8000-000000000001",
+		"object_id=0b000000-0000-4000-8000-000000000001",
+		"client_id=0a000000-0000-4000-8000-0000000000ee" };
+	armsim_http_resp r;
+	for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+		if (armsim_http(&r, g_sim, "GET", check_fmt("%s?api-version=2019-08-01&resource=https://management.azure.com/&%s", ep, asks[i]),
+				NULL, NULL, ih) < 0)
+			fail_msg("%s", cmk_error_last());
+		assert_int_equal(r.status, 400);
+		assert_int_equal((int)check_num(r.json, "statusCode"), 400);
+		assert_string_equal(check_str(r.json, "message"), "Unable to load the proper Managed Identity.");
+		assert_int_equal(strlen(check_str(r.json, "correlationId")), 36);
+		assert_null(check_get(r.json, "access_token"));
+		armsim_http_free(&r);
+		if (armsim_http(&r, g_sim, "GET", check_fmt("/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/&%s", asks[i]),
+				NULL, NULL, md) < 0)
+			fail_msg("%s", cmk_error_last());
+		assert_int_equal(r.status, 400);
+		assert_string_equal(check_str(r.json, "error"), "invalid_request");
+		assert_string_equal(check_str(r.json, "error_description"), "Identity not found");
+		armsim_http_free(&r);
+	}
+	/* a managed identity by client id still gets its token on both */
+	if (armsim_http(&r, g_sim, "GET", check_fmt("%s?api-version=2019-08-01&resource=https://management.azure.com/&client_id=0d000000-0000-4000-8000-000000000001", ep),
+			NULL, NULL, ih) < 0)
+		fail_msg("%s", cmk_error_last());
+	assert_int_equal(r.status, 200);
+	assert_string_equal(check_str(r.json, "client_id"), "0d000000-0000-4000-8000-000000000001");
+	armsim_http_free(&r);
+	if (armsim_http(&r, g_sim, "GET", "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/&object_id=0b000000-0000-4000-8000-000000000005",
+			NULL, NULL, md) < 0)
+		fail_msg("%s", cmk_error_last());
+	assert_int_equal(r.status, 200);
+	assert_string_equal(check_str(r.json, "client_id"), "0a000000-0000-4000-8000-000000000005");
+	armsim_http_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_faults__401),
 		cmocka_unit_test(test_kv__rbac_update_is_update_action),
 		cmocka_unit_test(test_revocation__key_identity_deleted),
+		cmocka_unit_test(test_msi__app_registration_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, check_stop);
 }
