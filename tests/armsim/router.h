@@ -21,6 +21,9 @@
  *      actions cover `action` on the scope (auth.c)
  *   6. 404 ResourceGroupNotFound when the route has a resource group capture
  *      and the group does not exist
+ *   6b. read-only members of a PUT/PATCH body (readonly.c): 400 for the few
+ *      the service refuses (an LA cluster's associatedWorkspaces), hazard
+ *      read_only_member_sent for the rest
  *   7. lro_tick(): due async operations complete on the virtual clock
  *   8. the handler, with the global state lock held (store.h) — handlers
  *      never lock.
