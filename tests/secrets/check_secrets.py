@@ -172,6 +172,8 @@ def body(args, s):
             return rc
 
         # an apply stopped mid-wait keeps its journal: keep a copy to search
+        # (cmkctl told a slower clock than armsim's polls less often, so the
+        # journal is there long enough to be seen)
         bg = g.Background([args.cmkctl, "--verbose", "--log-format", "json", "apply", "-f", examples,
                            "--auto-approve", "-o", "json", "--state-dir", state],
                           dict(env, CMKCTL_TIME_SCALE="500"), s.path("out"), "interrupted-apply")
