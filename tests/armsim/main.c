@@ -115,8 +115,9 @@ static int write_ready(const char *ready_file, const char *line)
 		fflush(stdout);
 		return 0;
 	}
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof tmp, "%s.tmp.%d", ready_file, (int)getpid());
+	char tmp[PATH_MAX + 32];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", ready_file, (int)getpid()) >= (int)sizeof tmp)
+		return cmk_error_set(CMK_EINVALID, "--ready-file: path too long");
 	FILE *f = fopen(tmp, "w");
 	if (!f)
 		return cmk_error_set(CMK_ERROR, "--ready-file: cannot write %s", tmp);
