@@ -187,3 +187,21 @@ const char *cli_common_help(void)
 	       "  -v, --verbose        debug messages too\n"
 	       "                       (NO_COLOR set: no colour; these options go anywhere)\n";
 }
+
+const char *cli_option_value(int argc, char **argv, int *i, const char *opt, const char *alias,
+			     bool *missing)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(opt);
+
+	if (strcmp(a, opt) == 0 || (alias && strcmp(a, alias) == 0)) {
+		if (*i + 1 >= argc) {
+			*missing = true;
+			return NULL;
+		}
+		return argv[++*i];
+	}
+	if (strncmp(a, opt, n) == 0 && a[n] == '=')
+		return a + n + 1;
+	return NULL;
+}

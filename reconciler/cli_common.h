@@ -90,4 +90,13 @@ void cli_report_diags(const char *cmd, const manifest_diags *d);
 /* Help text for the global options, in the layout of the usage texts. */
 const char *cli_common_help(void);
 
+/*
+ * The value of option `opt` (or its short `alias`, may be NULL) at argv[*i]:
+ * "--opt VALUE" (advancing *i past the value) or "--opt=VALUE". NULL when
+ * argv[*i] is another option, and then *missing is set when it is `opt`
+ * without the value it needs (the caller reports the usage error).
+ */
+const char *cli_option_value(int argc, char **argv, int *i, const char *opt, const char *alias,
+			     bool *missing);
+
 #endif

@@ -96,24 +96,6 @@ static int cmd_apply__usage_error(const char *msg)
 	return CMK_EXIT_USAGE;
 }
 
-static const char *cmd_apply__value(int argc, char **argv, int *i, const char *opt, const char *alias,
-				    bool *missing)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(opt);
-
-	if (strcmp(a, opt) == 0 || (alias && strcmp(a, alias) == 0)) {
-		if (*i + 1 >= argc) {
-			*missing = true;
-			return NULL;
-		}
-		return argv[++*i];
-	}
-	if (strncmp(a, opt, n) == 0 && a[n] == '=')
-		return a + n + 1;
-	return NULL;
-}
-
 static double cmd_apply__env_double(const char *name, double dflt)
 {
 	const char *v = getenv(name);
@@ -265,11 +247,11 @@ int cmd_apply(int argc, char **argv)
 				return cmd_apply__usage_error(cmk_error_last());
 			continue;
 		}
-		if ((v = cmd_apply__value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
+		if ((v = cli_option_value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
 			format = v;
-		} else if ((v = cmd_apply__value(argc, argv, &i, "--state-dir", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--state-dir", NULL, &missing)) != NULL) {
 			state_dir = v;
-		} else if ((v = cmd_apply__value(argc, argv, &i, "--parallelism", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--parallelism", NULL, &missing)) != NULL) {
 			char *end = NULL;
 			long n = strtol(v, &end, 10);
 

@@ -57,24 +57,6 @@ static int cmd_drift__usage_error(const char *msg)
 	return CMK_EXIT_USAGE;
 }
 
-static const char *cmd_drift__value(int argc, char **argv, int *i, const char *opt, const char *alias,
-				    bool *missing)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(opt);
-
-	if (strcmp(a, opt) == 0 || (alias && strcmp(a, alias) == 0)) {
-		if (*i + 1 >= argc) {
-			*missing = true;
-			return NULL;
-		}
-		return argv[++*i];
-	}
-	if (strncmp(a, opt, n) == 0 && a[n] == '=')
-		return a + n + 1;
-	return NULL;
-}
-
 int cmd_drift(int argc, char **argv)
 {
 	source_spec spec = SOURCE_SPEC_INIT;
@@ -108,11 +90,11 @@ int cmd_drift(int argc, char **argv)
 				return cmd_drift__usage_error(cmk_error_last());
 			continue;
 		}
-		if ((v = cmd_drift__value(argc, argv, &i, "--live-state", NULL, &missing)) != NULL) {
+		if ((v = cli_option_value(argc, argv, &i, "--live-state", NULL, &missing)) != NULL) {
 			live_path = v;
-		} else if ((v = cmd_drift__value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
 			format = v;
-		} else if ((v = cmd_drift__value(argc, argv, &i, "--now", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--now", NULL, &missing)) != NULL) {
 			if (diff_parse_time(&popts.now, v) < 0)
 				return cmd_drift__usage_error(cmk_error_last());
 		} else if (missing) {

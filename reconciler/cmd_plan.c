@@ -62,25 +62,6 @@ static int cmd_plan__usage_error(const char *msg)
 	return CMK_EXIT_USAGE;
 }
 
-/* "--opt VALUE" or "--opt=VALUE": the value, or NULL when `a` is not `opt`. */
-static const char *cmd_plan__value(int argc, char **argv, int *i, const char *opt, const char *alias,
-				   bool *missing)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(opt);
-
-	if (strcmp(a, opt) == 0 || (alias && strcmp(a, alias) == 0)) {
-		if (*i + 1 >= argc) {
-			*missing = true;
-			return NULL;
-		}
-		return argv[++*i];
-	}
-	if (strncmp(a, opt, n) == 0 && a[n] == '=')
-		return a + n + 1;
-	return NULL;
-}
-
 /* In GitHub Actions: the plan as markdown in the job's summary page. */
 static int cmd_plan__step_summary(const plan *p, const render_options *ropts, const char *format,
 				  const cmk_buf *rendered)
@@ -130,13 +111,13 @@ int cmd_plan(int argc, char **argv)
 				return cmd_plan__usage_error(cmk_error_last());
 			continue;
 		}
-		if ((v = cmd_plan__value(argc, argv, &i, "--live-state", NULL, &missing)) != NULL) {
+		if ((v = cli_option_value(argc, argv, &i, "--live-state", NULL, &missing)) != NULL) {
 			live_path = v;
-		} else if ((v = cmd_plan__value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
 			format = v;
-		} else if ((v = cmd_plan__value(argc, argv, &i, "--out", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--out", NULL, &missing)) != NULL) {
 			save_path = v;
-		} else if ((v = cmd_plan__value(argc, argv, &i, "--now", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--now", NULL, &missing)) != NULL) {
 			if (diff_parse_time(&popts.now, v) < 0)
 				return cmd_plan__usage_error(cmk_error_last());
 		} else if (missing) {

@@ -75,24 +75,6 @@ static int cmd_reconcile__usage_error(const char *msg)
 	return CMK_EXIT_USAGE;
 }
 
-static const char *cmd_reconcile__value(int argc, char **argv, int *i, const char *opt, const char *alias,
-					bool *missing)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(opt);
-
-	if (strcmp(a, opt) == 0 || (alias && strcmp(a, alias) == 0)) {
-		if (*i + 1 >= argc) {
-			*missing = true;
-			return NULL;
-		}
-		return argv[++*i];
-	}
-	if (strncmp(a, opt, n) == 0 && a[n] == '=')
-		return a + n + 1;
-	return NULL;
-}
-
 int cmd_reconcile(int argc, char **argv)
 {
 	source_spec spec = SOURCE_SPEC_INIT;
@@ -123,36 +105,36 @@ int cmd_reconcile(int argc, char **argv)
 				return cmd_reconcile__usage_error(cmk_error_last());
 			continue;
 		}
-		if ((v = cmd_reconcile__value(argc, argv, &i, "--interval", NULL, &missing)) != NULL) {
+		if ((v = cli_option_value(argc, argv, &i, "--interval", NULL, &missing)) != NULL) {
 			if (reconcile_parse_duration(&o.interval_s, v) < 0) {
 				snprintf(msg, sizeof(msg), "--interval: %s", cmk_error_last());
 				return cmd_reconcile__usage_error(msg);
 			}
-		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--jitter", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--jitter", NULL, &missing)) != NULL) {
 			char *end = NULL;
 
 			o.jitter = strtod(v, &end);
 			if (!end || *end || end == v || o.jitter < 0 || o.jitter > 0.5)
 				return cmd_reconcile__usage_error("--jitter: expected a fraction from 0 to 0.5");
-		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--mode", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--mode", NULL, &missing)) != NULL) {
 			mode = v;
-		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--iterations", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--iterations", NULL, &missing)) != NULL) {
 			char *end = NULL;
 
 			o.iterations = strtol(v, &end, 10);
 			if (!end || *end || end == v || o.iterations < 1)
 				return cmd_reconcile__usage_error("--iterations: expected a number >= 1");
-		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--state-dir", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--state-dir", NULL, &missing)) != NULL) {
 			o.state_dir = v;
-		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--status-file", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--status-file", NULL, &missing)) != NULL) {
 			o.status_path = v;
-		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--metrics-file", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--metrics-file", NULL, &missing)) != NULL) {
 			o.metrics_path = v;
-		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--metrics-listen", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--metrics-listen", NULL, &missing)) != NULL) {
 			o.metrics_listen = v;
-		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
 			o.output = v;
-		} else if ((v = cmd_reconcile__value(argc, argv, &i, "--parallelism", NULL, &missing)) != NULL) {
+		} else if ((v = cli_option_value(argc, argv, &i, "--parallelism", NULL, &missing)) != NULL) {
 			char *end = NULL;
 			long n = strtol(v, &end, 10);
 
