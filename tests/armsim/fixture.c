@@ -17,6 +17,7 @@
 #include "lro.h"
 #include "server.h"
 #include "settings.h"
+#include "simclock.h"
 #include "store.h"
 #include "util.h"
 
@@ -410,6 +411,11 @@ int fixture_load_json(const cJSON *doc, int replace)
 		auth_clear();
 		lro_clear();
 	}
+	/* a dump from an armsim whose virtual clock ran ahead (time scale,
+	 * /_sim/clock/advance): go on from its time, never back */
+	int64_t was = simclock_parse(sim_json_str(doc, "virtualNow")), now = simclock_now_ms();
+	if (was > now)
+		simclock_advance((double)(was - now) / 1000.0);
 	const char *tenant = sim_json_str(doc, "tenantId");
 	if (tenant)
 		auth_set_default_tenant(tenant);
@@ -597,5 +603,11 @@ cJSON *fixture_dump(void)
 		}
 		free(items);
 	}
+	/* running operations too (a restart must not lose them), and the
+	 * virtual time they run on */
+	cJSON_AddItemToObject(o, "operations", lro_state_dump());
+	char now[40];
+	simclock_iso8601(now, sizeof now, simclock_now_ms());
+	cJSON_AddStringToObject(o, "virtualNow", now);
 	return o;
 }

@@ -61,6 +61,8 @@ static void lro__free(op_node *n)
 	free(n);
 }
 
+static const char *lro__status_name(const sim_op *op);
+
 static _Thread_local const char *g_request_method;
 
 void lro_request_method(const char *method)
@@ -254,11 +256,207 @@ void sim_tick_hook_add(sim_tick_hook fn)
 		g_hooks[g_nhooks++] = fn;
 }
 
+/* Completion callbacks by name: a dumped operation names its callback, a
+ * load finds it again (function pointers do not survive a restart). */
+static struct {
+	const char *name;
+	lro_complete_fn fn;
+} g_fns[32];
+static int g_nfns;
+
+int lro_register_fn(const char *name, lro_complete_fn fn)
+{
+	for (int i = 0; i < g_nfns; i++) {
+		if (!strcmp(g_fns[i].name, name)) {
+			if (g_fns[i].fn == fn)
+				return 0;
+			return cmk_error_set(CMK_EINVALID, "lro: completion name '%s' registered twice", name);
+		}
+	}
+	if (g_nfns == (int)(sizeof g_fns / sizeof g_fns[0]))
+		return cmk_error_set(CMK_EINVALID, "lro: too many completion callbacks ('%s')", name);
+	g_fns[g_nfns].name = name;
+	g_fns[g_nfns].fn = fn;
+	g_nfns++;
+	return 0;
+}
+
+static const char *lro__fn_name(lro_complete_fn fn)
+{
+	for (int i = 0; i < g_nfns; i++)
+		if (g_fns[i].fn == fn)
+			return g_fns[i].name;
+	return NULL;
+}
+
+static lro_state lro__state_of(const char *st)
+{
+	if (!st || !strcasecmp(st, "Succeeded"))
+		return LRO_SUCCEEDED;
+	if (!strcasecmp(st, "Failed"))
+		return LRO_FAILED;
+	if (!strcasecmp(st, "Canceled"))
+		return LRO_CANCELED;
+	return LRO_RUNNING;
+}
+
+static char *lro__dupnull(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* The "_sim" part of a dumped operation: everything lro_start() was told. */
+static int lro__restore(sim_op *op, const cJSON *in, const cJSON *sim)
+{
+	const char *fn = sim_json_str(sim, "complete");
+	op->complete = NULL;
+	if (fn && *fn) {
+		for (int i = 0; i < g_nfns && !op->complete; i++)
+			if (!strcmp(g_fns[i].name, fn))
+				op->complete = g_fns[i].fn;
+		if (!op->complete)
+			return cmk_error_set(CMK_EINVALID, "operations: operation %s (%s on %s): unknown completion callback '%s'",
+					     op->id, sim_json_str(in, "kind") ? sim_json_str(in, "kind") : "?",
+					     sim_json_str(in, "resourceId") ? sim_json_str(in, "resourceId") : "?", fn);
+	}
+	const cJSON *t0 = sim_json_get(sim, "startMs"), *t1 = sim_json_get(sim, "endMs");
+	if (!cJSON_IsNumber(t0) || !cJSON_IsNumber(t1))
+		return cmk_error_set(CMK_EINVALID, "operations: operation %s: _sim needs startMs and endMs", op->id);
+	op->start_ms = (int64_t)t0->valuedouble;
+	op->end_ms = (int64_t)t1->valuedouble;
+	const char *s;
+	if ((s = sim_json_str(in, "resourceType"))) {
+		free(op->resource_type);
+		op->resource_type = strdup(s);
+	}
+	if ((s = sim_json_str(in, "kind"))) {
+		free(op->kind);
+		op->kind = strdup(s);
+	}
+	if ((s = sim_json_str(sim, "runningStatus"))) {
+		free(op->running_status);
+		op->running_status = strdup(s);
+	}
+	if ((s = sim_json_str(sim, "apiVersion"))) {
+		free(op->result_api_version);
+		op->result_api_version = strdup(s);
+	}
+	if ((s = sim_json_str(sim, "method"))) {
+		free(op->method);
+		op->method = strdup(s);
+	}
+	const cJSON *n;
+	if (cJSON_IsNumber(n = sim_json_get(sim, "result")))
+		op->result = (lro_result)n->valueint;
+	if (cJSON_IsNumber(n = sim_json_get(sim, "retryAfter")) && n->valueint > 0)
+		op->retry_after = n->valueint;
+	if (cJSON_IsNumber(n = sim_json_get(sim, "failStatus")))
+		op->fail_status = n->valueint;
+	op->report_percent = cJSON_IsTrue(sim_json_get(sim, "reportPercent"));
+	cJSON_Delete(op->ctx);
+	op->ctx = NULL;
+	if ((n = sim_json_get(sim, "ctx")) && !cJSON_IsNull(n) && !(op->ctx = cJSON_Duplicate(n, 1)))
+		return cmk_error_oom();
+	free(op->error_code);
+	free(op->error_message);
+	op->error_code = lro__dupnull(sim_json_str(sim, "errorCode"));
+	op->error_message = lro__dupnull(sim_json_str(sim, "errorMessage"));
+	op->state = lro__state_of(sim_json_str(in, "status"));
+	if (op->state == LRO_RUNNING && op->end_ms < g_next_due)
+		g_next_due = op->end_ms;
+	return 0;
+}
+
+cJSON *lro_state_dump(void)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t n = 0;
+	for (op_node *x = g_ops; x; x = x->next)
+		n++;
+	const sim_op **all = malloc((n ? n : 1) * sizeof *all);
+	if (!arr || !all) {
+		free(all);
+		return arr;
+	}
+	n = 0;
+	for (op_node *x = g_ops; x; x = x->next)
+		all[n++] = &x->op;
+	char t[40];
+	/* oldest first: loading prepends, so the order survives a round trip */
+	while (n--) {
+		const sim_op *o = all[n];
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "id", o->id);
+		cJSON_AddStringToObject(x, "provider", o->provider);
+		cJSON_AddStringToObject(x, "location", o->location);
+		cJSON_AddStringToObject(x, "subscriptionId", o->subscription_id);
+		cJSON_AddStringToObject(x, "resourceId", o->resource_id);
+		cJSON_AddStringToObject(x, "resourceType", o->resource_type);
+		cJSON_AddStringToObject(x, "kind", o->kind);
+		cJSON_AddStringToObject(x, "status", lro__status_name(o));
+		simclock_iso8601(t, sizeof t, o->start_ms);
+		cJSON_AddStringToObject(x, "startTime", t);
+		simclock_iso8601(t, sizeof t, o->end_ms);
+		cJSON_AddStringToObject(x, "endTime", t);
+		cJSON *s = cJSON_AddObjectToObject(x, "_sim");
+		cJSON_AddNumberToObject(s, "startMs", (double)o->start_ms);
+		cJSON_AddNumberToObject(s, "endMs", (double)o->end_ms);
+		cJSON_AddStringToObject(s, "runningStatus", o->running_status);
+		if (o->report_percent) {
+			double pct = 100.0;
+			if (o->state == LRO_RUNNING && o->end_ms > o->start_ms)
+				pct = 100.0 * (double)(simclock_now_ms() - o->start_ms) / (double)(o->end_ms - o->start_ms);
+			cJSON_AddNumberToObject(s, "percentComplete", pct > 100 ? 100 : pct);
+		}
+		cJSON_AddBoolToObject(s, "reportPercent", o->report_percent);
+		cJSON_AddNumberToObject(s, "result", o->result);
+		cJSON_AddStringToObject(s, "apiVersion", o->result_api_version);
+		cJSON_AddStringToObject(s, "method", o->method);
+		cJSON_AddNumberToObject(s, "retryAfter", o->retry_after);
+		cJSON_AddNumberToObject(s, "failStatus", o->fail_status);
+		const char *fn = o->complete ? lro__fn_name(o->complete) : "";
+		/* an unregistered callback is a bug in a res_*.c: say so in the
+		 * dump, and the load refuses it by name */
+		cJSON_AddStringToObject(s, "complete", fn ? fn : "(unregistered)");
+		cJSON_AddItemToObject(s, "ctx", o->ctx ? cJSON_Duplicate(o->ctx, 1) : cJSON_CreateNull());
+		if (o->error_code)
+			cJSON_AddStringToObject(s, "errorCode", o->error_code);
+		if (o->error_message)
+			cJSON_AddStringToObject(s, "errorMessage", o->error_message);
+		cJSON_AddItemToArray(arr, x);
+	}
+	free(all);
+	return arr;
+}
+
 int lro_inject(const cJSON *in)
 {
 	const char *id = sim_json_str(in, "id");
 	if (!id || strlen(id) >= sizeof(((sim_op *)0)->id))
 		return cmk_error_set(CMK_EINVALID, "operations: each needs an \"id\" (a GUID)");
+	const cJSON *sim = sim_json_get(in, "_sim");
+	if (cJSON_IsObject(sim)) {
+		lro_start_opts r;
+		memset(&r, 0, sizeof r);
+		r.provider = sim_json_str(in, "provider");
+		r.location = sim_json_str(in, "location");
+		r.subscription_id = sim_json_str(in, "subscriptionId");
+		r.resource_id = sim_json_str(in, "resourceId");
+		r.method = "";
+		sim_op *op = lro_start(&r);
+		if (!op)
+			return cmk_error_oom();
+		snprintf(op->id, sizeof op->id, "%s", id);
+		int rc = lro__restore(op, in, sim);
+		if (rc < 0) {
+			/* not half loaded: it is the newest, take it off */
+			op_node *dead = g_ops;
+			g_ops = dead->next;
+			lro__free(dead);
+			g_nops--;
+		}
+		return rc;
+	}
 	lro_start_opts o;
 	memset(&o, 0, sizeof o);
 	o.provider = sim_json_str(in, "provider");

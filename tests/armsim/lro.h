@@ -134,9 +134,26 @@ void sim_timer_add(int64_t at_ms, sim_timer_fn fn, cJSON *ctx);
 typedef void (*sim_tick_hook)(void);
 void sim_tick_hook_add(sim_tick_hook fn);
 
-/* Add a finished operation (fixtures: the operations an example presumes).
- * {"id","provider","location","subscriptionId","status","startTime","endTime"} */
+/* Name a completion callback so running operations survive a state dump
+ * and load (GET/PUT /_sim/state): each res_*_register() registers every
+ * lro_complete_fn it passes to lro_start() under a stable name
+ * ("la.cluster_created"). Returns 0, or CMK_EINVALID when the table is full
+ * or the name is taken by another function. `name` must outlive the process
+ * (a literal). */
+int lro_register_fn(const char *name, lro_complete_fn fn);
+
+/* Add an operation from a fixture/dump entry.
+ * {"id","provider","location","subscriptionId","resourceId","status",
+ *  "startTime","endTime"}: a finished operation (the operations an example
+ * presumes). An entry with "_sim" (written by lro_state_dump) is restored
+ * whole, running ones included: times, kind, ctx, method and the completion
+ * callback by its registered name; an unknown name is CMK_EINVALID naming
+ * the operation. */
 int lro_inject(const cJSON *op);
+
+/* Every kept operation (oldest first) in the lro_inject format with "_sim",
+ * for the state dump; caller owns it. */
+cJSON *lro_state_dump(void);
 
 /* Admin: every operation as JSON; drop all. */
 cJSON *lro_dump(void);

@@ -827,6 +827,9 @@ static int kusto_on_load(sim_res *res)
 
 void res_kusto_register(void)
 {
+	/* names for state dumps: running operations survive a reload */
+	(void)lro_register_fn("kusto.done", kusto__done);
+	(void)lro_register_fn("kusto.delete_done", kusto__delete_done);
 	router_add_arm("GET", KUSTO_RG "/{name}", T_KUSTO, kusto_versions, false, kusto_get);
 	router_add_arm("PUT", KUSTO_RG "/{name}", T_KUSTO, kusto_versions, false, kusto_put);
 	router_add_arm("PATCH", KUSTO_RG "/{name}", T_KUSTO, kusto_versions, false, kusto_patch);

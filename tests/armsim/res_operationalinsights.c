@@ -1870,6 +1870,13 @@ static void la__route_noauthz(const char *method, const char *pattern, const cha
 void res_operationalinsights_register(void);
 void res_operationalinsights_register(void)
 {
+	/* names for state dumps: running operations survive a reload */
+	(void)lro_register_fn("la.cluster_created", la__cluster_created);
+	(void)lro_register_fn("la.cluster_updated", la__cluster_updated);
+	(void)lro_register_fn("la.cluster_deleted", la__cluster_deleted);
+	(void)lro_register_fn("la.workspace_created", la__ws_created);
+	(void)lro_register_fn("la.linked", la__linked);
+	(void)lro_register_fn("la.unlinked", la__unlinked);
 	router_add_arm("PUT", P_RG "/clusters/{name}", T_CLUSTER, v_clusters, false, la__cluster_put);
 	router_add_arm("PATCH", P_RG "/clusters/{name}", T_CLUSTER, v_clusters, false, la__cluster_patch);
 	router_add_arm("GET", P_RG "/clusters/{name}", T_CLUSTER, v_clusters, false, la__cluster_get);

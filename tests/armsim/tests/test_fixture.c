@@ -1,7 +1,8 @@
 /*
  * test_fixture.c - fixtures: every kind of bad fixture is refused at start
  * with a message saying what and where (file:line:column for syntax), and a
- * state dump loads back into a fresh armsim with nothing lost.
+ * state dump loads back into a fresh armsim with nothing lost, running
+ * asynchronous operations included.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,11 @@ static void test_fixture__semantic_errors_name_the_entry(void **state)
 	expect_refused("nokv.yaml", "keys:\n  - {vault: nokv, name: k}\n", "keys[0]: vault 'nokv' is not in the fixture");
 	expect_refused("badsetting.yaml", "settings: {pageSiz: 3}\n", "settings: unknown setting 'pageSiz'");
 	expect_refused("notype.yaml", "resources:\n  - {id: /nothing/here}\n", "resources[0]: cannot tell the type of id '/nothing/here'");
+	expect_refused("badop.yaml",
+		       "operations:\n  - {id: 0f000000-0000-4000-8000-000000000001, kind: cluster.create, status: InProgress,\n"
+		       "     resourceId: /x/clusters/c, _sim: {startMs: 1, endMs: 2, complete: la.nope}}\n",
+		       "operation 0f000000-0000-4000-8000-000000000001 (cluster.create on /x/clusters/c): "
+		       "unknown completion callback 'la.nope'");
 	expect_refused("norg.yaml", "resourceGroups:\n  - {name: rg}\n", "resourceGroups[0]: needs subscriptionId, name, location");
 }
 
@@ -124,6 +130,103 @@ static void test_fixture__dump_loads_back(void **state)
 	assert_int_equal(check_stop(NULL), 0);
 }
 
+/* The path and query of an absolute operation URL (the port changes on a
+ * restart; the path stays). */
+static const char *op_path(const armsim_http_resp *r, const char *header)
+{
+	static char url[2][8192];
+	static int i;
+	char *u = url[i++ & 1];
+	assert_true(armsim_http_header(r, header, u, sizeof url[0]));
+	char *p = strstr(u, "://");
+	assert_non_null(p);
+	p = strchr(p + 3, '/');
+	assert_non_null(p);
+	return p;
+}
+
+static void expect_status(const char *path, const char *want)
+{
+	armsim_http_resp r = check_arm("GET", path, NULL);
+	assert_int_equal(r.status, 200);
+	if (strcmp(check_str(r.json, "status"), want))
+		fail_msg("operation %s: status %s, want %s", path, check_str(r.json, "status"), want);
+	armsim_http_free(&r);
+}
+
+/* A running operation survives a dump and load: polled at the same URLs
+ * it is still running, and ends on the virtual clock doing what it would
+ * have done (a new armsim from the dump; a PUT of the dump into the same). */
+static void test_fixture__running_operations_survive_reload(void **state)
+{
+	(void)state;
+	assert_int_equal(check_start("la.yaml", 1), 0);
+	armsim_http_resp r = check_arm("PUT", RGP "/clusters/midway?api-version=2021-06-01",
+		"{\"location\":\"eastus\",\"identity\":{\"type\":\"SystemAssigned\"},\"sku\":{\"name\":\"capacityReservation\",\"capacity\":1000}}");
+	assert_int_equal(r.status, 202);
+	char status[8192], result[8192];
+	snprintf(status, sizeof status, "%s", op_path(&r, "Azure-AsyncOperation"));
+	snprintf(result, sizeof result, "%s", op_path(&r, "Location"));
+	armsim_http_free(&r);
+	check_advance(3600); /* half of the 2 h creation */
+	expect_status(status, "InProgress");
+
+	cJSON *dump = check_admin("GET", "/_sim/state", NULL);
+	char *text = cJSON_Print(dump);
+	cJSON_Delete(dump);
+	const char *path = write_file("running.json", text);
+	free(text);
+	assert_int_equal(check_stop(NULL), 0);
+	armsim_opts o = { .fixture = path };
+	assert_int_equal(armsim_start(&g_sim, &o), 0);
+
+	expect_status(status, "InProgress");
+	r = check_arm("GET", result, NULL);
+	assert_int_equal(r.status, 202);
+	armsim_http_free(&r);
+	r = check_arm("GET", RGP "/clusters/midway?api-version=2021-06-01", NULL);
+	assert_int_not_equal(strcmp(check_str(r.json, "properties.provisioningState"), "Succeeded"), 0);
+	armsim_http_free(&r);
+	/* the cluster is still busy: a write is refused */
+	r = check_arm("PATCH", RGP "/clusters/midway?api-version=2021-06-01", "{\"sku\":{\"capacity\":1100}}");
+	assert_int_equal(r.status, 400);
+	armsim_http_free(&r);
+	check_advance(3500); /* 1 h 58 min 20 s in all: not yet */
+	expect_status(status, "InProgress");
+	check_advance(200);
+	expect_status(status, "Succeeded");
+	r = check_arm("GET", result, NULL);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(check_str(r.json, "properties.provisioningState"), "Succeeded");
+	armsim_http_free(&r);
+	r = check_arm("GET", RGP "/clusters/midway?api-version=2021-06-01", NULL);
+	assert_string_equal(check_str(r.json, "properties.provisioningState"), "Succeeded");
+	armsim_http_free(&r);
+
+	/* a workspace link, the dump PUT back into the running armsim */
+	r = check_arm("PUT", RGP "/workspaces/ws1/linkedServices/cluster?api-version=2020-08-01",
+		      "{\"properties\":{\"writeAccessResourceId\":\"" RGP "/clusters/midway\"}}");
+	assert_int_equal(r.status, 201);
+	snprintf(status, sizeof status, "%s", op_path(&r, "Azure-AsyncOperation"));
+	armsim_http_free(&r);
+	check_advance(600);
+	dump = check_admin("GET", "/_sim/state", NULL);
+	text = cJSON_PrintUnformatted(dump);
+	cJSON_Delete(dump);
+	cJSON_Delete(check_admin("PUT", "/_sim/state", text));
+	free(text);
+	expect_status(status, "InProgress");
+	r = check_arm("GET", RGP "/workspaces/ws1?api-version=2021-06-01", NULL);
+	assert_null(check_get(r.json, "properties.features.clusterResourceId"));
+	armsim_http_free(&r);
+	check_advance(1300); /* 31 min 40 s: the 30 min link is done */
+	expect_status(status, "Succeeded");
+	r = check_arm("GET", RGP "/workspaces/ws1?api-version=2021-06-01", NULL);
+	assert_non_null(strstr(check_str(r.json, "properties.features.clusterResourceId"), "/clusters/midway"));
+	armsim_http_free(&r);
+	assert_int_equal(check_stop(NULL), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -146,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_fixture__json_syntax_error_has_position),
 		cmocka_unit_test(test_fixture__semantic_errors_name_the_entry),
 		cmocka_unit_test(test_fixture__dump_loads_back),
+		cmocka_unit_test(test_fixture__running_operations_survive_reload),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
