@@ -511,6 +511,40 @@ static void op__on_final(arm_op *op, arm_response *resp, int rc)
 	op__finish(op, ARM_OP_SUCCEEDED);
 }
 
+int arm_op_follow_resource(arm_op *op)
+{
+	if (!op || !op->resource_url)
+		return cmk_error_set(CMK_EINVALID, "operation has no resource URL to follow");
+	op->mode = ARM_POLL_RESOURCE;
+	op->final_via = ARM_FINAL_NONE; /* the resource read that ends it is the result */
+	op->poll_now = 1;
+	return 0;
+}
+
+/* The status URL answered 404 or 410: the operation record is gone (a
+ * front-end restart, an expired record), not the operation. From now on the
+ * resource's provisioningState says how it ends - the same switch a resumed
+ * apply makes (arm_op_follow_resource). */
+static void op__status_gone(arm_op *op, const arm_response *resp)
+{
+	cmk_log_ctx(CMK_LOG_INFO, op->resource_id, arm_op_kind_name(op->kind), NULL,
+		    "the %s URL answered %ld (operation record gone); following the "
+		    "resource's provisioningState instead",
+		    op->mode == ARM_POLL_LOCATION ? "Location" : "Azure-AsyncOperation",
+		    (long)resp->status);
+	if (arm_op_follow_resource(op) < 0) {
+		op__finish_from_last(op, CMK_EINVALID);
+		return;
+	}
+	op->read_failures = 0;
+	op__schedule(op, 0); /* nothing to wait for: the record will not come back */
+}
+
+static int op__gone(const arm_response *resp)
+{
+	return resp && (resp->status == 404 || resp->status == 410);
+}
+
 static void op__on_async_status(arm_op *op, arm_response *resp)
 {
 	cJSON *doc = NULL;
@@ -582,7 +616,12 @@ static void op__on_location(arm_op *op, arm_response *resp, int rc)
 		return;
 	}
 	if (resp->status == 404 && is_delete) {
+		/* a DELETE's Location answers 404 once the resource is gone */
 		op__finish(op, ARM_OP_SUCCEEDED);
+		return;
+	}
+	if (op__gone(resp)) {
+		op__status_gone(op, resp);
 		return;
 	}
 	if (resp->error && resp->error->klass == ARM_ERROR_PERMANENT && resp->status != 401 &&
@@ -677,7 +716,9 @@ static void op__on_answer(void *ud, arm_response *resp, int rc)
 	} else if (op->state == ARM_OP_FINAL_GET) {
 		op__on_final(op, resp, rc);
 	} else if (op->mode == ARM_POLL_ASYNC_OPERATION) {
-		if (rc < 0)
+		if (rc < 0 && op__gone(resp))
+			op__status_gone(op, resp);
+		else if (rc < 0)
 			op__unreadable(op, resp, rc); /* 4xx/5xx: status unreadable, not failed */
 		else
 			op__on_async_status(op, resp);

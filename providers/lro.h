@@ -9,7 +9,12 @@
  * "Updating", "Accepted", ...) is not. A 4xx/5xx from an Azure-AsyncOperation
  * URL (or a 5xx, 401, 403, 404 from a Location URL) means the status could not
  * be read - it is retried, it does not fail the operation; another 4xx from a
- * Location URL is the operation's own synchronous answer: Failed.
+ * Location URL is the operation's own synchronous answer: Failed. A 404 or 410
+ * from the status URL (a DELETE's Location: 404 is success) means the
+ * operation record is gone - a front-end restart, an expired record - not the
+ * operation: the operation switches to the resource's provisioningState
+ * (arm_op_follow_resource) and ends on its terminal value, a DELETE when the
+ * resource answers 404. The write is never sent again.
  * A write that completes synchronously (200/201 with a terminal or missing
  * provisioningState, or 200/204 to a DELETE) is accepted although the spec
  * says "long-running": the service does that.
@@ -82,6 +87,7 @@ typedef enum {
  *       |--(Succeeded, no final GET wanted)--> SUCCEEDED
  *       |--(Failed)--> FAILED        |--(Canceled)--> CANCELED
  *       |--(could not read: 4xx/5xx/reset; retried)--> POLL_WAIT
+ *       |--(status URL 404/410: record gone)--> POLL_WAIT, mode RESOURCE
  *       |--(still running at the deadline)--> TIMED_OUT
  *       `--(URL refused / unreadable too often / cancel flag)--> ERROR
  */
@@ -230,12 +236,25 @@ int arm_op_wait(arm_client *c, arm_op *op, const arm_op_wait_opts *opts) CMK_WUR
 void arm_op_complete(arm_op *op, cJSON *result);
 void arm_op_fail(arm_op *op, arm_error *err);
 
+/*
+ * Follow `op` by its resource's provisioningState from now on (mode
+ * ARM_POLL_RESOURCE, no final GET: the resource read that ends it is the
+ * result; polls at once when next waited on). What a wait does itself when the
+ * status URL answers 404/410, and what a resumed apply does for an operation
+ * it could not follow. The polling URLs are kept (they are still serialised).
+ * CMK_EINVALID when the operation has no resource URL.
+ */
+int arm_op_follow_resource(arm_op *op) CMK_WUR;
+
 /* Serialise the resumable part:
  * {"version":1,"kind":"cluster.create","method":"PUT","resourceId":...,
  *  "resourceUrl":...,"apiVersion":...,"asyncOperation":...,"location":...,
  *  "pollMode":"async-operation","finalStateVia":"location",
  *  "startedAt":"2026-11-23T16:40:00.123Z","timeoutSeconds":21600,
- *  "lastStatus":"InProgress"}  (*out owned by the caller) */
+ *  "lastStatus":"InProgress"}  (*out owned by the caller)
+ * An operation that switched to its resource keeps version 1: it serialises
+ * as "pollMode":"provisioning-state", "finalStateVia":"none", with its old
+ * polling URLs, which every version-1 reader already understands. */
 int arm_op_to_json(cJSON **out, const arm_op *op) CMK_WUR;
 /* The inverse; CMK_EINVALID naming the bad member. The operation is in state
  * POLL_WAIT and polls immediately when waited on. */

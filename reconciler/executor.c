@@ -1164,10 +1164,9 @@ int executor_resume(report *r, arm_client *c, opstate *journal, progress *pg, in
 				progress_note(pg, "%s: %s; reading the resource's state instead",
 					      steps[i] && *steps[i] ? steps[i] : ops[i]->resource_id,
 					      ops[i]->error ? ops[i]->error->message : "could not follow the operation");
-			ops[i]->mode = ARM_POLL_RESOURCE;
-			ops[i]->final_via = ARM_FINAL_NONE;
-			ops[i]->poll_now = 1;
-			ops[i]->started_ms = exec__wall_ms();
+			if (arm_op_follow_resource(ops[i]) < 0)
+				continue;
+			ops[i]->started_ms = exec__wall_ms(); /* its deadline may have passed */
 			again = true;
 		}
 		if (again && arm_op_wait_all(c, ops, n, &wo) < 0)

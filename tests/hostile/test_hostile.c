@@ -846,6 +846,143 @@ static void test_hostile__status_url_failing_forever_gives_up(void **state)
 	arm_client_free(c);
 }
 
+/* Requests with this method whose path contains `needle`. */
+static unsigned requests_of(const char *method, const char *needle)
+{
+	unsigned n = 0;
+	hs_request r;
+
+	for (unsigned i = 0; hs_request_get(g_srv, i, &r); i++)
+		n += strcmp(r.method, method) == 0 && strstr(r.path, needle) != NULL;
+	return n;
+}
+
+/* An operation record that disappears mid-wait: the status URL answers
+ * `running` times InProgress (202 for a Location), then `gone` for ever; the
+ * resource answers `busy` times its running state, then its final answer. */
+typedef struct {
+	const char *write;   /* "PUT" or "DELETE" */
+	bool location;       /* Location instead of Azure-AsyncOperation */
+	unsigned gone;       /* 404 or 410 */
+	int running, busy;
+	const char *final;   /* the resource's last answer; NULL: 404 */
+} record_gone;
+
+static void status_record_gone(hs_answer *a, void *ud, const hs_request *r, unsigned n)
+{
+	record_gone *g = ud;
+	bool deleting = strcmp(g->write, "DELETE") == 0;
+
+	(void)n;
+	if (is(r, g->write, CLUSTER)) {
+		snprintf(g_url, sizeof(g_url), "%s: %s/ops/gone?api-version=x",
+			 g->location ? "Location" : "Azure-AsyncOperation", hs_base_url(g_srv));
+		a->status = deleting ? 202 : 201;
+		a->headers[0] = g_url;
+		a->headers[1] = "Retry-After: 1";
+		a->body = deleting ? NULL : CREATING_BODY;
+	} else if (is(r, "GET", "/ops/gone")) {
+		if (g->running-- > 0) {
+			a->status = g->location ? 202 : 200;
+			a->body = g->location ? NULL : "{\"status\":\"InProgress\"}";
+		} else {
+			a->status = g->gone;
+			a->body = "{\"error\":{\"code\":\"OperationNotFound\",\"message\":\"no such operation\"}}";
+		}
+	} else if (is(r, "GET", CLUSTER) && g->busy-- > 0) {
+		a->status = 200;
+		a->body = deleting ? "{\"id\":\"" CLUSTER "\",\"properties\":{\"provisioningState\":\"Deleting\"}}"
+				   : CREATING_BODY;
+	} else if (is(r, "GET", CLUSTER) && g->final) {
+		a->status = 200;
+		a->body = g->final;
+	} else {
+		a->status = 404;
+		a->body = "{\"error\":{\"code\":\"ResourceNotFound\",\"message\":\"gone\"}}";
+	}
+}
+
+static void test_hostile__status_url_404_mid_create_follows_the_resource(void **state)
+{
+	record_gone g = { .write = "PUT", .gone = 404, .running = 2, .busy = 2,
+			  .final = CLUSTER_BODY };
+	arm_client *c = client();
+	arm_op *op = NULL, *back = NULL;
+	cJSON *j = NULL;
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, status_record_gone, &g);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	assert_int_equal(op->mode, ARM_POLL_ASYNC_OPERATION);
+	assert_int_equal(arm_op_wait(c, op, &fast_wait), 0);
+	assert_int_equal(op->state, ARM_OP_SUCCEEDED);
+	assert_int_equal(op->mode, ARM_POLL_RESOURCE);
+	assert_non_null(op->result);
+	assert_string_equal(op->last_status, "Succeeded");
+	/* 2 InProgress, one 404 (never retried), then Creating twice, Succeeded */
+	assert_int_equal(requests_of("GET", "/ops/gone"), 3);
+	assert_int_equal(requests_of("GET", "/clusters/la-hostile"), 3);
+	assert_int_equal(requests_of("PUT", "/clusters/la-hostile"), 1);
+	assert_int_equal(hs_request_count(g_srv), 1 + 3 + 3);
+	/* what a journal would keep: version 1, the resource as the way to follow it */
+	assert_int_equal(arm_op_to_json(&j, op), 0);
+	assert_string_equal(cJSON_GetObjectItem(j, "pollMode")->valuestring, "provisioning-state");
+	assert_int_equal(cJSON_GetObjectItem(j, "version")->valueint, 1);
+	assert_int_equal(arm_op_from_json(&back, j), 0);
+	assert_int_equal(back->mode, ARM_POLL_RESOURCE);
+	assert_int_equal(back->final_via, ARM_FINAL_NONE);
+	assert_within(t0, 10);
+	arm_op_free(back);
+	cJSON_Delete(j);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
+static void test_hostile__status_url_gone_then_the_resource_failed(void **state)
+{
+	record_gone g = { .write = "PUT", .location = true, .gone = 410, .running = 1, .busy = 1,
+			  .final = "{\"id\":\"" CLUSTER "\",\"properties\":{\"provisioningState\":\"Failed\"}}" };
+	arm_client *c = client();
+	arm_op *op = NULL;
+
+	(void)state;
+	hs_set_handler(g_srv, status_record_gone, &g);
+	assert_int_equal(adapter_cluster_create(&op, c, CLUSTER, &create_spec, NULL), 0);
+	assert_int_equal(op->mode, ARM_POLL_LOCATION);
+	assert_int_equal(arm_op_wait(c, op, &fast_wait), CMK_ERROR);
+	assert_int_equal(op->state, ARM_OP_FAILED);
+	assert_message_has("provisioningState is Failed");
+	assert_int_equal(requests_of("GET", "/ops/gone"), 2);
+	assert_int_equal(requests_of("GET", "/clusters/la-hostile"), 2);
+	assert_int_equal(requests_of("PUT", "/clusters/la-hostile"), 1);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
+static void test_hostile__status_url_404_mid_delete_ends_when_the_resource_404s(void **state)
+{
+	record_gone g = { .write = "DELETE", .gone = 404, .running = 1, .busy = 2, .final = NULL };
+	arm_client *c = client();
+	arm_op *op = NULL;
+	double t0 = now_s();
+
+	(void)state;
+	hs_set_handler(g_srv, status_record_gone, &g);
+	assert_int_equal(adapter_cluster_delete(&op, c, CLUSTER, NULL), 0);
+	assert_int_equal(op->mode, ARM_POLL_ASYNC_OPERATION);
+	assert_int_equal(arm_op_wait(c, op, &fast_wait), 0);
+	assert_int_equal(op->state, ARM_OP_SUCCEEDED);
+	assert_int_equal(op->mode, ARM_POLL_RESOURCE);
+	/* 1 InProgress, one 404; then Deleting twice, then the resource's 404 */
+	assert_int_equal(requests_of("GET", "/ops/gone"), 2);
+	assert_int_equal(requests_of("GET", "/clusters/la-hostile"), 3);
+	assert_int_equal(requests_of("DELETE", "/clusters/la-hostile"), 1);
+	assert_within(t0, 10);
+	arm_op_free(op);
+	arm_client_free(c);
+}
+
 static void unavailable(hs_answer *a, void *ud, const hs_request *r, unsigned n)
 {
 	(void)ud; (void)r; (void)n;
@@ -1168,6 +1305,12 @@ int main(void)
 		cmocka_unit_test_setup(test_hostile__slowloris_body_cut_at_the_request_timeout,
 				       test_setup),
 		cmocka_unit_test_setup(test_hostile__redirect_not_followed, test_setup),
+		cmocka_unit_test_setup(test_hostile__status_url_404_mid_create_follows_the_resource,
+				       test_setup),
+		cmocka_unit_test_setup(test_hostile__status_url_gone_then_the_resource_failed,
+				       test_setup),
+		cmocka_unit_test_setup(test_hostile__status_url_404_mid_delete_ends_when_the_resource_404s,
+				       test_setup),
 		cmocka_unit_test_setup(test_hostile__truncated_token_response, test_setup),
 		cmocka_unit_test_setup(test_hostile__token_without_expiry, test_setup),
 		cmocka_unit_test_setup(test_hostile__token_endpoint_never_ends, test_setup),
