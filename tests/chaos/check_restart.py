@@ -5,12 +5,12 @@ directory (same CA) from the dump. cmkctl must ride out the refused
 connections, get a new token (the new armsim signs with a new key: the old
 token is answered 401), and finish the apply.
 
-armsim's dump does not carry its running operations (the fixture format
-holds finished ones only), so the check plays a service whose operation
-finished while it was unreachable: the dump is loaded with the cluster
-Succeeded and the creation operation (same id, from cmkctl's journal)
-Succeeded. The restart happens when the cluster creation is the only
-operation running (the Kusto key update done), so nothing else is lost.
+The dump carries armsim's running operations (their completion by name)
+and its virtual time, so the new armsim goes on with the very cluster
+creation cmkctl follows: same operation id, same status URL, still
+InProgress, ending on the virtual clock as if nothing happened. The restart
+happens when the cluster creation is the only operation running (the Kusto
+key update done).
 
 Two outages: a short one (0.5 s = 3 virtual minutes: the same apply
 finishes) and a long one (6 s = 40 virtual minutes: cmkctl stops following
@@ -51,29 +51,28 @@ def journal_entries(state_dir):
     return []
 
 
-def finished_while_down(state, journal_path, now_iso):
-    """The dump with the journal's cluster creation finished."""
+def running_in_dump(state, journal_path):
+    """The journal's cluster creation is in the dump, still running."""
     with open(journal_path) as f:
         journal = json.load(f)
-    ops = []
+    ids = []
     for entry in journal["operations"]:
         op = entry["operation"]
         if op["kind"] != "cluster.create":
             continue
-        m = re.search(r"/subscriptions/([^/]+)/providers/([^/]+)/locations/([^/]+)/operationstatuses/([^?]+)",
-                      op["asyncOperation"])
+        m = re.search(r"/operationstatuses/([^?]+)", op["asyncOperation"])
         g.check(m, "no status URL in the journal: %s" % op)
-        ops.append({"id": m.group(4), "subscriptionId": m.group(1), "provider": m.group(2),
-                    "location": m.group(3), "status": "Succeeded", "startTime": op["startedAt"],
-                    "endTime": now_iso})
-    g.check(ops, "the journal has no cluster creation: %s" % journal)
+        ids.append(m.group(1).lower())
+    g.check(ids, "the journal has no cluster creation: %s" % journal)
+    running = [o for o in state.get("operations", []) if o["id"].lower() in ids]
+    g.check(len(running) == len(ids) and all(o["status"] == "InProgress" and o["kind"] == "cluster.create"
+                                             for o in running),
+            "the dump does not hold the running creation %s: %s" % (ids, running))
     for r in state["resources"]:
         if r["id"].lower() == c.CLUSTER_ID.lower():
-            g.check(r["properties"].get("provisioningState") == "Creating",
+            g.check(r["properties"].get("provisioningState") in ("Creating", "ProvisioningAccount"),
                     "the cluster is not being created in the dump: %s" % r["properties"])
-            r["properties"]["provisioningState"] = "Succeeded"
-    state["operations"] = state.get("operations", []) + ops
-    return state
+    return {o["id"].lower(): o for o in running}
 
 
 def body(args, s):
@@ -114,17 +113,26 @@ def scenario(args, s, fixture, manifest, name, down):
         journals = [p for p in glob.glob(os.path.join(state_dir, "operations-*.json"))]
         g.check(len(journals) == 1, "journal files: %s" % journals)
         dump = sim.admin("GET", "/_sim/state")
-        now = sim.admin("GET", "/_sim/clock")
         before = sim.requests(0)["requests"]
         g.check(sim.stop() == 0, "armsim exited uncleanly")
         time.sleep(down)  # cmkctl's polls meet a closed port meanwhile
+        op_ids = running_in_dump(dump, journals[0])
         reload_path = s.path(name, "reload.json")
         with open(reload_path, "w") as f:
-            json.dump(finished_while_down(dump, journals[0], now["now"]), f)
+            json.dump(dump, f)
         os.remove(sim.ready_file)  # else the new armsim looks ready at once
         sim2 = g.Armsim(args.armsim, simdir, fixture=reload_path, time_scale=SCALE,
                         extra=["--listen", "127.0.0.1:%d" % port])
         g.check(sim2.ready["port"] == port, "the new armsim is on %s, not %d" % (sim2.ready["port"], port))
+        # the creation goes on in the new armsim (nothing loaded as finished):
+        # the same operation, started when it was, ending when it was due
+        ops2 = {o["id"].lower(): o for o in c.operations(sim2)}
+        for i in op_ids:
+            o2 = ops2.get(i)
+            g.check(o2 and o2["kind"] == "cluster.create" and o2["startTime"] == op_ids[i]["startTime"]
+                    and o2.get("dueTime", o2.get("endTime")) == op_ids[i]["endTime"],
+                    "the new armsim does not go on with the creation %s: %s" % (op_ids[i], o2))
+        left = [o for o in (ops2[i] for i in op_ids) if o["status"] == "InProgress"]
         rc = bg.wait(120)
         applies = 1
         if name == "long":
@@ -150,9 +158,9 @@ def scenario(args, s, fixture, manifest, name, down):
         prc, pout, perr = g.run([args.cmkctl, "plan", "-f", manifest], env)
         g.check(prc == 0, "plan after the apply exited %d: %s" % (prc, (pout + perr)[-800:]))
         n401 = sum(1 for r in sim2.requests(0)["requests"] if r["status"] == 401)
-        print("restart (%s): armsim down %.1f s (%.0f virtual min) mid-wait on the cluster creation, back on "
-              "port %d; converged after %d apply(s) (%d requests before, %d after, %d answered 401 by the new "
-              "armsim)" % (name, down, down * SCALE / 60, port, applies, len(before), len(log) - len(before), n401))
+        print("restart (%s): armsim down %.1f s mid-wait on the cluster creation (%s after the restart), "
+              "back on port %d; converged after %d apply(s) (%d requests before, %d after, %d answered 401 by the new "
+              "armsim)" % (name, down, "still running" if left else "already done", port, applies, len(before), len(log) - len(before), n401))
     finally:
         if sim2:
             sim2.stop()
