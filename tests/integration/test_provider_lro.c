@@ -4,8 +4,9 @@
  * only, provisioningState only - the latter two by following the same real
  * operation through the header a more limited service would have sent),
  * final GET per final-state-via, Retry-After honoured, Failed, timeout and
- * resume from the saved JSON form without a second write, many operations
- * in one loop, the documented "busy" 400, cancellation, and tokens of two
+ * resume from the saved JSON form without a second write, a status URL that
+ * answers 404 mid-wait (record lost in a state reload) for a creation and a
+ * deletion, many operations in one loop, the documented "busy" 400, cancellation, and tokens of two
  * seconds during a wait. Every test reads armsim's request log.
  */
 #include <setjmp.h>
@@ -624,6 +625,181 @@ static void test_lro__cancel_flag_stops_the_wait_and_leaves_it_resumable(void **
 	cancel_flag = 0;
 }
 
+/* A front-end restart that loses the record of a running cluster creation,
+ * played on armsim from a second thread while the client waits: once the
+ * status URL has answered InProgress twice, the state is reloaded without the
+ * operation (its URL answers 404 OperationNotFound, the cluster stays in
+ * provisioning); once the client has read the cluster itself, the cluster
+ * is made Succeeded. */
+typedef struct {
+	const char *id;   /* the cluster */
+	const char *part; /* its path as the request log shows it */
+	int del;          /* a deletion: at last the cluster is removed, not Succeeded */
+	long since;       /* request log sequence before the write */
+	char failed[256]; /* what went wrong in the thread, or "" */
+} record_loss;
+
+/* Wait (10 s real at most) until `need` logged requests match. */
+static int loss__await(record_loss *l, const char *method, const char *part, int status,
+		       size_t need)
+{
+	for (int i = 0; i < 1000; i++) {
+		cJSON *log = it_requests(sim, l->since);
+		size_t n = it_count(log, method, part, status);
+
+		cJSON_Delete(log);
+		if (n >= need)
+			return 0;
+		usleep(10 * 1000);
+	}
+	snprintf(l->failed, sizeof(l->failed), "never saw %zu %s %s (%d)", need, method, part,
+		 status);
+	return -1;
+}
+
+enum { LOSS_DROP_OPERATION, LOSS_SETTLE, LOSS_LINK };
+
+/* Reload armsim's state with the cluster's operations dropped, or the
+ * cluster's provisioningState set to Succeeded (removed: l->del), or a linked
+ * workspace recorded on it (so that its deletion is a long-running one). */
+static int loss__reload(record_loss *l, int what)
+{
+	int drop = what == LOSS_DROP_OPERATION;
+	cJSON *st = NULL, *x, *arr;
+	char *text;
+	int rc, i;
+
+	if (armsim_admin(sim, "GET", "/_sim/state", NULL, &st) != 200 || !st) {
+		snprintf(l->failed, sizeof(l->failed), "GET /_sim/state failed");
+		cJSON_Delete(st);
+		return -1;
+	}
+	arr = cJSON_GetObjectItem(st, drop ? "operations" : "resources");
+	for (i = cJSON_GetArraySize(arr) - 1; i >= 0; i--) {
+		x = cJSON_GetArrayItem(arr, i);
+		const char *rid = cJSON_GetStringValue(cJSON_GetObjectItem(x, drop ? "resourceId" : "id"));
+
+		if (!rid || strcasecmp(rid, l->id) != 0)
+			continue;
+		if (what == LOSS_LINK)
+			cJSON_AddItemToObject(cJSON_GetObjectItem(x, "properties"), "associatedWorkspaces",
+					      cJSON_Parse("[{\"workspaceId\":\"00000000-0000-4000-8000-00000000ab01\","
+							  "\"workspaceName\":\"ws-lost\",\"resourceId\":\"" RG
+							  "/providers/Microsoft.OperationalInsights/workspaces/ws-lost\"}]"));
+		else if (drop || l->del)
+			cJSON_DeleteItemFromArray(arr, i);
+		else
+			cJSON_ReplaceItemInObject(cJSON_GetObjectItem(x, "properties"), "provisioningState",
+						  cJSON_CreateString("Succeeded"));
+	}
+	text = cJSON_PrintUnformatted(st);
+	rc = armsim_admin(sim, "PUT", "/_sim/state", text, NULL);
+	free(text);
+	cJSON_Delete(st);
+	if (rc < 200 || rc > 299) {
+		snprintf(l->failed, sizeof(l->failed), "PUT /_sim/state: %d", rc);
+		return -1;
+	}
+	return 0;
+}
+
+static void *lose_the_record(void *arg)
+{
+	record_loss *l = arg;
+
+	if (loss__await(l, "GET", "/operationstatuses/", 200, 2) == 0 &&
+	    loss__reload(l, LOSS_DROP_OPERATION) == 0 &&
+	    loss__await(l, "GET", "/operationstatuses/", 404, 1) == 0 &&
+	    loss__await(l, "GET", l->part, 200, 1) == 0)
+		(void)loss__reload(l, LOSS_SETTLE);
+	return NULL;
+}
+
+static void test_lro__status_url_404_mid_wait_follows_the_resource(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	/* 200 virtual seconds apart: 20 ms real, a short request log */
+	arm_op_wait_opts w = { .default_poll_ms = 200000, .min_poll_ms = 200000,
+			       .max_poll_ms = 200000 };
+	char path[256], body[512];
+	record_loss l = { .part = "/clusters/la-gone", .since = it_last_seq(sim) };
+	arm_request req;
+	arm_op *op = NULL;
+	pthread_t t;
+	cJSON *log;
+
+	/* long enough that only the reload can end it */
+	it_admin(sim, "PUT", "/_sim/settings", "{\"clusterCreateSeconds\":36000000}");
+	cluster_request(&req, path, sizeof(path), "la-gone", "eastus", body, sizeof(body));
+	l.id = path;
+	if (arm_op_begin(&op, c, ARM_OP_CLUSTER_CREATE, &req, path, ARM_FINAL_LOCATION, NULL) < 0)
+		fail_msg("begin: %s", cmk_error_last());
+	assert_int_equal(op->mode, ARM_POLL_ASYNC_OPERATION);
+	assert_int_equal(pthread_create(&t, NULL, lose_the_record, &l), 0);
+	assert_int_equal(arm_op_wait(c, op, &w), 0);
+	pthread_join(t, NULL);
+	it_admin(sim, "PUT", "/_sim/settings", "{\"clusterCreateSeconds\":3600}");
+	if (l.failed[0])
+		fail_msg("%s", l.failed);
+	assert_int_equal(op->state, ARM_OP_SUCCEEDED);
+	assert_int_equal(op->mode, ARM_POLL_RESOURCE);
+	assert_string_equal(state_of(op->result), "Succeeded");
+	log = it_requests(sim, l.since);
+	assert_int_equal(it_count(log, "PUT", "/clusters/la-gone", 0), 1); /* no write re-sent */
+	assert_int_equal(it_count(log, "GET", "/operationstatuses/", 404), 1); /* not re-read */
+	assert_true(it_count(log, "GET", "/clusters/la-gone", 200) >= 2);
+	cJSON_Delete(log);
+	arm_op_free(op);
+	it_client_free(c);
+}
+
+static void test_lro__status_url_404_mid_delete_ends_when_the_resource_404s(void **state)
+{
+	arm_client *c = it_client(NULL, IT_SCALE);
+	arm_op_wait_opts w = { .default_poll_ms = 200000, .min_poll_ms = 200000,
+			       .max_poll_ms = 200000 };
+	char path[256], body[512];
+	record_loss l = { .part = "/clusters/la-lost", .del = 1 };
+	arm_request req;
+	arm_op *op = NULL;
+	pthread_t t;
+	cJSON *log;
+
+	cluster_request(&req, path, sizeof(path), "la-lost", "eastus", body, sizeof(body));
+	l.id = path;
+	if (arm_op_begin(&op, c, ARM_OP_CLUSTER_CREATE, &req, path, ARM_FINAL_LOCATION, NULL) < 0)
+		fail_msg("begin: %s", cmk_error_last());
+	assert_int_equal(arm_op_wait(c, op, NULL), 0);
+	arm_op_free(op);
+	op = NULL;
+	/* a deletion that only the reload can end: with a workspace linked it
+	 * takes unlinkSeconds */
+	it_admin(sim, "PUT", "/_sim/settings", "{\"unlinkSeconds\":36000000}");
+	if (loss__reload(&l, LOSS_LINK) < 0)
+		fail_msg("%s", l.failed);
+	l.since = it_last_seq(sim);
+	req = (arm_request){ .method = "DELETE", .url = path, .api_version = LA_API };
+	if (arm_op_begin(&op, c, ARM_OP_CLUSTER_DELETE, &req, path, ARM_FINAL_DEFAULT, NULL) < 0)
+		fail_msg("delete: %s", cmk_error_last());
+	assert_int_equal(op->mode, ARM_POLL_ASYNC_OPERATION);
+	assert_int_equal(pthread_create(&t, NULL, lose_the_record, &l), 0);
+	assert_int_equal(arm_op_wait(c, op, &w), 0);
+	pthread_join(t, NULL);
+	it_admin(sim, "PUT", "/_sim/settings", "{\"unlinkSeconds\":1800}");
+	if (l.failed[0])
+		fail_msg("%s", l.failed);
+	assert_int_equal(op->state, ARM_OP_SUCCEEDED);
+	assert_int_equal(op->mode, ARM_POLL_RESOURCE);
+	log = it_requests(sim, l.since);
+	assert_int_equal(it_count(log, "DELETE", "/clusters/la-lost", 0), 1);
+	assert_int_equal(it_count(log, "GET", "/operationstatuses/", 404), 1);
+	assert_true(it_count(log, "GET", "/clusters/la-lost", 200) >= 1); /* Deleting */
+	assert_int_equal(it_count(log, "GET", "/clusters/la-lost", 404), 1); /* then gone */
+	cJSON_Delete(log);
+	arm_op_free(op);
+	it_client_free(c);
+}
+
 static void test_lro__two_second_tokens_during_a_long_wait(void **state)
 {
 	armsim_opts o = { .fixture = IT_FIXTURES "/providers.json", .seed = 22,
@@ -675,6 +851,8 @@ int main(void)
 		cmocka_unit_test_setup(test_lro__busy_cluster_answer_means_wait_then_retry, reset),
 		cmocka_unit_test_setup(test_lro__links_observed_with_one_list_call_per_round, reset),
 		cmocka_unit_test_setup(test_lro__cancel_flag_stops_the_wait_and_leaves_it_resumable, reset),
+		cmocka_unit_test_setup(test_lro__status_url_404_mid_wait_follows_the_resource, reset),
+		cmocka_unit_test_setup(test_lro__status_url_404_mid_delete_ends_when_the_resource_404s, reset),
 		cmocka_unit_test_setup(test_lro__two_second_tokens_during_a_long_wait, reset),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
