@@ -555,6 +555,8 @@ static cJSON *la__render_workspace(const sim_res *r, const char *v)
 	return d;
 }
 
+static void la__cluster_provisioning_account(cJSON *ctx);
+
 static int la__on_load_cluster(sim_res *r)
 {
 	int64_t now = simclock_now_ms();
@@ -575,6 +577,13 @@ static int la__on_load_cluster(sim_res *r)
 	int64_t lsu = simclock_parse(sim_json_str(sim_json_get(p, "capacityReservationProperties"), "lastSkuUpdate"));
 	if (!cJSON_IsNumber(sim_json_get(r->sim, "lastSkuUpdateMs")))
 		la__simset(r, "lastSkuUpdateMs", (double)(lsu > 0 ? lsu : la__simnum(r, "createdMs", (double)now)));
+	/* a creation dumped before its halfway step (timers are not dumped) */
+	const cJSON *pa = sim_json_get(r->sim, "provisioningAccountAtMs");
+	if (cJSON_IsNumber(pa)) {
+		cJSON *tctx = cJSON_CreateObject();
+		cJSON_AddStringToObject(tctx, "id", r->id);
+		sim_timer_add((int64_t)pa->valuedouble, la__cluster_provisioning_account, tctx);
+	}
 	/* a system-assigned identity needs its AAD principal */
 	const char *type = sim_json_str(r->doc, "identity.type"), *pid = sim_json_str(r->doc, "identity.principalId");
 	if (type && !strcasecmp(type, "SystemAssigned") && pid && !auth_principal_by_object_id(pid)) {
@@ -637,7 +646,10 @@ static void la__cluster_created(sim_op *op)
 static void la__cluster_provisioning_account(cJSON *ctx)
 {
 	sim_res *c = store_get_typed(sim_json_str(ctx, "id"), T_CLUSTER);
-	if (c && !strcmp(la__state(c), "Creating"))
+	if (!c)
+		return;
+	cJSON_DeleteItemFromObject(c->sim, "provisioningAccountAtMs");
+	if (!strcmp(la__state(c), "Creating"))
 		la__set_state(c, "ProvisioningAccount");
 }
 
@@ -1052,9 +1064,12 @@ static void la__cluster_put(sim_req *req, sim_resp *resp)
 	sim_json_set_str(c->sim, "keyAccess", "Accessible");
 	sim_op *op = la__start(req, c, "cluster.create", "InProgress", g_settings.cluster_create_s,
 			       la__cluster_created, NULL, LRO_RESULT_RESOURCE);
+	int64_t halfway = now + (int64_t)(g_settings.cluster_create_s * 500.0);
 	cJSON *tctx = cJSON_CreateObject();
 	cJSON_AddStringToObject(tctx, "id", id);
-	sim_timer_add(now + (int64_t)(g_settings.cluster_create_s * 500.0), la__cluster_provisioning_account, tctx);
+	/* kept in _sim so a state load sets the timer again */
+	la__simset(c, "provisioningAccountAtMs", (double)halfway);
+	sim_timer_add(halfway, la__cluster_provisioning_account, tctx);
 	la__async_reply(req, resp, op, 202);
 }
 
