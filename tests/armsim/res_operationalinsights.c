@@ -1361,22 +1361,28 @@ static void la__ws_delete(sim_req *req, sim_resp *resp)
 	resp_json(resp, 200, NULL);
 }
 
-/* Workspace lists are not pageable (WorkspaceListResult has no nextLink;
- * SDKs generated from the spec never follow one): everything at once. */
-static void la__ws_list(sim_req *req, sim_resp *resp, bool by_rg)
+/* Every resource of `type` under `scope`, as one unpaged list: workspace lists
+ * are not pageable (WorkspaceListResult has no nextLink; SDKs generated from
+ * the spec never follow one), nor are linked services and linked storage. */
+static void la__list_unpaged(sim_req *req, sim_resp *resp, const char *type, const char *scope)
 {
-	char scope[512];
 	sim_res **arr;
-	if (by_rg)
-		snprintf(scope, sizeof scope, "/subscriptions/%s/resourceGroups/%s", req->cap[0], req->cap[1]);
-	else
-		snprintf(scope, sizeof scope, "/subscriptions/%s", req->cap[0]);
-	size_t n = store_list(&arr, T_WS, scope);
+	size_t n = store_list(&arr, type, scope);
 	cJSON *b = cJSON_CreateObject(), *vals = cJSON_AddArrayToObject(b, "value");
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(vals, store_render(arr[i], req->api_version));
 	free(arr);
 	resp_json(resp, 200, b);
+}
+
+static void la__ws_list(sim_req *req, sim_resp *resp, bool by_rg)
+{
+	char scope[512];
+	if (by_rg)
+		snprintf(scope, sizeof scope, "/subscriptions/%s/resourceGroups/%s", req->cap[0], req->cap[1]);
+	else
+		snprintf(scope, sizeof scope, "/subscriptions/%s", req->cap[0]);
+	la__list_unpaged(req, resp, T_WS, scope);
 }
 
 static void la__ws_rg(sim_req *req, sim_resp *resp)
@@ -1715,16 +1721,7 @@ static void la__ls_list(sim_req *req, sim_resp *resp)
 		la__err(resp, 404, M_WS_404);
 		return;
 	}
-	sim_res **arr;
-	size_t n = store_list(&arr, T_LS, ws->id);
-	cJSON *vals = cJSON_CreateArray();
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(vals, store_render(arr[i], req->api_version));
-	free(arr);
-	/* the service lists without paging */
-	cJSON *b = cJSON_CreateObject();
-	cJSON_AddItemToObject(b, "value", vals);
-	resp_json(resp, 200, b);
+	la__list_unpaged(req, resp, T_LS, ws->id);
 }
 
 /* ---- linked storage accounts --------------------------------------------------------- */
@@ -1847,15 +1844,7 @@ static void la__lsa_list(sim_req *req, sim_resp *resp)
 		la__err(resp, 404, M_WS_404);
 		return;
 	}
-	sim_res **arr;
-	size_t n = store_list(&arr, T_LSA, ws->id);
-	cJSON *vals = cJSON_CreateArray();
-	for (size_t i = 0; i < n; i++)
-		cJSON_AddItemToArray(vals, store_render(arr[i], req->api_version));
-	free(arr);
-	cJSON *b = cJSON_CreateObject();
-	cJSON_AddItemToObject(b, "value", vals);
-	resp_json(resp, 200, b);
+	la__list_unpaged(req, resp, T_LSA, ws->id);
 }
 
 /* ---- registration --------------------------------------------------------------------- */
