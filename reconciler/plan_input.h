@@ -21,7 +21,7 @@
 #include "planner/manifest_diag.h"
 #include "reconciler/live_azure.h"
 #include "reconciler/shard.h"
-#include "reconciler/source.h"
+#include "sources/source.h"
 
 typedef struct {
 	source *src;

@@ -14,7 +14,6 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "planner/render.h"
-#include "reconciler/cli_common.h"
 #include "reconciler/executor.h"
 #include "reconciler/live_azure.h"
 #include "reconciler/opstate.h"
@@ -179,8 +178,8 @@ static int reconcile__iterate(reconcile_loop *L)
 	snprintf(L->st.last_result, sizeof(L->st.last_result), "failed");
 	gopts.out = stderr;
 	gopts.interval_s = 30;
-	gopts.quiet = cli_common_get()->quiet;
-	gopts.json = cli_log_json();
+	gopts.quiet = o->ui->quiet;
+	gopts.json = o->ui->log_json;
 	gopts.time_scale = 1;
 	{
 		const char *ts = getenv("CMKCTL_TIME_SCALE");
@@ -201,8 +200,8 @@ static int reconcile__iterate(reconcile_loop *L)
 	/* 2. source, manifests, live state, plan */
 	in.client = L->conn.client;
 	in.shard = o->shard;
-	if ((error = plan_input_open(&in, o->spec, NULL, cli_diag_stream())) < 0) {
-		cli_report_diags("reconcile", &in.diags);
+	if ((error = plan_input_open(&in, o->spec, NULL, o->ui->diag_stream())) < 0) {
+		o->ui->report_diags("reconcile", &in.diags);
 		goto out;
 	}
 	cJSON_Delete(L->st.last_source);
@@ -275,13 +274,13 @@ out:
 	if (error == 0) {
 		L->st.iterations_ok++;
 		L->st.last_success = L->st.last_run;
-		cli_note("reconcile", "iteration %ld %s in %.1f s (%ld planned step%s, %ld resource%s drifted)",
+		o->ui->note("reconcile", "iteration %ld %s in %.1f s (%ld planned step%s, %ld resource%s drifted)",
 			 L->st.iteration, L->st.last_result, L->st.last_duration_s, L->st.planned_steps,
 			 L->st.planned_steps == 1 ? "" : "s", L->st.drift_resources,
 			 L->st.drift_resources == 1 ? "" : "s");
 	} else {
 		L->st.iterations_failed++;
-		cli_error("reconcile", "iteration %ld %s: %s", L->st.iteration, L->st.last_result, L->st.last_error);
+		o->ui->error("reconcile", "iteration %ld %s: %s", L->st.iteration, L->st.last_result, L->st.last_error);
 	}
 	plan_free(p);
 	report_free(r);
@@ -332,7 +331,7 @@ int reconcile_run(int *exit_code, const reconcile_opts *o)
 		if ((error = reconcile_http_start(&L.http, o->metrics_listen)) < 0)
 			goto out;
 		snprintf(L.st.metrics_listen, sizeof(L.st.metrics_listen), "%s", reconcile_http_address(L.http));
-		cli_note("reconcile", "metrics on http://%s/metrics", L.st.metrics_listen);
+		o->ui->note("reconcile", "metrics on http://%s/metrics", L.st.metrics_listen);
 	}
 	if ((error = reconcile_lock_acquire(&lock, o->state_dir, L.scope)) < 0)
 		goto out;
@@ -350,7 +349,7 @@ int reconcile_run(int *exit_code, const reconcile_opts *o)
 		if ((error = opstate_open(&L.journal, journal_dir, L.conn.cloud->arm_endpoint)) < 0)
 			goto out;
 	}
-	cli_note("reconcile", "scope %s, mode %s, every %gs (jitter %g%%)%s", L.scope, L.st.mode, o->interval_s,
+	o->ui->note("reconcile", "scope %s, mode %s, every %gs (jitter %g%%)%s", L.scope, L.st.mode, o->interval_s,
 		 o->jitter * 100, o->iterations ? "" : ", until stopped");
 	reconcile__publish(&L);
 
@@ -377,11 +376,11 @@ int reconcile_run(int *exit_code, const reconcile_opts *o)
 	reconcile__publish(&L);
 	if (o->stop && *o->stop) {
 		if (L.journal && opstate_count(L.journal))
-			cli_note("reconcile", "stopped; %zu running operation%s recorded in %s: the next run waits "
+			o->ui->note("reconcile", "stopped; %zu running operation%s recorded in %s: the next run waits "
 				 "for them", opstate_count(L.journal), opstate_count(L.journal) == 1 ? "" : "s",
 				 opstate_path(L.journal));
 		else
-			cli_note("reconcile", "stopped");
+			o->ui->note("reconcile", "stopped");
 		*exit_code = 0;
 	} else if (last < 0) {
 		*exit_code = 1;

@@ -32,7 +32,8 @@
 #include "common/error.h"
 #include "planner/plan.h"
 #include "reconciler/shard.h"
-#include "reconciler/source.h"
+#include "reconciler/ui.h"
+#include "sources/source.h"
 
 typedef struct {
 	const source_spec *spec;
@@ -50,6 +51,7 @@ typedef struct {
 	const char *output;            /* per-iteration report on stdout:
 					* "text", "json" (one line) or "none" */
 	volatile sig_atomic_t *stop;   /* raised by the signal handler */
+	const ui_hooks *ui;            /* settings and reporting of the caller */
 } reconcile_opts;
 
 /*

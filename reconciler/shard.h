@@ -42,15 +42,6 @@ typedef struct {
 
 #define SHARD_FILTER_INIT { .nsubs = 0 }
 
-/* If argv[*i] is --subscription or --shard ("--opt V" or "--opt=V"),
- * consume it and return 1; 0 when it is not; CMK_EUSAGE (message set) for
- * a missing or malformed value (not a GUID; K/N not 1 <= K <= N <= 10000;
- * --shard twice). */
-int shard_options_take(shard_filter *f, int argc, char **argv, int *i) CMK_WUR;
-
-/* Help text for the two options, in the layout of the usage texts. */
-const char *shard_options_help(void);
-
 bool shard_filter_active(const shard_filter *f);
 
 /* FNV-1a 64 of the lower-cased subscription id, and the 1-based shard of

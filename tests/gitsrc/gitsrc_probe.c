@@ -20,7 +20,8 @@
 #include <sys/stat.h>
 
 #include "common/log.h"
-#include "reconciler/source.h"
+#include "sources/source.h"
+#include "cli/manifest_options.h"
 
 static int cmp(const void *a, const void *b)
 {

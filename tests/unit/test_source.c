@@ -18,7 +18,8 @@
 #include <openssl/evp.h>
 
 #include "common/log.h"
-#include "reconciler/source_internal.h"
+#include "cli/manifest_options.h"
+#include "sources/source_git_internal.h"
 
 /* ----- options */
 
@@ -46,7 +47,7 @@ static void test_source__options_both_spellings(void **state)
 	assert_string_equal(spec.git_cache, "/c");
 	assert_string_equal(spec.git_commit, "abcdef1");
 	assert_int_equal(spec.git_timeout_s, 7);
-	assert_int_equal(source_options_check(&spec), 0);
+	assert_int_equal(source_spec_check(&spec), 0);
 }
 
 static void test_source__options_leave_other_flags(void **state)
@@ -92,14 +93,14 @@ static void test_source__options_errors(void **state)
 	assert_non_null(strstr(cmk_error_last(), "'soon'"));
 
 	memset(&spec, 0, sizeof(spec));
-	assert_int_equal(source_options_check(&spec), CMK_EUSAGE);
+	assert_int_equal(source_spec_check(&spec), CMK_EUSAGE);
 	spec.files[spec.nfiles++] = "x";
 	spec.git_ref = "main";
-	assert_int_equal(source_options_check(&spec), CMK_EUSAGE);
+	assert_int_equal(source_spec_check(&spec), CMK_EUSAGE);
 	assert_non_null(strstr(cmk_error_last(), "need --git-url"));
 	spec.git_ref = NULL;
 	spec.git_url = "u";
-	assert_int_equal(source_options_check(&spec), CMK_EUSAGE);
+	assert_int_equal(source_spec_check(&spec), CMK_EUSAGE);
 	assert_non_null(strstr(cmk_error_last(), "exclusive"));
 }
 

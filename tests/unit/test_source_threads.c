@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "common/error.h"
-#include "reconciler/source.h"
+#include "sources/source.h"
 
 #define NTHREADS 4
 

@@ -1,37 +1,16 @@
 /*
- * source_internal.h - what the source modules (source.c, source_dir.c,
- * source_git*.c) share and nobody else should see.
+ * source_git_internal.h - what the git backend's files (source_git.c,
+ * source_git_net.c, source_git_auth.c) share: transport deadlines, libgit2
+ * set-up, credentials and host-key checks.
  */
-#ifndef CMK_SOURCE_INTERNAL_H
-#define CMK_SOURCE_INTERNAL_H
+#ifndef CMK_SOURCE_GIT_INTERNAL_H
+#define CMK_SOURCE_GIT_INTERNAL_H
 
 #include <stdint.h>
 
 #include <git2.h>
 
-#include "reconciler/source.h"
-
-struct source {
-	source_revision rev; /* points into the strings below */
-	char *url;
-	char *ref;
-	char *ref_name;
-	char *commit;
-	char *path;
-	char **local; /* what the loader reads */
-	size_t nlocal;
-	char *root;  /* git: the private checkout directory (deleted on free) */
-};
-
-int source__dir_open(source *s, const source_spec *spec) CMK_WUR;
-int source__git_open(source *s, const source_spec *spec) CMK_WUR;
-
-/* Append a copy of `path` to the loader's paths; clear them all. */
-int source__add_local(source *s, const char *path) CMK_WUR;
-void source__clear_local(source *s);
-
-/* Remove a directory tree without following symlinks. */
-int source__rmtree(const char *path);
+#include "sources/source_internal.h"
 
 /* ----- source_git_net.c: transport helpers */
 

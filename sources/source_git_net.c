@@ -12,7 +12,7 @@
  * For that case a watchdog thread shuts down (shutdown(2), not close) every
  * connected socket whose deadline passed, so a blocked libssh2 call returns.
  */
-#include "reconciler/source_internal.h"
+#include "sources/source_git_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

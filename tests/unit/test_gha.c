@@ -15,7 +15,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
-#include "reconciler/gha.h"
+#include "cli/gha.h"
 
 static void test_gha__message_and_property_escapes(void **state)
 {

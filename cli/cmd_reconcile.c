@@ -15,14 +15,15 @@
 #include <string.h>
 
 #include "common/error.h"
-#include "reconciler/cli_common.h"
-#include "reconciler/commands.h"
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "cli/manifest_options.h"
 #include "reconciler/executor.h"
 #include "reconciler/opstate.h"
 #include "reconciler/reconcile.h"
 #include "reconciler/reconcile_state.h"
 #include "reconciler/shard.h"
-#include "reconciler/source.h"
+#include "sources/source.h"
 
 static volatile sig_atomic_t cmd_reconcile__stop;
 
@@ -168,7 +169,7 @@ int cmd_reconcile(int argc, char **argv)
 		return cmd_reconcile__usage_error("--output: expected text, json or none");
 	if (spec.nfiles == 0 && !spec.git_url)
 		return cmd_reconcile__usage_error("no manifests given: use -f PATH or --git-url URL");
-	if (source_options_check(&spec) < 0)
+	if (source_spec_check(&spec) < 0)
 		return cmd_reconcile__usage_error(cmk_error_last());
 	for (size_t i = 0; i < spec.nfiles; i++)
 		if (strcmp(spec.files[i], "-") == 0)
@@ -183,6 +184,7 @@ int cmd_reconcile(int argc, char **argv)
 	o.spec = &spec;
 	o.shard = &shard;
 	o.stop = &cmd_reconcile__stop;
+	o.ui = cli_ui();
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = cmd_reconcile__on_signal;

@@ -1,13 +1,21 @@
 /*
- * source_options.c - the command-line options that choose a manifest source
- * (-f, --git-*), shared by every command that reads manifests so they all
- * spell and check them the same way.
+ * manifest_options.c - the command-line options that choose which
+ * manifests a command reads: the source (-f, --git-*) and the scope
+ * (--subscription, --shard), shared by every command that reads manifests
+ * so they all spell and check them the same way.
  */
-#include "reconciler/source.h"
+#include "cli/manifest_options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cli/cli_common.h"
+#include "common/arm_id.h"
+
+/* Most shards a --shard K/N may split an estate into. */
+#define SHARD_MAX_N 10000
 
 typedef enum {
 	OPT_FILE,
@@ -93,22 +101,6 @@ int source_options_take(source_spec *spec, int argc, char **argv, int *i)
 	return 0;
 }
 
-int source_options_check(const source_spec *spec)
-{
-	if (spec->nfiles && spec->git_url)
-		return cmk_error_set(CMK_EUSAGE,
-				     "-f and --git-url are exclusive: give one manifest source");
-	if (!spec->nfiles && !spec->git_url)
-		return cmk_error_set(CMK_EUSAGE,
-				     "no manifests: give -f PATH or --git-url URL");
-	if (!spec->git_url &&
-	    (spec->git_ref || spec->git_path || spec->git_cache || spec->git_commit ||
-	     spec->git_timeout_s))
-		return cmk_error_set(CMK_EUSAGE, "--git-ref, --git-path, --git-cache, "
-				     "--git-commit and --git-timeout need --git-url");
-	return 0;
-}
-
 const char *source_options_help(void)
 {
 	return "  -f, --filename PATH  a manifest file, a directory (searched recursively for\n"
@@ -122,4 +114,55 @@ const char *source_options_help(void)
 	       "  --git-timeout SECS   bound on network work (default: 120)\n"
 	       "                       git credentials come from CMKCTL_GIT_TOKEN[_FILE],\n"
 	       "                       CMKCTL_GIT_SSH_KEY, CMKCTL_GIT_KNOWN_HOSTS (never argv)\n";
+}
+
+static int shard__parse_kn(shard_filter *f, const char *v)
+{
+	unsigned long k, n;
+	char *end;
+
+	if (f->n)
+		return cmk_error_set(CMK_EUSAGE, "--shard given twice");
+	k = strtoul(v, &end, 10);
+	if (end == v || *end != '/' || !isdigit((unsigned char)end[1]))
+		goto bad;
+	n = strtoul(end + 1, &end, 10);
+	if (*end || k < 1 || n < 1 || k > n || n > SHARD_MAX_N)
+		goto bad;
+	f->k = (unsigned)k;
+	f->n = (unsigned)n;
+	return 1;
+bad:
+	return cmk_error_set(CMK_EUSAGE, "--shard: expected K/N with 1 <= K <= N <= %d (e.g. 2/8), got '%s'",
+			     SHARD_MAX_N, v);
+}
+
+int shard_options_take(shard_filter *f, int argc, char **argv, int *i)
+{
+	const char *v;
+	bool missing = false;
+
+	if ((v = cli_option_value(argc, argv, i, "--subscription", NULL, &missing)) != NULL) {
+		if (!arm_is_guid(v))
+			return cmk_error_set(CMK_EUSAGE, "--subscription: '%s' is not a subscription id (a GUID)", v);
+		if (f->nsubs == SHARD_MAX_SUBSCRIPTIONS)
+			return cmk_error_set(CMK_EUSAGE, "more than %d --subscription options: use --shard",
+					     SHARD_MAX_SUBSCRIPTIONS);
+		f->subscriptions[f->nsubs++] = v;
+		return 1;
+	}
+	if (missing)
+		return cmk_error_set(CMK_EUSAGE, "option '%s' needs a value", "--subscription");
+	if ((v = cli_option_value(argc, argv, i, "--shard", NULL, &missing)) != NULL)
+		return shard__parse_kn(f, v);
+	if (missing)
+		return cmk_error_set(CMK_EUSAGE, "option '%s' needs a value", "--shard");
+	return 0;
+}
+
+const char *shard_options_help(void)
+{
+	return "  --subscription ID    only the documents of this subscription (repeatable)\n"
+	       "  --shard K/N          only the subscriptions that hash to shard K of N\n"
+	       "                       (README 'Scaling past one machine')\n";
 }

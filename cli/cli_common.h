@@ -20,8 +20,8 @@
  * so that with --log-format json stderr stays one JSON object per line and
  * --quiet silences notes.
  */
-#ifndef CMK_RECONCILER_CLI_COMMON_H
-#define CMK_RECONCILER_CLI_COMMON_H
+#ifndef CMK_CLI_COMMON_H
+#define CMK_CLI_COMMON_H
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "planner/manifest_diag.h"
+#include "reconciler/ui.h"
 
 typedef struct {
 	cmk_log_format format; /* --log-format */
@@ -86,6 +87,10 @@ void cli_warn(const char *cmd, const char *fmt, ...) CMK_PRINTF(2, 3);
  */
 FILE *cli_diag_stream(void);
 void cli_report_diags(const char *cmd, const manifest_diags *d);
+
+/* The options applied now and the reporting functions above, for the
+ * reconciler (reconciler/ui.h). Valid until the next cli_common_apply. */
+const ui_hooks *cli_ui(void);
 
 /* Help text for the global options, in the layout of the usage texts. */
 const char *cli_common_help(void);

@@ -9,7 +9,7 @@
 #include <git2.h>
 #include <yaml.h>
 
-#include "reconciler/commands.h"
+#include "cli/commands.h"
 
 int cmd_version(int argc, char **argv)
 {

@@ -30,9 +30,10 @@
 #include "planner/diff.h"
 #include "planner/plan.h"
 #include "planner/render.h"
-#include "reconciler/cli_common.h"
-#include "reconciler/commands.h"
-#include "reconciler/gha.h"
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "cli/manifest_options.h"
+#include "cli/gha.h"
 #include "reconciler/executor.h"
 #include "reconciler/live_azure.h"
 #include "reconciler/opstate.h"
@@ -40,7 +41,7 @@
 #include "reconciler/progress.h"
 #include "reconciler/report.h"
 #include "reconciler/shard.h"
-#include "reconciler/source.h"
+#include "sources/source.h"
 
 #define CMD_APPLY_EXIT_INTERRUPTED 130
 
@@ -293,7 +294,7 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (spec.nfiles == 0 && !spec.git_url)
 		return cmd_apply__usage_error("no manifests given: use -f PATH");
-	if (source_options_check(&spec) < 0) {
+	if (source_spec_check(&spec) < 0) {
 		plan_free(p);
 		free(src_paths);
 		return cmd_apply__usage_error(cmk_error_last());

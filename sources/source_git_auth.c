@@ -7,7 +7,7 @@
  * struct, so source_git.c can report one clear message instead of libgit2's
  * generic "callback failed".
  */
-#include "reconciler/source_internal.h"
+#include "sources/source_git_internal.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -19,9 +19,10 @@
 #include "planner/manifest.h"
 #include "planner/manifest_diag.h"
 #include "planner/validate.h"
-#include "reconciler/cli_common.h"
-#include "reconciler/commands.h"
-#include "reconciler/source.h"
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "cli/manifest_options.h"
+#include "sources/source.h"
 
 static void cmd_validate__usage(FILE *out)
 {

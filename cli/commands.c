@@ -1,8 +1,8 @@
 /*
  * commands.c - the command table and the top-level usage text.
  */
-#include "reconciler/cli_common.h"
-#include "reconciler/commands.h"
+#include "cli/cli_common.h"
+#include "cli/commands.h"
 
 const cmk_command cmk_commands[] = {
 	{ "plan", "show the steps apply would run (nothing is written)", cmd_plan },

@@ -21,12 +21,13 @@
 #include "planner/diff.h"
 #include "planner/plan.h"
 #include "planner/render.h"
-#include "reconciler/cli_common.h"
-#include "reconciler/commands.h"
-#include "reconciler/gha.h"
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "cli/manifest_options.h"
+#include "cli/gha.h"
 #include "reconciler/plan_input.h"
 #include "reconciler/shard.h"
-#include "reconciler/source.h"
+#include "sources/source.h"
 
 static void cmd_drift__usage(FILE *out)
 {
@@ -112,7 +113,7 @@ int cmd_drift(int argc, char **argv)
 	}
 	if (spec.nfiles == 0 && !spec.git_url)
 		return cmd_drift__usage_error("no manifests given: use -f PATH");
-	if (source_options_check(&spec) < 0)
+	if (source_spec_check(&spec) < 0)
 		return cmd_drift__usage_error(cmk_error_last());
 
 	in.shard = &shard;

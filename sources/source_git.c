@@ -10,7 +10,7 @@
  * whose objects cannot be read is deleted and cloned again, once, with a
  * warning: a damaged cache must cost a re-clone, never a wrong answer.
  */
-#include "reconciler/source_internal.h"
+#include "sources/source_git_internal.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -827,7 +827,7 @@ out:
 	return error;
 }
 
-int source__git_open(source *s, const source_spec *spec)
+static int source__git_open(source *s, const source_spec *spec)
 {
 	source__git g = { 0 };
 	char key[17], *cache_root = NULL;
@@ -923,3 +923,15 @@ out:
 	free(cache_root);
 	return error;
 }
+
+static bool source__git_serves(const source_spec *spec)
+{
+	return spec->git_url != NULL;
+}
+
+const source_backend source_git_backend = {
+	.name = "git",
+	.kind = SOURCE_GIT,
+	.serves = source__git_serves,
+	.open = source__git_open,
+};

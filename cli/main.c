@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "reconciler/cli_common.h"
-#include "reconciler/commands.h"
+#include "cli/cli_common.h"
+#include "cli/commands.h"
 
 int main(int argc, char **argv)
 {

@@ -3,14 +3,14 @@
  * with -f. Nothing is copied or checked here: the manifest loader reports a
  * path it cannot read together with every other error, with its name.
  */
-#include "reconciler/source_internal.h"
+#include "sources/source_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 
-int source__dir_open(source *s, const source_spec *spec)
+static int source__dir_open(source *s, const source_spec *spec)
 {
 	cmk_buf joined = CMK_BUF_INIT;
 	int error = 0;
@@ -24,3 +24,15 @@ int source__dir_open(source *s, const source_spec *spec)
 	cmk_buf_free(&joined);
 	return error;
 }
+
+static bool source__dir_serves(const source_spec *spec)
+{
+	return spec->git_url == NULL && spec->nfiles > 0;
+}
+
+const source_backend source_dir_backend = {
+	.name = "dir",
+	.kind = SOURCE_DIR,
+	.serves = source__dir_serves,
+	.open = source__dir_open,
+};

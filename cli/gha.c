@@ -1,7 +1,7 @@
 /*
  * gha.c - GitHub Actions annotations and step summary (see gha.h).
  */
-#include "reconciler/gha.h"
+#include "cli/gha.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,14 +2,14 @@
  * cli_common.c - global options and stderr reporting of every command (see
  * cli_common.h).
  */
-#include "reconciler/cli_common.h"
+#include "cli/cli_common.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "reconciler/gha.h"
+#include "cli/gha.h"
 
 static cli_common cli__current;
 
@@ -178,6 +178,19 @@ void cli_report_diags(const char *cmd, const manifest_diags *d)
 	}
 	if (gha_active())
 		gha_annotate_diags(stderr, d);
+}
+
+const ui_hooks *cli_ui(void)
+{
+	static ui_hooks hooks;
+
+	hooks.quiet = cli__current.quiet;
+	hooks.log_json = cli_log_json();
+	hooks.diag_stream = cli_diag_stream;
+	hooks.report_diags = cli_report_diags;
+	hooks.note = cli_note;
+	hooks.error = cli_error;
+	return &hooks;
 }
 
 const char *cli_common_help(void)

@@ -1,37 +1,60 @@
 /*
- * source.c - opening a manifest source (directory or git) and rendering its
- * revision record; the kind-specific work is in source_dir.c and
- * source_git.c.
+ * source.c - opening a manifest source through the backend that serves it
+ * (source_dir.c, source_git.c: one table each, see source_internal.h) and
+ * rendering its revision record.
  */
-#include "reconciler/source_internal.h"
+#include "sources/source_internal.h"
 
 #include <assert.h>
-#include <errno.h>
-#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
+int source_spec_check(const source_spec *spec)
+{
+	if (spec->nfiles && spec->git_url)
+		return cmk_error_set(CMK_EUSAGE,
+				     "-f and --git-url are exclusive: give one manifest source");
+	if (!spec->nfiles && !spec->git_url)
+		return cmk_error_set(CMK_EUSAGE,
+				     "no manifests: give -f PATH or --git-url URL");
+	if (!spec->git_url &&
+	    (spec->git_ref || spec->git_path || spec->git_cache || spec->git_commit ||
+	     spec->git_timeout_s))
+		return cmk_error_set(CMK_EUSAGE, "--git-ref, --git-path, --git-cache, "
+				     "--git-commit and --git-timeout need --git-url");
+	return 0;
+}
+
+
+/* Every kind of source, asked in this order. */
+static const source_backend *const source__backends[] = {
+	&source_git_backend,
+	&source_dir_backend,
+};
 
 int source_open(source **out, const source_spec *spec)
 {
+	const source_backend *backend = NULL;
 	source *s = NULL;
 	int error;
 
 	*out = NULL;
-	if ((error = source_options_check(spec)) < 0)
+	if ((error = source_spec_check(spec)) < 0)
 		return error;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return cmk_error_oom();
-	if (spec->git_url)
-		error = source__git_open(s, spec);
-	else
-		error = source__dir_open(s, spec);
-	if (error < 0)
+	for (size_t i = 0; i < sizeof(source__backends) / sizeof(source__backends[0]); i++) {
+		if (source__backends[i]->serves(spec)) {
+			backend = source__backends[i];
+			break;
+		}
+	}
+	assert(backend); /* source_spec_check admits only specs a backend serves */
+	if ((error = backend->open(s, spec)) < 0)
 		goto out;
 
 	assert(s->nlocal > 0);
-	s->rev.kind = spec->git_url ? SOURCE_GIT : SOURCE_DIR;
+	s->rev.kind = backend->kind;
 	s->rev.url = s->url;
 	s->rev.ref = s->ref;
 	s->rev.ref_name = s->ref_name;
@@ -57,30 +80,6 @@ const char *source_path_at(const source *s, size_t i)
 const char *source_local_path(const source *s)
 {
 	return source_path_at(s, 0);
-}
-
-int source__add_local(source *s, const char *path)
-{
-	char **grown, *copy;
-
-	if ((copy = strdup(path)) == NULL)
-		return cmk_error_oom();
-	if ((grown = realloc(s->local, (s->nlocal + 1) * sizeof(*grown))) == NULL) {
-		free(copy);
-		return cmk_error_oom();
-	}
-	s->local = grown;
-	s->local[s->nlocal++] = copy;
-	return 0;
-}
-
-void source__clear_local(source *s)
-{
-	for (size_t i = 0; i < s->nlocal; i++)
-		free(s->local[i]);
-	free(s->local);
-	s->local = NULL;
-	s->nlocal = 0;
 }
 
 const source_revision *source_revision_of(const source *s)
@@ -116,20 +115,6 @@ void source_relativize(const source *s, char *text)
 		memmove(p, p + n + 1, strlen(p + n + 1) + 1);
 		text = p;
 	}
-}
-
-static int source__rmtree_one(const char *path, const struct stat *st, int flag,
-			      struct FTW *ftw)
-{
-	/* keep going on errors: delete as much of the checkout as we can */
-	if (remove(path) < 0 && errno != ENOENT)
-		cmk_log_warn("cannot remove %s: %s", path, strerror(errno));
-	return 0;
-}
-
-int source__rmtree(const char *path)
-{
-	return nftw(path, source__rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 void source_free(source *s)
@@ -190,48 +175,4 @@ int source_revision_line(cmk_buf *out, const source_revision *rev)
 		return error;
 	return cmk_buf_printf(out, " commit %s path %s", rev->commit,
 			      rev->path && *rev->path ? rev->path : ".");
-}
-
-/*
- * "scheme://[userinfo@]host..." or scp-like "[user@]host:path". A local path
- * has neither a scheme nor a colon before its first slash.
- */
-char *source_url_strip(const char *url)
-{
-	const char *auth, *at, *end, *colon;
-	char *copy;
-	size_t n;
-
-	if ((auth = strstr(url, "://")) != NULL) {
-		auth += 3;
-		end = auth + strcspn(auth, "/?#");
-	} else {
-		auth = url;
-		end = url + strcspn(url, "/:");
-		if (*end != ':')
-			return strdup(url); /* a local path */
-	}
-	at = NULL;
-	for (const char *p = auth; p < end; p++)
-		if (*p == '@')
-			at = p;
-	if (!at)
-		return strdup(url);
-
-	/* a password in the URL must never reach a log, even if ignored */
-	colon = memchr(auth, ':', (size_t)(at - auth));
-	if (colon && at - colon > 1) {
-		char *pw = strndup(colon + 1, (size_t)(at - colon - 1));
-		if (!pw)
-			return NULL;
-		cmk_log_add_secret(pw);
-		free(pw);
-	}
-
-	n = strlen(url) - (size_t)(at + 1 - auth);
-	if ((copy = malloc(n + 1)) == NULL)
-		return NULL;
-	memcpy(copy, url, (size_t)(auth - url));
-	strcpy(copy + (auth - url), at + 1);
-	return copy;
 }

@@ -138,22 +138,10 @@ int source_revision_line(cmk_buf *out, const source_revision *rev) CMK_WUR;
  * found is registered as a log secret. Returns NULL on allocation failure. */
 char *source_url_strip(const char *url);
 
-/* ----- command-line options shared by validate/plan/apply/drift/reconcile */
-
-/* If argv[*i] is a source option, consume it (and its value) into `spec`,
- * leaving *i on the last argument consumed, and return 1. Return 0 when
- * argv[*i] is not a source option, CMK_EUSAGE (message set) when its value
- * is missing or malformed. Accepts "--opt VALUE" and "--opt=VALUE":
- *   -f/--filename PATH (repeatable), --git-url URL, --git-ref REF,
- *   --git-path PATH, --git-cache DIR, --git-commit SHA, --git-timeout SECONDS */
-int source_options_take(source_spec *spec, int argc, char **argv, int *i) CMK_WUR;
-
-/* After parsing: check the combination (exactly one of -f and --git-url;
- * the other --git-* options only with --git-url). CMK_EUSAGE on error. */
-int source_options_check(const source_spec *spec) CMK_WUR;
-
-/* Help text for the source options (including -f), indented by two, in
- * the layout of the commands' usage texts. */
-const char *source_options_help(void);
+/* Check the combination of a spec (exactly one of files and git_url; the
+ * other git_* fields only with git_url). CMK_EUSAGE with a message naming
+ * the command-line options (-f, --git-*) on error. source_open checks it
+ * too; commands call it to report a usage error before any work. */
+int source_spec_check(const source_spec *spec) CMK_WUR;
 
 #endif
