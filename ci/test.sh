@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# ci/test.sh - the project's test command: install dependencies, build with
-# ASan+UBSan and warnings as errors, run every ctest suite, then a short
-# libFuzzer run of each fuzz target.
+# ci/test.sh - the project's test command: install dependencies, check the
+# layers (no forbidden include), build with ASan+UBSan and warnings as
+# errors, run every ctest suite, then a short libFuzzer run of each fuzz
+# target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ci/deps.sh
+ci/check-layers.sh
 
 build=${CMK_BUILD_DIR:-build-ci}
 jobs=$(nproc)
