@@ -4,7 +4,8 @@
  *
  * The diff itself (desired manifests against the live model, producing
  * resources, steps, preflight blocks and findings) is plan_build in
- * planner/plan.h, implemented in diff.c.
+ * planner/plan.h, implemented in diff.c (the order of the passes) and one
+ * diff_<kind>.c per resource kind around diff_internal.h.
  */
 #ifndef CMK_DIFF_H
 #define CMK_DIFF_H

@@ -150,7 +150,8 @@ static int diff__cluster_create_changes(diff_ctx *c, const diff__cl *x, const ch
 	    (error = plan__add_change(c->p, res, "clusterType", NULL,
 				      manifest_cluster_type_name(s->cluster_type.value))) < 0 ||
 	    (s->double_encryption.set &&
-	     (error = plan__add_change(c->p, res, "doubleEncryption", NULL, diff__bool(s->double_encryption.value))) < 0) ||
+	     (error = plan__add_change(c->p, res, "doubleEncryption", NULL,
+				       diff__bool(s->double_encryption.value))) < 0) ||
 	    (s->availability_zones.set &&
 	     (error = plan__add_change(c->p, res, "availabilityZones", NULL,
 				       diff__bool(s->availability_zones.value))) < 0) ||
@@ -340,7 +341,8 @@ static int diff__cluster_update(size_t *out, diff_ctx *c, const diff__cl *x, boo
 	if (identity_differs &&
 	    ((error = plan__add_param(c->p, update, "identityType",
 				      manifest_identity_type_name(s->identity.type.value))) < 0 ||
-	     (x->user && x->ident && (error = plan__add_param(c->p, update, "userAssignedIdentity", x->ident->id)) < 0) ||
+	     (x->user && x->ident &&
+	      (error = plan__add_param(c->p, update, "userAssignedIdentity", x->ident->id)) < 0) ||
 	     (error = plan__add_dep(c->p, update, x->user && x->ident ? x->ident->create : PLAN_NONE)) < 0))
 		return error;
 	*out = update;
@@ -371,7 +373,7 @@ static int diff__cluster_deleting(diff_ctx *c, const diff__cl *x)
 static int diff__cluster_identity(diff_ctx *c, const diff__cl *x)
 {
 	const live_la_cluster *lc = x->d->lc;
-	const char *live_type = diff__or(lc->identity.type, "None");
+	const char *live_type = diff__or(lc->identity.type, "None"), *want;
 	bool differs;
 	int error;
 
@@ -387,9 +389,8 @@ static int diff__cluster_identity(diff_ctx *c, const diff__cl *x)
 			  strcasecmp(live_type, "SystemAssigned,UserAssigned") != 0;
 	if (!differs)
 		return 0;
-	if ((error = plan__add_change(c->p, x->d->res, "identity", live_type,
-				      x->user && x->ident ? x->ident->id
-							  : manifest_identity_type_name(x->s->identity.type.value))) < 0)
+	want = x->user && x->ident ? x->ident->id : manifest_identity_type_name(x->s->identity.type.value);
+	if ((error = plan__add_change(c->p, x->d->res, "identity", live_type, want)) < 0)
 		return error;
 	return 1;
 }

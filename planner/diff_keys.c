@@ -26,14 +26,15 @@ static int diff__key_vault(diff_ctx *c, diff__doc *k, const manifest_key_vault_k
 	if (!k->vault) {
 		k->key_unusable = true;
 		if ((error = diff__append(&k->problem, "Key Vault '%s' not found (cmkctl verifies vaults and keys, "
-					   "it does not create them)", s->vault_name.value)) < 0 ||
+					  "it does not create them)", s->vault_name.value)) < 0 ||
 		    (error = plan__add_finding(c->p, PLAN_FINDING_VANISHED, addr,
 					       "Key Vault %s not found", s->vault_id.value)) < 0)
 			return error;
 	} else if (!k->vault->soft_delete || !k->vault->purge_protection) {
-		if ((error = diff__append(&k->problem, DIFF_MSG_NOT_RECOVERABLE " (vault '%s': soft delete %s, purge protection %s)",
-					   s->vault_name.value, k->vault->soft_delete ? "on" : "off",
-					   k->vault->purge_protection ? "on" : "off")) < 0)
+		if ((error = diff__append(&k->problem,
+					  DIFF_MSG_NOT_RECOVERABLE " (vault '%s': soft delete %s, purge protection %s)",
+					  s->vault_name.value, k->vault->soft_delete ? "on" : "off",
+					  k->vault->purge_protection ? "on" : "off")) < 0)
 			return error;
 	}
 	return 0;
@@ -49,7 +50,8 @@ static int diff__key_state(diff_ctx *c, diff__doc *k, const manifest_key_vault_k
 
 	if (!k->key->enabled) {
 		k->key_unusable = true;
-		if ((error = diff__append(&k->problem, "key '%s' is disabled: enable it in the vault", s->key.value)) < 0)
+		if ((error = diff__append(&k->problem, "key '%s' is disabled: enable it in the vault",
+					  s->key.value)) < 0)
 			return error;
 	}
 	if (k->key->expires && diff_parse_time(&t, k->key->expires) == 0 && t <= c->now) {
@@ -64,16 +66,16 @@ static int diff__key_state(diff_ctx *c, diff__doc *k, const manifest_key_vault_k
 		/* nothing more to say than "disabled" */
 	} else if (strcasecmp(kty, "RSA") != 0 && strcasecmp(kty, "RSA-HSM") != 0) {
 		if ((error = diff__append(&k->problem, "key '%s' is %s, not RSA: customer-managed keys are RSA keys",
-					   s->key.value, kty)) < 0)
+					  s->key.value, kty)) < 0)
 			return error;
 	} else if (s->key_type.set && strcasecmp(kty, manifest_key_type_name(s->key_type.value)) != 0) {
 		if ((error = diff__append(&k->problem, "key '%s' is %s, the manifest declares %s", s->key.value, kty,
-					   manifest_key_type_name(s->key_type.value))) < 0)
+					  manifest_key_type_name(s->key_type.value))) < 0)
 			return error;
 	}
 	if (s->key_size.set && k->key->key_size && k->key->key_size != s->key_size.value &&
 	    (error = diff__append(&k->problem, "key '%s' is %ld bits, the manifest declares %lld", s->key.value,
-				   k->key->key_size, s->key_size.value)) < 0)
+				  k->key->key_size, s->key_size.value)) < 0)
 		return error;
 	return 0;
 }
@@ -87,7 +89,7 @@ static int diff__key_found(diff_ctx *c, diff__doc *k, const manifest_key_vault_k
 	if (k->vault && (!k->key || !k->key->exists)) {
 		k->key_unusable = true;
 		if ((error = diff__append(&k->problem, DIFF_MSG_KEY_VALIDATE " (key '%s' not found in vault '%s')",
-					   s->key.value, s->vault_name.value)) < 0 ||
+					  s->key.value, s->vault_name.value)) < 0 ||
 		    (error = plan__add_finding(c->p, PLAN_FINDING_VANISHED, addr, "key '%s' not found in vault '%s'",
 					       s->key.value, s->vault_name.value)) < 0)
 			return error;

@@ -148,8 +148,8 @@ static int diff__link_existing(size_t *out, diff_ctx *c, const diff__wl *x)
 	int error;
 
 	if (x->other) {
-		if (c->opts->allow_unlink &&
-		    (error = diff__unlink(&unlink, c, x->res, x->wi, "moving to the cluster the manifest names", true)) < 0)
+		if (c->opts->allow_unlink && (error = diff__unlink(&unlink, c, x->res, x->wi,
+								   "moving to the cluster the manifest names", true)) < 0)
 			return error;
 	} else if (diff__link_busy(w) && (error = diff__link_wait(&wait, c, x->res, w)) < 0) {
 		return error;
