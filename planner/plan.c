@@ -17,24 +17,6 @@ static const char *const plan__action_names[PLAN_ACTION__COUNT] = {
 	"no-op", "create", "update", "delete", "blocked",
 };
 
-static const char *const plan__step_names[PLAN_STEP__COUNT] = {
-	"cluster.wait",
-	"link.wait",
-	"identity.create",
-	"identity.update",
-	"cluster.create",
-	"kusto.identity",
-	"key.grant",
-	"cluster.key",
-	"cluster.update",
-	"kusto.key",
-	"workspace.unlink",
-	"workspace.link",
-	"storage.link",
-	"component.link",
-	"cluster.delete",
-};
-
 static const char *const plan__finding_names[PLAN_FINDING__COUNT] = {
 	"field-drift", "rotation-pending", "revocation-risk", "unmanaged-link", "vanished",
 };
@@ -42,11 +24,6 @@ static const char *const plan__finding_names[PLAN_FINDING__COUNT] = {
 const char *plan_action_name(plan_action a)
 {
 	return (unsigned)a < PLAN_ACTION__COUNT ? plan__action_names[a] : "?";
-}
-
-const char *plan_step_kind_name(plan_step_kind k)
-{
-	return (unsigned)k < PLAN_STEP__COUNT ? plan__step_names[k] : "?";
 }
 
 const char *plan_finding_kind_name(plan_finding_kind k)
@@ -62,15 +39,6 @@ static int plan__lookup(int *out, const char *const *names, int n, const char *n
 			return 0;
 		}
 	return CMK_ENOTFOUND;
-}
-
-int plan_step_kind_from_name(plan_step_kind *out, const char *name)
-{
-	int v, error = plan__lookup(&v, plan__step_names, PLAN_STEP__COUNT, name);
-
-	if (error == 0)
-		*out = (plan_step_kind)v;
-	return error;
 }
 
 int plan_action_from_name(plan_action *out, const char *name)
@@ -89,14 +57,6 @@ int plan_finding_kind_from_name(plan_finding_kind *out, const char *name)
 	if (error == 0)
 		*out = (plan_finding_kind)v;
 	return error;
-}
-
-const char *plan_step_param(const plan_step *s, const char *name)
-{
-	for (size_t i = 0; i < s->param_count; i++)
-		if (strcmp(s->params[i].name, name) == 0)
-			return s->params[i].value;
-	return NULL;
 }
 
 bool plan_has_changes(const plan *p)
@@ -194,10 +154,8 @@ void plan_free(plan *p)
 		free(s->description);
 		free(s->depends_on);
 		free(s->blocked_reason);
-		for (size_t j = 0; j < s->param_count; j++) {
-			free(s->params[j].name);
-			free(s->params[j].value);
-		}
+		for (size_t j = 0; j < s->param_count; j++)
+			plan__param_free(&s->params[j]);
 		free(s->params);
 	}
 	free(p->steps);
@@ -404,22 +362,6 @@ int plan__add_dep(plan *p, size_t step, size_t on)
 	return 0;
 }
 
-int plan__add_param(plan *p, size_t step, const char *name, const char *value)
-{
-	plan_step *s = &p->steps[step];
-	plan_param *n;
-
-	if ((n = realloc(s->params, (s->param_count + 1) * sizeof(*n))) == NULL)
-		return cmk_error_oom();
-	s->params = n;
-	n[s->param_count].name = strdup(name);
-	n[s->param_count].value = strdup(value ? value : "");
-	s->param_count++;
-	if (!n[s->param_count - 1].name || !n[s->param_count - 1].value)
-		return cmk_error_oom();
-	return 0;
-}
-
 int plan__block(plan *p, size_t step, const char *fmt, ...)
 {
 	plan_step *s = &p->steps[step];
@@ -558,116 +500,128 @@ void plan__summarise(plan *p)
 	s->steps = p->step_count;
 	for (size_t i = 0; i < p->step_count; i++) {
 		const plan_step *st = &p->steps[i];
+		unsigned flags = plan_step_kind_flags(st->kind);
 
 		if (st->blocked_reason)
 			s->blocked_steps++;
-		if (st->kind == PLAN_STEP_CLUSTER_WAIT || st->kind == PLAN_STEP_LINK_WAIT)
+		if (flags & PLAN_KIND_WAIT)
 			s->waits++;
-		if (st->kind == PLAN_STEP_WORKSPACE_UNLINK)
+		if (flags & PLAN_KIND_UNLINK)
 			s->unlinks++;
-		if (st->kind == PLAN_STEP_CLUSTER_DELETE)
+		if (flags & PLAN_KIND_DELETE)
 			s->deletes++;
 	}
 }
 
-int plan__finish(plan *p)
+/* Resources by address; steps' resource indexes remapped. */
+static int plan__sort_resources(plan *p)
 {
+	size_t n = p->resource_count, count = n;
 	plan__order *ord = NULL;
-	size_t *map = NULL, n;
+	size_t *map = NULL;
 	plan_resource *res = NULL;
+	int error = 0;
+
+	if (!n)
+		return 0;
+	if ((ord = calloc(n, sizeof(*ord))) == NULL || (map = calloc(n, sizeof(*map))) == NULL ||
+	    (res = calloc(n, sizeof(*res))) == NULL) {
+		error = cmk_error_oom();
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		ord[i] = (plan__order){ i, p->resources[i].address, 0, 0 };
+	qsort(ord, n, sizeof(*ord), plan__cmp_order);
+	for (size_t i = 0; i < n; i++) {
+		res[i] = p->resources[ord[i].index];
+		map[ord[i].index] = i;
+	}
+	free(p->resources);
+	p->resources = res;
+	p->resources_cap_ = n;
+	res = NULL;
+	/* the address set indexes the old order: rebuild it */
+	free(p->addr_slots_);
+	p->addr_slots_ = NULL;
+	p->addr_cap_ = 0;
+	for (size_t i = 0; i < count && error == 0; i++) {
+		p->resource_count = i; /* plan__addr_insert sizes for count + 1 */
+		error = plan__addr_insert(p, i);
+	}
+	p->resource_count = count;
+	if (error < 0)
+		goto out;
+	for (size_t i = 0; i < p->step_count; i++)
+		p->steps[i].resource = map[p->steps[i].resource];
+out:
+	free(ord);
+	free(map);
+	free(res);
+	return error;
+}
+
+/* Steps by phase, resource address, kind; dependencies remapped and sorted. */
+static int plan__sort_steps(plan *p)
+{
+	size_t n = p->step_count;
+	plan__order *ord = NULL;
+	size_t *map = NULL;
 	plan_step *steps = NULL;
 	int error = 0;
 
-	/* resources by address */
-	n = p->resource_count;
-	if (n) {
-		if ((ord = calloc(n, sizeof(*ord))) == NULL || (map = calloc(n, sizeof(*map))) == NULL ||
-		    (res = calloc(n, sizeof(*res))) == NULL) {
-			error = cmk_error_oom();
-			goto out;
-		}
-		for (size_t i = 0; i < n; i++)
-			ord[i] = (plan__order){ i, p->resources[i].address, 0, 0 };
-		qsort(ord, n, sizeof(*ord), plan__cmp_order);
-		for (size_t i = 0; i < n; i++) {
-			res[i] = p->resources[ord[i].index];
-			map[ord[i].index] = i;
-		}
-		free(p->resources);
-		p->resources = res;
-		p->resources_cap_ = n;
-		/* the address set indexes the old order: rebuild it */
-		free(p->addr_slots_);
-		p->addr_slots_ = NULL;
-		p->addr_cap_ = 0;
-		{
-			size_t count = p->resource_count;
-
-			for (size_t i = 0; i < count && error == 0; i++) {
-				p->resource_count = i; /* plan__addr_insert sizes for count + 1 */
-				error = plan__addr_insert(p, i);
-			}
-			p->resource_count = count;
-			if (error < 0)
-				goto out;
-		}
-		res = NULL;
-		for (size_t i = 0; i < p->step_count; i++)
-			p->steps[i].resource = map[p->steps[i].resource];
-		free(ord);
-		free(map);
-		ord = NULL;
-		map = NULL;
+	if (!n)
+		return 0;
+	if ((ord = calloc(n, sizeof(*ord))) == NULL || (map = calloc(n, sizeof(*map))) == NULL ||
+	    (steps = calloc(n, sizeof(*steps))) == NULL) {
+		error = cmk_error_oom();
+		goto out;
 	}
-
-	/* steps by phase, resource address, kind */
-	n = p->step_count;
-	if (n) {
-		if ((ord = calloc(n, sizeof(*ord))) == NULL || (map = calloc(n, sizeof(*map))) == NULL ||
-		    (steps = calloc(n, sizeof(*steps))) == NULL) {
-			error = cmk_error_oom();
-			goto out;
-		}
-		for (size_t i = 0; i < n; i++)
-			ord[i] = (plan__order){ i, p->resources[p->steps[i].resource].address,
-						p->steps[i].phase, (int)p->steps[i].kind };
-		qsort(ord, n, sizeof(*ord), plan__cmp_order);
-		for (size_t i = 0; i < n; i++) {
-			steps[i] = p->steps[ord[i].index];
-			map[ord[i].index] = i;
-		}
-		free(p->steps);
-		p->steps = steps;
-		p->steps_cap_ = n;
-		steps = NULL;
-		for (size_t i = 0; i < n; i++) {
-			plan_step *s = &p->steps[i];
-
-			for (size_t j = 0; j < s->dep_count; j++) {
-				s->depends_on[j] = map[s->depends_on[j]];
-				if (s->depends_on[j] >= i) { /* the phases are wrong: a bug here */
-					error = cmk_error_set(CMK_ERROR, "internal: step %s depends on a later step",
-							      s->id);
-					goto out;
-				}
-			}
-			if (s->dep_count > 1)
-				qsort(s->depends_on, s->dep_count, sizeof(size_t), plan__cmp_size);
-		}
-	}
-
-	/* a step waiting on a blocked step cannot run either */
+	for (size_t i = 0; i < n; i++)
+		ord[i] = (plan__order){ i, p->resources[p->steps[i].resource].address, p->steps[i].phase,
+					(int)p->steps[i].kind };
+	qsort(ord, n, sizeof(*ord), plan__cmp_order);
 	for (size_t i = 0; i < n; i++) {
+		steps[i] = p->steps[ord[i].index];
+		map[ord[i].index] = i;
+	}
+	free(p->steps);
+	p->steps = steps;
+	p->steps_cap_ = n;
+	steps = NULL;
+	for (size_t i = 0; i < n; i++) {
+		plan_step *s = &p->steps[i];
+
+		for (size_t j = 0; j < s->dep_count; j++) {
+			s->depends_on[j] = map[s->depends_on[j]];
+			if (s->depends_on[j] >= i) { /* the phases are wrong: a bug here */
+				error = cmk_error_set(CMK_ERROR, "internal: step %s depends on a later step", s->id);
+				goto out;
+			}
+		}
+		if (s->dep_count > 1)
+			qsort(s->depends_on, s->dep_count, sizeof(size_t), plan__cmp_size);
+	}
+out:
+	free(ord);
+	free(map);
+	free(steps);
+	return error;
+}
+
+/* A step waiting on a blocked step cannot run either. */
+static int plan__propagate_blocks(plan *p)
+{
+	int error;
+
+	for (size_t i = 0; i < p->step_count; i++) {
 		plan_step *s = &p->steps[i];
 
 		for (size_t j = 0; j < s->dep_count && !s->blocked_reason; j++) {
 			const plan_step *d = &p->steps[s->depends_on[j]];
 
 			if (d->blocked_reason &&
-			    (s->blocked_reason = plan__fmt("waits on blocked step %s", d->id)) == NULL) {
-				error = cmk_error_oom();
-				goto out;
-			}
+			    (s->blocked_reason = plan__fmt("waits on blocked step %s", d->id)) == NULL)
+				return cmk_error_oom();
 		}
 		if (s->blocked_reason) {
 			plan_resource *r = &p->resources[s->resource];
@@ -677,30 +631,40 @@ int plan__finish(plan *p)
 			 * an inherited block only when it is the resource's only one */
 			if ((!inherited || r->action != PLAN_ACTION_BLOCKED) &&
 			    (error = plan__add_reason(p, s->resource, "blocked: %s", s->blocked_reason)) < 0)
-				goto out;
+				return error;
 			r->action = PLAN_ACTION_BLOCKED;
 		}
 	}
+	return 0;
+}
 
+/* Touched ids sorted, each once. */
+static void plan__sort_touched(plan *p)
+{
+	size_t w = 1;
+
+	if (!p->touched_count)
+		return;
+	qsort(p->touched, p->touched_count, sizeof(char *), plan__cmp_str);
+	for (size_t i = 1; i < p->touched_count; i++) {
+		if (strcmp(p->touched[i], p->touched[w - 1]) == 0)
+			free(p->touched[i]);
+		else
+			p->touched[w++] = p->touched[i];
+	}
+	p->touched_count = w;
+}
+
+int plan__finish(plan *p)
+{
+	int error;
+
+	if ((error = plan__sort_resources(p)) < 0 || (error = plan__sort_steps(p)) < 0 ||
+	    (error = plan__propagate_blocks(p)) < 0)
+		return error;
 	if (p->finding_count)
 		qsort(p->findings, p->finding_count, sizeof(plan_finding), plan__cmp_finding);
-	if (p->touched_count) {
-		size_t w = 1;
-
-		qsort(p->touched, p->touched_count, sizeof(char *), plan__cmp_str);
-		for (size_t i = 1; i < p->touched_count; i++) {
-			if (strcmp(p->touched[i], p->touched[w - 1]) == 0)
-				free(p->touched[i]);
-			else
-				p->touched[w++] = p->touched[i];
-		}
-		p->touched_count = w;
-	}
+	plan__sort_touched(p);
 	plan__summarise(p);
-out:
-	free(ord);
-	free(map);
-	free(res);
-	free(steps);
-	return error;
+	return 0;
 }

@@ -29,31 +29,12 @@
  * "@<step-id>.<field>", e.g. "@cluster.create:LogAnalyticsCluster/prod.principalId":
  * take it from that step's read-back.
  *
- * Params per step kind (all strings; `target` is the resource written):
- *   cluster.wait, link.wait  (none): poll `target` until its provisioning
- *                            state (link state) is terminal
- *   identity.create/update   location, tags (JSON object text)
- *   cluster.create           location, skuName, capacity, billingType,
- *                            clusterType, identityType, userAssignedIdentity?,
- *                            isDoubleEncryptionEnabled?, isAvailabilityZonesEnabled?,
- *                            tags (JSON object, includes PLAN_TAG_*),
- *                            keyVaultUri/keyName/keyVersion? (key at creation)
- *   key.grant                vaultId, principalId, mode ("accessPolicy" |
- *                            "rbac"), then tenantId + keyPermissions
- *                            ("get,wrapKey,unwrapKey") or roleDefinitionId + scope
- *   cluster.key              keyVaultUri, keyName, keyVersion
- *   cluster.update           capacity?, billingType, tags, identityType?,
- *                            userAssignedIdentity?
- *   kusto.identity           identityType, userAssignedIdentity?
- *   kusto.key                keyVaultUri, keyName, keyVersion ("" = versionless),
- *                            userIdentity?
- *   workspace.link           clusterResourceId (verify features.clusterResourceId)
- *   workspace.unlink         clusterResourceId (the cluster it leaves)
- *   storage.link             workspaceId, dataSourceType, storageAccountIds
- *                            (ids joined by ", ")
- *   component.link           clusterDefinitionId
- *   cluster.delete           (none)
- * ("?" = present only when it applies.)
+ * Params per step kind: declared with their types in the kind table below
+ * (PLAN_STEP_KINDS and plan_step_kind_params); `target` is the resource
+ * written. Only string params may hold a "@<step-id>.<field>" reference.
+ * The JSON form writes every param as a string: an int as decimal text, a
+ * bool as "true"/"false", a list joined by ", ", a map as the text of a JSON
+ * object; the saved-plan loader parses them back per their declared type.
  *
  * Ownership: a plan owns every string in it; plan_free releases all. The
  * plan keeps no pointer into the manifest_set or the live_state after
@@ -64,6 +45,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "common/buf.h"
@@ -97,27 +79,77 @@ typedef enum {
 	PLAN_ACTION__COUNT
 } plan_action;
 
-/* Step kinds, in the order their phases run (a dependency always points at
- * an earlier kind in this list, except grants before a user-assigned
- * cluster's create, which use PLAN_STEP_KEY_GRANT with an earlier phase). */
+/* Step phases: the sort key of the documented order. Each kind runs in its
+ * own phase (the table below); two kinds have an alternative phase. */
+#define PLAN_PHASE_GRANT_EARLY 20     /* key.grant to a user-assigned identity, before a create */
+#define PLAN_PHASE_IDENTITY_UPDATE 40 /* cluster.update changing the identity: before its grant */
+
+/* What a step kind is, for the executor and the summary. */
+#define PLAN_KIND_WAIT 0x1    /* waits for someone else's operation; writes nothing */
+#define PLAN_KIND_RESEND 0x2  /* a PATCH that may be sent once more after InternalServerError */
+#define PLAN_KIND_BATCH 0x4   /* sent with the other ready steps of its kind at once */
+#define PLAN_KIND_UNLINK 0x8  /* counted as an unlink in the summary */
+#define PLAN_KIND_DELETE 0x10 /* counted as a delete in the summary */
+
+/*
+ * The one table of step kinds, in the order their phases run (a dependency
+ * always points at an earlier kind in this list, except grants before a
+ * user-assigned cluster's create, which run in PLAN_PHASE_GRANT_EARLY).
+ * X(ENUM, token, "name", phase, flags, "what it does"):
+ *   ENUM   PLAN_STEP_<ENUM>
+ *   token  the lower-case name the planner's param declarations
+ *          (plan_step_kind_params) and the executor's handlers derive from
+ *   name   the kind in the plan's text and JSON, and in step ids
+ *   phase  the sort key (the documented order)
+ *   flags  PLAN_KIND_*
+ */
+#define PLAN_STEP_KINDS(X) \
+	X(CLUSTER_WAIT, cluster_wait, "cluster.wait", 0, PLAN_KIND_WAIT, \
+	  "cluster busy: wait for its running operation") \
+	X(LINK_WAIT, link_wait, "link.wait", 0, PLAN_KIND_WAIT, \
+	  "a workspace link/unlink in progress: wait") \
+	X(IDENTITY_CREATE, identity_create, "identity.create", 10, 0, "PUT userAssignedIdentities") \
+	X(IDENTITY_UPDATE, identity_update, "identity.update", 10, 0, "PUT userAssignedIdentities (tags)") \
+	X(CLUSTER_CREATE, cluster_create, "cluster.create", 30, 0, "PUT clusters, wait for Succeeded") \
+	X(KUSTO_IDENTITY_UPDATE, kusto_identity, "kusto.identity", 40, PLAN_KIND_RESEND, \
+	  "PATCH Kusto cluster identity, wait") \
+	X(KEY_GRANT, key_grant, "key.grant", 50, 0, "access policy get/wrapKey/unwrapKey, or RBAC role") \
+	X(CLUSTER_KEY_UPDATE, cluster_key, "cluster.key", 60, PLAN_KIND_RESEND, \
+	  "PATCH clusters keyVaultProperties, wait, verify the key") \
+	X(CLUSTER_UPDATE, cluster_update, "cluster.update", 70, PLAN_KIND_RESEND, \
+	  "PATCH clusters capacity/billingType/tags/identity, wait") \
+	X(KUSTO_KEY_UPDATE, kusto_key, "kusto.key", 80, PLAN_KIND_RESEND, \
+	  "PATCH Kusto cluster keyVaultProperties, wait") \
+	X(WORKSPACE_UNLINK, workspace_unlink, "workspace.unlink", 90, PLAN_KIND_UNLINK, \
+	  "DELETE linkedServices/cluster, wait") \
+	X(WORKSPACE_LINK, workspace_link, "workspace.link", 100, PLAN_KIND_BATCH, \
+	  "PUT linkedServices/cluster, wait, verify clusterResourceId") \
+	X(LINKED_STORAGE_SET, storage_link, "storage.link", 110, 0, "PUT linkedStorageAccounts/{Query|Alerts}") \
+	X(COMPONENT_LINK, component_link, "component.link", 120, 0, "PUT components clusterDefinitionId") \
+	X(CLUSTER_DELETE, cluster_delete, "cluster.delete", 130, PLAN_KIND_DELETE, "DELETE clusters, wait")
+
 typedef enum {
-	PLAN_STEP_CLUSTER_WAIT = 0,   /* "cluster busy: wait" for a running operation */
-	PLAN_STEP_LINK_WAIT,          /* a workspace link/unlink in progress: wait */
-	PLAN_STEP_IDENTITY_CREATE,    /* PUT userAssignedIdentities */
-	PLAN_STEP_IDENTITY_UPDATE,    /* PUT userAssignedIdentities (tags) */
-	PLAN_STEP_CLUSTER_CREATE,     /* PUT clusters, wait for Succeeded */
-	PLAN_STEP_KUSTO_IDENTITY_UPDATE, /* PATCH Kusto cluster identity, wait */
-	PLAN_STEP_KEY_GRANT,          /* access policy get/wrapKey/unwrapKey, or RBAC role */
-	PLAN_STEP_CLUSTER_KEY_UPDATE, /* PATCH clusters keyVaultProperties, wait */
-	PLAN_STEP_CLUSTER_UPDATE,     /* PATCH clusters capacity/billingType/tags/identity, wait */
-	PLAN_STEP_KUSTO_KEY_UPDATE,   /* PATCH Kusto cluster keyVaultProperties, wait */
-	PLAN_STEP_WORKSPACE_UNLINK,   /* DELETE linkedServices/cluster, wait */
-	PLAN_STEP_WORKSPACE_LINK,     /* PUT linkedServices/cluster, wait, verify clusterResourceId */
-	PLAN_STEP_LINKED_STORAGE_SET, /* PUT linkedStorageAccounts/{Query|Alerts} */
-	PLAN_STEP_COMPONENT_LINK,     /* PUT components clusterDefinitionId */
-	PLAN_STEP_CLUSTER_DELETE,     /* DELETE clusters, wait */
+#define PLAN__KIND_ENUM(id, tok, name, phase, flags, what) PLAN_STEP_##id,
+	PLAN_STEP_KINDS(PLAN__KIND_ENUM)
+#undef PLAN__KIND_ENUM
 	PLAN_STEP__COUNT
 } plan_step_kind;
+
+/* The type of a step param (declared per kind in plan_step_kind_params). */
+typedef enum {
+	PLAN_PARAM_STR = 0, /* text, or "@<step-id>.<field>" */
+	PLAN_PARAM_INT,     /* int64 */
+	PLAN_PARAM_BOOL,
+	PLAN_PARAM_LIST,    /* strings, in order */
+	PLAN_PARAM_MAP,     /* string -> string, in order (tags) */
+	PLAN_PARAM__COUNT
+} plan_param_type;
+
+/* One declared param of a step kind. */
+typedef struct {
+	const char *name;
+	plan_param_type type;
+} plan_param_decl;
 
 typedef enum {
 	PLAN_FINDING_FIELD_DRIFT = 0, /* a field differs from the manifest */
@@ -144,9 +176,17 @@ typedef struct {
 	size_t reason_count;
 } plan_resource;
 
+/* A step param: one typed value. */
 typedef struct {
 	char *name;
-	char *value;            /* "@<step-id>.<field>": known only after that step */
+	plan_param_type type;
+	char *str;              /* STR: the value, or "@<step-id>.<field>": known only
+				 * after that step ran */
+	int64_t num;            /* INT */
+	bool flag;              /* BOOL */
+	char **items;           /* LIST */
+	size_t item_count;
+	live_tags map;          /* MAP: ordered pairs (common/live.h) */
 } plan_param;
 
 typedef struct {
@@ -221,8 +261,41 @@ int plan_step_kind_from_name(plan_step_kind *out, const char *name);
 int plan_action_from_name(plan_action *out, const char *name);
 int plan_finding_kind_from_name(plan_finding_kind *out, const char *name);
 
-/* A step's param by name, or NULL. */
+/* A kind's phase and flags (PLAN_KIND_*), from the kind table. */
+int plan_step_kind_phase(plan_step_kind k);
+unsigned plan_step_kind_flags(plan_step_kind k);
+
+/* The params a kind declares, NULL-name terminated (never NULL). */
+const plan_param_decl *plan_step_kind_params(plan_step_kind k);
+/* The declared type of param `name` of kind `k`; CMK_ENOTFOUND (no message
+ * set) when the kind declares no such param. */
+int plan_step_kind_param_type(plan_param_type *out, plan_step_kind k, const char *name);
+
+/*
+ * A step's params by name and type. Each returns "absent" (NULL, false or
+ * -1) when the step has no such param or it has another type; values are
+ * owned by the plan.
+ */
+const plan_param *plan_step_param_get(const plan_step *s, const char *name);
+/* A string param (may be a "@<step-id>.<field>" reference), or NULL. */
+const char *plan_step_param_str(const plan_step *s, const char *name);
+/* The same: the name every string param was read by. */
 const char *plan_step_param(const plan_step *s, const char *name);
+/* An int64 param into *out; false when absent (*out untouched). */
+bool plan_step_param_int(int64_t *out, const plan_step *s, const char *name);
+/* A bool param: 1 true, 0 false, -1 absent. */
+int plan_step_param_bool(const plan_step *s, const char *name);
+/* A list param: its items (*count items), or NULL when absent. */
+char *const *plan_step_param_list(const plan_step *s, const char *name, size_t *count);
+/* A map param, or NULL when absent. */
+const live_tags *plan_step_param_map(const plan_step *s, const char *name);
+
+/*
+ * The text form of a param (what the JSON form shows): a string as is, an
+ * int in decimal, a bool "true"/"false", a list joined by ", ", a map as the
+ * text of a JSON object. *out owned by the caller; CMK_ENOMEM.
+ */
+int plan_param_text(char **out, const plan_param *pp) CMK_WUR;
 
 /* Whether the plan changes anything (a step to run, blocked or not). */
 bool plan_has_changes(const plan *p);

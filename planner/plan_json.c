@@ -103,6 +103,21 @@ oom:
 	return NULL;
 }
 
+/* A param as the JSON form shows it: always a string (plan_param_text). */
+static cJSON *plan__param_json(const plan_param *pp)
+{
+	char *text = NULL;
+	cJSON *item;
+
+	if (pp->type == PLAN_PARAM_STR)
+		return cJSON_CreateString(pp->str);
+	if (plan_param_text(&text, pp) < 0)
+		return NULL;
+	item = cJSON_CreateString(text);
+	free(text);
+	return item;
+}
+
 static cJSON *plan__step_json(const plan *p, const plan_step *st)
 {
 	cJSON *item = cJSON_CreateObject(), *sub;
@@ -124,7 +139,7 @@ static cJSON *plan__step_json(const plan *p, const plan_step *st)
 	if ((sub = cJSON_AddObjectToObject(item, "params")) == NULL)
 		goto oom;
 	for (size_t j = 0; j < st->param_count; j++)
-		ADD(sub, st->params[j].name, cJSON_CreateString(st->params[j].value));
+		ADD(sub, st->params[j].name, plan__param_json(&st->params[j]));
 	return item;
 oom:
 	cJSON_Delete(item);
@@ -634,6 +649,31 @@ next:
 	return 0;
 }
 
+/* A step's params, each parsed per the type its kind declares. */
+static int plan__load_params(plan *p, size_t st, const cJSON *params, const char *path)
+{
+	const cJSON *x;
+	char where[256];
+	int error;
+
+	cJSON_ArrayForEach(x, params) {
+		if (!cJSON_IsString(x) || strlen(x->valuestring) > PLAN_MAX_STRING * 8)
+			return plan__bad(path, "params: expected string values");
+		snprintf(where, sizeof(where), "%s.params.%.64s", path, x->string);
+		if ((error = plan__add_param_text(p, st, x->string, x->valuestring)) == CMK_ENOTFOUND)
+			return plan__bad(where, "not a param of this step kind");
+		if (error == CMK_EINVALID) {
+			char what[128];
+
+			snprintf(what, sizeof(what), "%s", cmk_error_last());
+			return plan__bad(where, what);
+		}
+		if (error < 0)
+			return error;
+	}
+	return 0;
+}
+
 static int plan__load_steps(plan *p, const cJSON *arr)
 {
 	static const char *const step_keys[] = { "id", "kind", "resource", "target", "lock", "description",
@@ -709,14 +749,8 @@ static int plan__load_steps(plan *p, const cJSON *arr)
 			if ((error = plan__add_dep(p, st, d)) < 0)
 				goto next;
 		}
-		cJSON_ArrayForEach(x, params) {
-			if (!cJSON_IsString(x) || strlen(x->valuestring) > PLAN_MAX_STRING * 8) {
-				error = plan__bad(path, "params: expected string values");
-				goto next;
-			}
-			if ((error = plan__add_param(p, st, x->string, x->valuestring)) < 0)
-				goto next;
-		}
+		if ((error = plan__load_params(p, st, params, path)) < 0)
+			goto next;
 		/* keep the index sorted for lookups of later steps (insertion: ids
 		 * arrive mostly unsorted, so re-sort; n log n per step is too slow
 		 * for big plans, hence the insertion below) */

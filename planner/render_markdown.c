@@ -69,6 +69,90 @@ static int md__resource(cmk_buf *b, const plan_resource *r)
 	return cmk_buf_puts(b, "\n</details>\n\n");
 }
 
+/* The warnings of the head: deletes and unlinks, blocked steps. */
+static int md__warnings(cmk_buf *head, const plan *p)
+{
+	const plan_summary *s = &p->summary;
+	size_t listed = 0;
+	int error;
+
+	if (s->deletes &&
+	    (error = cmk_buf_printf(head, "> [!WARNING]\n> This plan **deletes %zu cluster%s**: a deleted cluster's "
+					  "name stays reserved for 14 days.\n", s->deletes, s->deletes == 1 ? "" : "s")) < 0)
+		return error;
+	if (s->unlinks &&
+	    (error = cmk_buf_printf(head, "%s> This plan **unlinks %zu workspace%s**: new data is then encrypted with a "
+					  "Microsoft key, and a workspace may be linked or unlinked at most twice in 30 days.\n",
+				    s->deletes ? ">\n" : "> [!WARNING]\n", s->unlinks, s->unlinks == 1 ? "" : "s")) < 0)
+		return error;
+	if ((s->deletes || s->unlinks) && (error = cmk_buf_puts(head, "\n")) < 0)
+		return error;
+	if (!s->blocked_steps)
+		return 0;
+	if ((error = cmk_buf_printf(head, "> [!CAUTION]\n> %zu step%s blocked; this plan cannot be applied:\n",
+				    s->blocked_steps, s->blocked_steps == 1 ? " is" : "s are")) < 0)
+		return error;
+	for (size_t i = 0; i < p->step_count && listed < 20; i++) {
+		const plan_step *st = &p->steps[i];
+
+		if (!st->blocked_reason || strncmp(st->blocked_reason, "waits on blocked step", 21) == 0)
+			continue;
+		listed++;
+		if ((error = cmk_buf_puts(head, "> - <code>")) < 0 || (error = md__esc(head, st->id)) < 0 ||
+		    (error = cmk_buf_puts(head, "</code>: ")) < 0 || (error = md__esc(head, st->blocked_reason)) < 0 ||
+		    (error = cmk_buf_puts(head, "\n")) < 0)
+			return error;
+	}
+	return cmk_buf_puts(head, "\n");
+}
+
+/* The findings of the head (at most 50 listed). */
+static int md__findings(cmk_buf *head, const plan *p)
+{
+	int error;
+
+	if (!p->finding_count)
+		return 0;
+	if ((error = cmk_buf_printf(head, "**Findings (%zu):**\n\n", p->finding_count)) < 0)
+		return error;
+	for (size_t i = 0; i < p->finding_count && i < 50; i++) {
+		const plan_finding *f = &p->findings[i];
+
+		if ((error = cmk_buf_printf(head, "- **%s** <code>", plan_finding_kind_name(f->kind))) < 0 ||
+		    (error = md__esc(head, f->address)) < 0 || (error = cmk_buf_puts(head, "</code>: ")) < 0 ||
+		    (error = md__esc(head, f->message)) < 0 || (error = cmk_buf_puts(head, "\n")) < 0)
+			return error;
+	}
+	if (p->finding_count > 50 && (error = cmk_buf_printf(head, "- … and %zu more\n", p->finding_count - 50)) < 0)
+		return error;
+	return cmk_buf_puts(head, "\n");
+}
+
+/* The steps, collapsed, within a quarter of `max`. */
+static int md__steps(cmk_buf *tail, const plan *p, size_t max)
+{
+	int error;
+
+	if (!p->summary.steps)
+		return 0;
+	if ((error = cmk_buf_printf(tail, "<details><summary>Steps (%zu)</summary>\n\n", p->summary.steps)) < 0)
+		return error;
+	for (size_t i = 0; i < p->step_count && tail->len < max / 4; i++) {
+		const plan_step *st = &p->steps[i];
+
+		if ((error = cmk_buf_printf(tail, "%zu. <code>", i + 1)) < 0 || (error = md__esc(tail, st->id)) < 0 ||
+		    (error = cmk_buf_puts(tail, "</code> ")) < 0 || (error = md__esc(tail, st->description)) < 0 ||
+		    (st->blocked_reason && ((error = cmk_buf_puts(tail, " — **blocked**: ")) < 0 ||
+					    (error = md__esc(tail, st->blocked_reason)) < 0)) ||
+		    (error = cmk_buf_puts(tail, "\n")) < 0)
+			return error;
+		if (tail->len >= max / 4 && i + 1 < p->step_count &&
+		    (error = cmk_buf_printf(tail, "\n… %zu more steps not shown\n", p->step_count - i - 1)) < 0)
+			return error;
+	}
+	return cmk_buf_puts(tail, "\n</details>\n");
+}
+
 int render_plan_markdown(cmk_buf *out, const plan *p, const render_options *opts, size_t max)
 {
 	const plan_summary *s = &p->summary;
@@ -89,77 +173,13 @@ int render_plan_markdown(cmk_buf *out, const plan *p, const render_options *opts
 	    ((error = cmk_buf_puts(&head, "Source: <code>")) < 0 || (error = md__esc(&head, opts->source_line)) < 0 ||
 	     (error = cmk_buf_puts(&head, "</code>\n\n")) < 0))
 		goto out;
-	if (s->deletes &&
-	    (error = cmk_buf_printf(&head, "> [!WARNING]\n> This plan **deletes %zu cluster%s**: a deleted cluster's "
-					   "name stays reserved for 14 days.\n", s->deletes, s->deletes == 1 ? "" : "s")) < 0)
+	if ((error = md__warnings(&head, p)) < 0 || (error = md__findings(&head, p)) < 0)
 		goto out;
-	if (s->unlinks &&
-	    (error = cmk_buf_printf(&head, "%s> This plan **unlinks %zu workspace%s**: new data is then encrypted with a "
-					   "Microsoft key, and a workspace may be linked or unlinked at most twice in 30 days.\n",
-				    s->deletes ? ">\n" : "> [!WARNING]\n", s->unlinks, s->unlinks == 1 ? "" : "s")) < 0)
-		goto out;
-	if ((s->deletes || s->unlinks) && (error = cmk_buf_puts(&head, "\n")) < 0)
-		goto out;
-	if (s->blocked_steps) {
-		size_t listed = 0;
-
-		if ((error = cmk_buf_printf(&head, "> [!CAUTION]\n> %zu step%s blocked; this plan cannot be applied:\n",
-					    s->blocked_steps, s->blocked_steps == 1 ? " is" : "s are")) < 0)
-			goto out;
-		for (size_t i = 0; i < p->step_count && listed < 20; i++) {
-			const plan_step *st = &p->steps[i];
-
-			if (!st->blocked_reason || strncmp(st->blocked_reason, "waits on blocked step", 21) == 0)
-				continue;
-			listed++;
-			if ((error = cmk_buf_puts(&head, "> - <code>")) < 0 || (error = md__esc(&head, st->id)) < 0 ||
-			    (error = cmk_buf_puts(&head, "</code>: ")) < 0 ||
-			    (error = md__esc(&head, st->blocked_reason)) < 0 || (error = cmk_buf_puts(&head, "\n")) < 0)
-				goto out;
-		}
-		if ((error = cmk_buf_puts(&head, "\n")) < 0)
-			goto out;
-	}
-	if (p->finding_count) {
-		if ((error = cmk_buf_printf(&head, "**Findings (%zu):**\n\n", p->finding_count)) < 0)
-			goto out;
-		for (size_t i = 0; i < p->finding_count && i < 50; i++) {
-			const plan_finding *f = &p->findings[i];
-
-			if ((error = cmk_buf_printf(&head, "- **%s** <code>", plan_finding_kind_name(f->kind))) < 0 ||
-			    (error = md__esc(&head, f->address)) < 0 || (error = cmk_buf_puts(&head, "</code>: ")) < 0 ||
-			    (error = md__esc(&head, f->message)) < 0 || (error = cmk_buf_puts(&head, "\n")) < 0)
-				goto out;
-		}
-		if (p->finding_count > 50 &&
-		    (error = cmk_buf_printf(&head, "- … and %zu more\n", p->finding_count - 50)) < 0)
-			goto out;
-		if ((error = cmk_buf_puts(&head, "\n")) < 0)
-			goto out;
-	}
 	if (!s->steps && (error = cmk_buf_puts(&head, "No changes: Azure matches the manifests.\n")) < 0)
 		goto out;
-
 	/* the steps, collapsed, go last; resources fill the room left */
-	if (s->steps) {
-		if ((error = cmk_buf_printf(&tail, "<details><summary>Steps (%zu)</summary>\n\n", s->steps)) < 0)
-			goto out;
-		for (size_t i = 0; i < p->step_count && tail.len < max / 4; i++) {
-			const plan_step *st = &p->steps[i];
-
-			if ((error = cmk_buf_printf(&tail, "%zu. <code>", i + 1)) < 0 || (error = md__esc(&tail, st->id)) < 0 ||
-			    (error = cmk_buf_puts(&tail, "</code> ")) < 0 || (error = md__esc(&tail, st->description)) < 0 ||
-			    (st->blocked_reason && ((error = cmk_buf_puts(&tail, " — **blocked**: ")) < 0 ||
-						    (error = md__esc(&tail, st->blocked_reason)) < 0)) ||
-			    (error = cmk_buf_puts(&tail, "\n")) < 0)
-				goto out;
-			if (tail.len >= max / 4 && i + 1 < p->step_count &&
-			    (error = cmk_buf_printf(&tail, "\n… %zu more steps not shown\n", p->step_count - i - 1)) < 0)
-				goto out;
-		}
-		if ((error = cmk_buf_puts(&tail, "\n</details>\n")) < 0)
-			goto out;
-	}
+	if ((error = md__steps(&tail, p, max)) < 0)
+		goto out;
 	if (head.len + tail.len + note_room > max) {
 		/* even the head is too big: cut it (never the case in practice) */
 		head.len = max > tail.len + note_room ? max - tail.len - note_room : 0;

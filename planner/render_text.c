@@ -140,9 +140,9 @@ int render_plan_text(cmk_buf *b, const plan *p, const render_options *opts)
 					    s->description, OFF)) < 0)
 			return error;
 		for (size_t j = 0; j < s->param_count; j++)
-			if (s->params[j].value[0] == '@' &&
+			if (s->params[j].type == PLAN_PARAM_STR && s->params[j].str[0] == '@' &&
 			    (error = cmk_buf_printf(b, "     %s: from %s\n", s->params[j].name,
-						    s->params[j].value + 1)) < 0)
+						    s->params[j].str + 1)) < 0)
 				return error;
 		if (s->blocked_reason &&
 		    (error = cmk_buf_printf(b, "     %sBLOCKED:%s %s\n", ON(C_BOLD_RED), OFF, s->blocked_reason)) < 0)

@@ -248,3 +248,10 @@ int adapter_cluster_delete(arm_op **out, arm_client *c, const char *cluster_id,
 	return adapter_begin(out, c, ARM_OP_CLUSTER_DELETE, "DELETE", cluster_id, ADAPTER_API_LA,
 			     NULL, cluster_id, ARM_FINAL_DEFAULT, err_out);
 }
+
+bool adapter_cluster_key_of(const char **name, const char **version, const cJSON *doc)
+{
+	*name = adapter_str(doc, "properties.keyVaultProperties.keyName");
+	*version = adapter_str(doc, "properties.keyVaultProperties.keyVersion");
+	return adapter_path(doc, "properties.keyVaultProperties") != NULL;
+}

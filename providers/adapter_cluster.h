@@ -22,6 +22,8 @@
 #ifndef CMK_PROVIDERS_ADAPTER_CLUSTER_H
 #define CMK_PROVIDERS_ADAPTER_CLUSTER_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "common/error.h"
@@ -73,6 +75,11 @@ int adapter_cluster_update(arm_op **out, arm_client *c, const char *cluster_id,
 /* The key update alone: PATCH {properties: {keyVaultProperties}}. */
 int adapter_cluster_update_key(arm_op **out, arm_client *c, const char *cluster_id,
 			       const live_key_ref *key, arm_error **err_out) CMK_WUR;
+
+/* The key a cluster body (a GET or a write's answer) names: *name and
+ * *version (each NULL when absent; pointing into doc). Returns whether the
+ * body holds keyVaultProperties at all (an answer may leave them out). */
+bool adapter_cluster_key_of(const char **name, const char **version, const cJSON *doc);
 
 /* DELETE the cluster (ARM_OP_CLUSTER_DELETE; the service unlinks its
  * workspaces first and keeps the name reserved 14 days). */

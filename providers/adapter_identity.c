@@ -99,3 +99,21 @@ int adapter_identity_create(live_state *into, arm_client *c, const char *identit
 	cJSON_Delete(body);
 	return error;
 }
+
+int adapter_identity_put(cJSON **readback, arm_client *c, const char *identity_id,
+			 const char *location, const live_tags *tags, arm_error **err_out)
+{
+	live_state made = { 0 };
+	int error;
+
+	*readback = NULL;
+	if ((error = adapter_identity_create(&made, c, identity_id, location, tags, err_out)) == 0 &&
+	    made.identity_count && (*readback = cJSON_CreateObject()) != NULL) {
+		if (made.identities[0].principal_id)
+			cJSON_AddStringToObject(*readback, "principalId", made.identities[0].principal_id);
+		if (made.identities[0].client_id)
+			cJSON_AddStringToObject(*readback, "clientId", made.identities[0].client_id);
+	}
+	live_state_free(&made);
+	return error;
+}

@@ -30,4 +30,10 @@ int adapter_identity_create(live_state *into, arm_client *c, const char *identit
 			    const char *location, const live_tags *tags,
 			    arm_error **err_out) CMK_WUR;
 
+/* adapter_identity_create, answering a read-back of what the service made:
+ * {"principalId", "clientId"} (*readback NULL when the answer had no
+ * identity; owned by the caller). */
+int adapter_identity_put(cJSON **readback, arm_client *c, const char *identity_id,
+			 const char *location, const live_tags *tags, arm_error **err_out) CMK_WUR;
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "common/arm_id.h"
 #include "providers/adapter_util.h"
@@ -68,12 +69,25 @@ int adapter_unlink_begin(arm_op **out, arm_client *c, const char *workspace_id,
 	return error;
 }
 
+/* The PUT body of a link to `cluster_id`, as text (*out owned). */
+static int link__body(char **out, const char *cluster_id)
+{
+	cJSON *doc = cJSON_CreateObject(), *props;
+
+	/* writeAccessResourceId only: resourceId is for Automation links */
+	*out = NULL;
+	if (doc && (props = cJSON_AddObjectToObject(doc, "properties")) != NULL &&
+	    cJSON_AddStringToObject(props, "writeAccessResourceId", cluster_id))
+		*out = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	return *out ? 0 : cmk_error_oom();
+}
+
 int adapter_link_begin_all(arm_op **outs, int *rcs, arm_error **errs, arm_client *c,
-			   const char *const *workspace_ids, size_t n, const char *cluster_id)
+			   const char *const *workspace_ids, const char *const *cluster_ids, size_t n)
 {
 	arm_request *reqs = NULL;
-	char **urls = NULL, *body = NULL;
-	cJSON *doc = NULL, *props;
+	char **urls = NULL, **bodies = NULL;
 	int error = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -84,37 +98,92 @@ int adapter_link_begin_all(arm_op **outs, int *rcs, arm_error **errs, arm_client
 	}
 	if (n == 0)
 		return 0;
-	if (cluster_id &&
-	    ((doc = cJSON_CreateObject()) == NULL ||
-	     (props = cJSON_AddObjectToObject(doc, "properties")) == NULL ||
-	     !cJSON_AddStringToObject(props, "writeAccessResourceId", cluster_id) ||
-	     (body = cJSON_PrintUnformatted(doc)) == NULL)) {
-		error = cmk_error_oom();
-		goto out;
-	}
-	if ((reqs = calloc(n, sizeof(*reqs))) == NULL || (urls = calloc(n, sizeof(*urls))) == NULL) {
+	if ((reqs = calloc(n, sizeof(*reqs))) == NULL || (urls = calloc(n, sizeof(*urls))) == NULL ||
+	    (bodies = calloc(n, sizeof(*bodies))) == NULL) {
 		error = cmk_error_oom();
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if ((error = adapter_link_url(&urls[i], workspace_ids[i])) < 0)
+		if ((error = adapter_link_url(&urls[i], workspace_ids[i])) < 0 ||
+		    (cluster_ids && (error = link__body(&bodies[i], cluster_ids[i])) < 0))
 			goto out;
-		reqs[i] = (arm_request){ .method = cluster_id ? "PUT" : "DELETE", .url = urls[i],
-					 .api_version = ADAPTER_API_LA, .body = body,
+		reqs[i] = (arm_request){ .method = cluster_ids ? "PUT" : "DELETE", .url = urls[i],
+					 .api_version = ADAPTER_API_LA, .body = bodies[i],
 					 .resource_id = urls[i] };
 	}
 	error = arm_op_begin_all(outs, rcs, errs, c,
-				 cluster_id ? ARM_OP_WORKSPACE_LINK : ARM_OP_WORKSPACE_UNLINK, reqs,
+				 cluster_ids ? ARM_OP_WORKSPACE_LINK : ARM_OP_WORKSPACE_UNLINK, reqs,
 				 (const char *const *)urls, n,
-				 cluster_id ? ARM_FINAL_LOCATION : ARM_FINAL_DEFAULT);
+				 cluster_ids ? ARM_FINAL_LOCATION : ARM_FINAL_DEFAULT);
 out:
-	for (size_t i = 0; urls && i < n; i++)
-		free(urls[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (urls)
+			free(urls[i]);
+		if (bodies)
+			free(bodies[i]);
+	}
 	free(urls);
+	free(bodies);
 	free(reqs);
-	free(body);
-	cJSON_Delete(doc);
 	return error;
+}
+
+int adapter_link_intent(arm_op **out, const char *workspace_id)
+{
+	char *url = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = adapter_link_url(&url, workspace_id)) < 0)
+		return error;
+	error = adapter_resource_op(out, ARM_OP_WORKSPACE_LINK, "PUT", url, true, 0);
+	free(url);
+	return error;
+}
+
+/* A link.wait: observed, never polled; a week is "until it ends". */
+#define LINK_WAIT_TIMEOUT_S (7LL * 24 * 3600)
+
+int adapter_link_wait_begin(arm_op **out, const char *workspace_id)
+{
+	return adapter_resource_op(out, ARM_OP_GENERIC, "PATCH", workspace_id, true, LINK_WAIT_TIMEOUT_S);
+}
+
+/* Whether the workspace's linked service is idle: gone, or not running. */
+static bool link__idle(char **state_out, arm_client *c, const char *workspace_id)
+{
+	char *state = NULL;
+	int rc = adapter_link_get(&state, NULL, c, workspace_id);
+	bool idle = rc == CMK_ENOTFOUND || (rc == 0 && arm_status_classify(state) != ARM_STATUS_RUNNING);
+
+	cmk_error_clear();
+	if (state_out && rc == 0 && !idle)
+		*state_out = state;
+	else
+		free(state);
+	return idle;
+}
+
+void adapter_link_wait_check(char **state_out, arm_client *c, arm_op *op)
+{
+	if (state_out)
+		*state_out = NULL;
+	if (link__idle(state_out, c, op->resource_id))
+		arm_op_complete(op, NULL);
+}
+
+int adapter_link_wait_idle(arm_client *c, const char *workspace_id)
+{
+	int64_t deadline = arm_now_ms() + arm_client_scale_ms(c, 90LL * 60 * 1000 * 2);
+
+	while (arm_now_ms() < deadline) {
+		if (link__idle(NULL, c, workspace_id))
+			return 0;
+		if (arm_client_canceled(c))
+			return cmk_error_set(CMK_ECANCELED, "canceled");
+		usleep((useconds_t)(arm_client_scale_ms(c, 20000) * 1000 + 1000));
+	}
+	return cmk_error_set(CMK_ETIMEOUT, "the link operation on %s did not end", workspace_id);
 }
 
 int adapter_link_parse(char **state_out, char **cluster_out, const cJSON *doc)

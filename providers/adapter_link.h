@@ -40,17 +40,37 @@ int adapter_unlink_begin(arm_op **out, arm_client *c, const char *workspace_id,
 			 arm_error **err_out) CMK_WUR;
 
 /*
- * Link (cluster_id non-NULL) or unlink (cluster_id NULL) n workspaces at
- * once: the writes go out concurrently, paced, in the one loop
- * (arm_op_begin_all) - 1000 links are not 1000 round trips in a row.
- * outs[i], rcs[i] and errs[i] (errs may be NULL) get what
+ * Link n workspaces at once, workspace_ids[i] to cluster_ids[i] (or unlink
+ * them all: cluster_ids NULL): the writes go out concurrently, paced, in
+ * the one loop (arm_op_begin_all) - 1000 links are not 1000 round trips in
+ * a row. outs[i], rcs[i] and errs[i] (errs may be NULL) get what
  * adapter_link_begin / adapter_unlink_begin would have given for
  * workspace_ids[i]. Returns 0 when every write was accepted, else the
  * first failure's code.
  */
 int adapter_link_begin_all(arm_op **outs, int *rcs, arm_error **errs, arm_client *c,
-			   const char *const *workspace_ids, size_t n,
-			   const char *cluster_id) CMK_WUR;
+			   const char *const *workspace_ids, const char *const *cluster_ids,
+			   size_t n) CMK_WUR;
+
+/*
+ * The record of a link of `workspace_id` about to be sent, for a
+ * write-ahead journal: an operation that, when waited for, is settled by
+ * the workspace list and the linked service (like a sent link), so a run
+ * killed before the answer arrived still finds out whether it was sent.
+ */
+int adapter_link_intent(arm_op **out, const char *workspace_id) CMK_WUR;
+
+/*
+ * Waiting for a workspace's linked service to be idle (no link or unlink
+ * running). adapter_link_wait_begin: an operation (observed: never polled
+ * by lro) that adapter_link_wait_check ends - one linked-service read per
+ * call, *state_out (may be NULL) the state it read while still running
+ * (owned by the caller). adapter_link_wait_idle: the same, blocking, for
+ * at most twice the documented 90 minutes (CMK_ETIMEOUT, CMK_ECANCELED).
+ */
+int adapter_link_wait_begin(arm_op **out, const char *workspace_id) CMK_WUR;
+void adapter_link_wait_check(char **state_out, arm_client *c, arm_op *op);
+int adapter_link_wait_idle(arm_client *c, const char *workspace_id) CMK_WUR;
 
 /* Read a linked service document (the GET answer): *state_out its
  * properties.provisioningState, *cluster_out its writeAccessResourceId

@@ -111,6 +111,13 @@ int adapter_begin(arm_op **out, arm_client *c, arm_op_kind kind, const char *met
 		  const char *url, const char *api_version, const cJSON *body,
 		  const char *resource_id, arm_final_via final_via, arm_error **err_out) CMK_WUR;
 
+/* An operation on `id` that is followed by reading the resource's
+ * provisioningState (ARM_POLL_RESOURCE), polled at once: how a wait is
+ * kept on an operation cmkctl did not start (or has not sent yet).
+ * timeout_s 0: the kind's. */
+int adapter_resource_op(arm_op **out, arm_op_kind kind, const char *method, const char *id,
+			bool observed, int64_t timeout_s) CMK_WUR;
+
 /* GET one resource as JSON; CMK_ENOTFOUND on 404 (message set). */
 int adapter_read(cJSON **out, arm_client *c, const char *url, const char *api_version,
 		 arm_audience audience, const char *resource_id) CMK_WUR;

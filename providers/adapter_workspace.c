@@ -5,6 +5,9 @@
 #include "providers/adapter_workspace.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "providers/adapter_util.h"
 
@@ -54,4 +57,32 @@ int adapter_workspace_list(live_state *into, arm_client *c, const char *subscrip
 	snprintf(url, sizeof(url),
 		 "/subscriptions/%s/providers/Microsoft.OperationalInsights/workspaces", subscription);
 	return adapter_list(c, url, ADAPTER_API_LA, ARM_AUD_ARM, workspace__item, into);
+}
+
+int adapter_workspace_list_of(live_state *into, arm_client *c, const char *const *workspace_ids, size_t n)
+{
+	char (*subs)[64] = NULL;
+	size_t nsubs = 0;
+	int error = 0;
+
+	if (n == 0)
+		return 0;
+	if ((subs = calloc(n, sizeof(*subs))) == NULL)
+		return cmk_error_oom();
+	for (size_t k = 0; k < n; k++) {
+		char sub[64];
+		bool known = false;
+
+		if (adapter_subscription_of(sub, sizeof(sub), workspace_ids[k]) < 0)
+			continue;
+		for (size_t j = 0; j < nsubs && !known; j++)
+			known = strcasecmp(subs[j], sub) == 0;
+		if (known)
+			continue;
+		memcpy(subs[nsubs++], sub, sizeof(sub));
+		if ((error = adapter_workspace_list(into, c, sub)) < 0)
+			break;
+	}
+	free(subs);
+	return error;
 }

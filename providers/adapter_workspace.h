@@ -16,6 +16,8 @@
 #ifndef CMK_PROVIDERS_ADAPTER_WORKSPACE_H
 #define CMK_PROVIDERS_ADAPTER_WORKSPACE_H
 
+#include <stddef.h>
+
 #include <cjson/cJSON.h>
 
 #include "common/error.h"
@@ -30,5 +32,12 @@ int adapter_workspace_get(live_state *into, arm_client *c, const char *workspace
 
 /* Every workspace of a subscription into into->workspaces. */
 int adapter_workspace_list(live_state *into, arm_client *c, const char *subscription) CMK_WUR;
+
+/* Every workspace of each subscription the `n` workspace ids name (one
+ * list per subscription, however many ids share it) into into->workspaces:
+ * how many links are verified at once. An id that names no subscription
+ * is skipped. */
+int adapter_workspace_list_of(live_state *into, arm_client *c, const char *const *workspace_ids,
+			      size_t n) CMK_WUR;
 
 #endif

@@ -285,7 +285,9 @@ static void test_adapter_la__link_observed_then_unlink(void **state)
 	arm_error *errs[2];
 
 	/* both writes at once, then watched together */
-	if (adapter_link_begin_all(ops, rcs, errs, c, ws, 2, LEGACY) < 0)
+	const char *const clusters[2] = { LEGACY, LEGACY };
+
+	if (adapter_link_begin_all(ops, rcs, errs, c, ws, clusters, 2) < 0)
 		fail_msg("link: %s", cmk_error_last());
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(rcs[i], 0);
@@ -341,7 +343,7 @@ static void test_adapter_la__link_observed_then_unlink(void **state)
 	arm_op *unl[1] = { NULL };
 	int urc[1];
 	since = it_last_seq(sim);
-	if (adapter_link_begin_all(unl, urc, NULL, c, ws, 1, NULL) < 0)
+	if (adapter_link_begin_all(unl, urc, NULL, c, ws, NULL, 1) < 0)
 		fail_msg("unlink all: %s", cmk_error_last());
 	assert_int_equal(unl[0]->kind, ARM_OP_WORKSPACE_UNLINK);
 	assert_int_equal(arm_op_wait_all(c, unl, 1, NULL), 0);

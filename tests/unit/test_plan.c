@@ -261,6 +261,96 @@ static void test_plan__loader_rejects_malformed_saved_plans(void **state)
 	}
 }
 
+/* A saved step of `kind` with `params` (JSON object text). */
+static char *saved_step_plan(const char *kind, const char *params)
+{
+	char *text = NULL;
+
+	assert_true(asprintf(&text, "{\"format_version\":1," RES ",\"steps\":[{\"id\":\"s\",\"kind\":\"%s\","
+			     "\"resource\":\"A/a\",\"target\":null,\"lock\":null,\"description\":\"d\","
+			     "\"depends_on\":[],\"params\":%s}],\"findings\":[],\"touched\":[]," FP "}",
+			     kind, params) > 0);
+	return text;
+}
+
+static void expect_step_rejected(const char *kind, const char *params, const char *needle)
+{
+	char *text = saved_step_plan(kind, params);
+
+	expect_rejected(text, needle);
+	free(text);
+}
+
+static void test_plan__saved_params_load_typed_and_render_back_the_same(void **state)
+{
+	cmk_buf ids = CMK_BUF_INIT, params = CMK_BUF_INIT, json = CMK_BUF_INIT;
+	char *text, *shown = NULL;
+	plan *p = NULL;
+	int64_t capacity = 0;
+	size_t n = 0;
+	char *const *list;
+	const live_tags *tags;
+
+	(void)state;
+	/* more than 256 storage accounts: none dropped */
+	for (int i = 0; i < 300; i++)
+		assert_int_equal(cmk_buf_printf(&ids, "%s/subscriptions/s/resourceGroups/r/providers/"
+					       "Microsoft.Storage/storageAccounts/sa%d", i ? ", " : "", i), 0);
+	assert_int_equal(cmk_buf_printf(&params, "{\"workspaceId\":\"/w\",\"dataSourceType\":\"Query\","
+				       "\"storageAccountIds\":\"%s\"}", ids.ptr), 0);
+	text = saved_step_plan("storage.link", params.ptr);
+	assert_int_equal(plan_load_buffer(&p, text, strlen(text)), 0);
+	list = plan_step_param_list(&p->steps[0], "storageAccountIds", &n);
+	assert_non_null(list);
+	assert_int_equal(n, 300);
+	assert_string_equal(list[299], "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/"
+				       "storageAccounts/sa299");
+	assert_int_equal(plan_param_text(&shown, plan_step_param_get(&p->steps[0], "storageAccountIds")), 0);
+	assert_string_equal(shown, ids.ptr);
+	free(shown);
+	plan_free(p);
+	free(text);
+
+	/* int, bool and map params come back typed, and render as they were */
+	text = saved_step_plan("cluster.create", "{\"location\":\"westeurope\",\"capacity\":\"1000\","
+			       "\"isDoubleEncryptionEnabled\":\"true\",\"tags\":\"{\\\"a\\\":\\\"1\\\",\\\"b\\\":\\\"x y\\\"}\"}");
+	assert_int_equal(plan_load_buffer(&p, text, strlen(text)), 0);
+	assert_true(plan_step_param_int(&capacity, &p->steps[0], "capacity"));
+	assert_int_equal(capacity, 1000);
+	assert_int_equal(plan_step_param_bool(&p->steps[0], "isDoubleEncryptionEnabled"), 1);
+	assert_int_equal(plan_step_param_bool(&p->steps[0], "isAvailabilityZonesEnabled"), -1);
+	assert_null(plan_step_param_str(&p->steps[0], "capacity"));
+	tags = plan_step_param_map(&p->steps[0], "tags");
+	assert_non_null(tags);
+	assert_int_equal(tags->count, 2);
+	assert_string_equal(tags->items[1].key, "b");
+	assert_string_equal(tags->items[1].value, "x y");
+	assert_int_equal(plan_write_json(&json, p, true), 0);
+	assert_non_null(strstr(json.ptr, "\"params\":{\"location\":\"westeurope\",\"capacity\":\"1000\","
+				       "\"isDoubleEncryptionEnabled\":\"true\",\"tags\":\"{\\\"a\\\":\\\"1\\\","
+				       "\\\"b\\\":\\\"x y\\\"}\"}"));
+	plan_free(p);
+	free(text);
+	cmk_buf_free(&ids);
+	cmk_buf_free(&params);
+	cmk_buf_free(&json);
+}
+
+static void test_plan__loader_rejects_params_of_the_wrong_type(void **state)
+{
+	(void)state;
+	expect_step_rejected("cluster.create", "{\"capacity\":\"1000 GB\"}", "steps[0].params.capacity: an integer");
+	expect_step_rejected("cluster.create", "{\"capacity\":\"\"}", "steps[0].params.capacity: an integer");
+	expect_step_rejected("cluster.create", "{\"capacity\":\"99999999999999999999\"}",
+			     "steps[0].params.capacity: an integer");
+	expect_step_rejected("cluster.create", "{\"isAvailabilityZonesEnabled\":\"yes\"}",
+			     "steps[0].params.isAvailabilityZonesEnabled: \"true\" or \"false\"");
+	expect_step_rejected("cluster.update", "{\"tags\":\"[1]\"}", "steps[0].params.tags: a JSON object");
+	expect_step_rejected("cluster.update", "{\"tags\":\"{\\\"a\\\":1}\"}", "steps[0].params.tags: a JSON object");
+	expect_step_rejected("cluster.update", "{\"tags\":\"{} x\"}", "steps[0].params.tags: a JSON object");
+	expect_step_rejected("cluster.delete", "{\"capacity\":\"1\"}", "steps[0].params.capacity: not a param");
+}
+
 static void test_plan__markdown_stays_under_the_comment_limit(void **state)
 {
 	cmk_buf yaml = CMK_BUF_INIT, json = CMK_BUF_INIT, md = CMK_BUF_INIT, text = CMK_BUF_INIT;
@@ -446,6 +536,8 @@ int main(void)
 		cmocka_unit_test(test_plan__stale_only_when_a_touched_resource_changes),
 		cmocka_unit_test(test_plan__save_is_0600_and_loads_back),
 		cmocka_unit_test(test_plan__loader_rejects_malformed_saved_plans),
+		cmocka_unit_test(test_plan__saved_params_load_typed_and_render_back_the_same),
+		cmocka_unit_test(test_plan__loader_rejects_params_of_the_wrong_type),
 		cmocka_unit_test(test_plan__markdown_stays_under_the_comment_limit),
 		cmocka_unit_test(test_plan__markdown_warns_on_unlinks),
 		cmocka_unit_test(test_plan__same_plan_whatever_the_live_order),
