@@ -702,3 +702,19 @@ bool live_access_policy_grants_key_use(const live_access_policy *policy)
 	}
 	return true;
 }
+
+live_provisioning_class live_provisioning_classify(const char *state)
+{
+	if (!state || !*state || strcasecmp(state, "Succeeded") == 0)
+		return LIVE_PROVISIONING_SUCCEEDED;
+	if (strcasecmp(state, "Failed") == 0)
+		return LIVE_PROVISIONING_FAILED;
+	if (strcasecmp(state, "Canceled") == 0 || strcasecmp(state, "Cancelled") == 0)
+		return LIVE_PROVISIONING_CANCELED;
+	return LIVE_PROVISIONING_RUNNING;
+}
+
+bool live_provisioning_terminal(const char *state)
+{
+	return live_provisioning_classify(state) != LIVE_PROVISIONING_RUNNING;
+}

@@ -203,4 +203,22 @@ live_subscription *live_find_subscription(const live_state *s, const char *id);
 /* Whether `policy` grants every one of get, wrapKey and unwrapKey. */
 bool live_access_policy_grants_key_use(const live_access_policy *policy);
 
+/*
+ * A provisioningState (or an async operation's status) as ARM's RPC reads
+ * it: Succeeded, Failed and Canceled are terminal, compared without case; a
+ * missing or empty state means Succeeded; "Cancelled" (the British spelling
+ * some services answer) is Canceled; anything else is still running. The one
+ * rule the planner (busy or not), the adapters and the LRO waiter share.
+ */
+typedef enum {
+	LIVE_PROVISIONING_SUCCEEDED = 0,
+	LIVE_PROVISIONING_FAILED,
+	LIVE_PROVISIONING_CANCELED,
+	LIVE_PROVISIONING_RUNNING,
+} live_provisioning_class;
+live_provisioning_class live_provisioning_classify(const char *state);
+
+/* Whether `state` is terminal (classify is not RUNNING). */
+bool live_provisioning_terminal(const char *state);
+
 #endif

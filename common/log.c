@@ -11,6 +11,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/time.h"
+
 #define LOG_MAX_SECRETS 64
 #define LOG_MIN_SECRET_LEN 6
 
@@ -94,14 +96,7 @@ void cmk_log_redact(char *text)
 
 static void log__timestamp(char *out, size_t outlen)
 {
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 ts.tv_nsec / 1000000);
+	(void)cmk_time_format_ms(out, outlen, cmk_time_wall_ms());
 }
 
 static void log__write_json(FILE *out, cmk_log_level level, const char *when,

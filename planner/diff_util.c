@@ -10,12 +10,12 @@
 #include <strings.h>
 
 #include "common/arm_id.h"
+#include "common/time.h"
 #include "planner/plan.h"
 
 bool diff_state_terminal(const char *state)
 {
-	return !state || !*state || strcasecmp(state, "Succeeded") == 0 ||
-	       strcasecmp(state, "Failed") == 0 || strcasecmp(state, "Canceled") == 0;
+	return live_provisioning_terminal(state);
 }
 
 static size_t diff__trim_len(const char *s)
@@ -43,90 +43,14 @@ bool diff_key_version_equal(const char *a, const char *b)
 	return strcasecmp(a ? a : "", b ? b : "") == 0;
 }
 
-static int diff__digits(const char **p, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return -1;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 0;
-}
-
 int diff_parse_time(time_t *out, const char *text)
 {
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm tm;
-	const char *p = text;
-	int y, mo, d, h, mi, s, off = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if (!text)
-		goto bad;
-	if (diff__digits(&p, 4, &y) == 0) {
-		/* ISO 8601 */
-		if (*p++ != '-' || diff__digits(&p, 2, &mo) < 0 || *p++ != '-' ||
-		    diff__digits(&p, 2, &d) < 0 || (*p != 'T' && *p != 't' && *p != ' '))
-			goto bad;
-		p++;
-		if (diff__digits(&p, 2, &h) < 0 || *p++ != ':' || diff__digits(&p, 2, &mi) < 0 ||
-		    *p++ != ':' || diff__digits(&p, 2, &s) < 0)
-			goto bad;
-		if (*p == '.')
-			for (p++; *p >= '0' && *p <= '9'; p++)
-				;
-		if (*p == 'Z' || *p == 'z') {
-			p++;
-		} else if (*p == '+' || *p == '-') {
-			int sign = *p == '-' ? -1 : 1, oh, om;
-
-			p++;
-			if (diff__digits(&p, 2, &oh) < 0 || *p++ != ':' || diff__digits(&p, 2, &om) < 0)
-				goto bad;
-			off = sign * (oh * 3600 + om * 60);
-		}
-		if (*p)
-			goto bad;
-	} else {
-		/* RFC 1123: "Thu, 03 Nov 2022 07:31:31 GMT" */
-		char mon[4] = "";
-		int i;
-
-		p = strchr(text, ',');
-		if (!p || sscanf(p + 1, " %2d %3s %4d %2d:%2d:%2d GMT", &d, mon, &y, &h, &mi, &s) != 6)
-			goto bad;
-		for (i = 0; i < 12 && strcmp(months[i], mon) != 0; i++)
-			;
-		if (i == 12)
-			goto bad;
-		mo = i + 1;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-		goto bad;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	*out = timegm(&tm) - off;
-	return 0;
-bad:
-	return cmk_error_set(CMK_EINVALID, "'%s' is not a timestamp (ISO 8601 or RFC 1123)",
-			     text ? text : "");
+	return cmk_time_parse(out, text);
 }
 
 void diff_format_time(char *out, size_t size, time_t t)
 {
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	(void)cmk_time_format(out, size, t);
 }
 
 /* Whether `scope` is `id` or one of its parents, on segment boundaries. */

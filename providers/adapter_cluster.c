@@ -11,13 +11,6 @@
 
 #include "providers/adapter_util.h"
 
-static bool cluster__terminal(const char *state)
-{
-	/* a missing provisioningState means Succeeded (RPC) */
-	return !state || !*state || strcasecmp(state, "Succeeded") == 0 ||
-	       strcasecmp(state, "Failed") == 0 || strcasecmp(state, "Canceled") == 0;
-}
-
 int adapter_cluster_add(live_state *into, const cJSON *doc)
 {
 	live_la_cluster *cl;
@@ -64,7 +57,7 @@ int adapter_cluster_add(live_state *into, const cJSON *doc)
 			cl->key.key_rsa_size = (long)adapter_num(kvp, "keyRsaSize", 0);
 		}
 	}
-	cl->busy = !cluster__terminal(cl->provisioning_state);
+	cl->busy = !live_provisioning_terminal(cl->provisioning_state);
 	return 0;
 }
 

@@ -53,8 +53,7 @@ int adapter_kusto_add(live_state *into, const cJSON *doc)
 			return error;
 	}
 	ps = k->provisioning_state;
-	k->busy = ps && *ps && strcasecmp(ps, "Succeeded") != 0 && strcasecmp(ps, "Failed") != 0 &&
-		  strcasecmp(ps, "Canceled") != 0;
+	k->busy = !live_provisioning_terminal(ps);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/arm_id.h"
+#include "common/time.h"
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -135,67 +136,21 @@ void adapter_lower(char *out, size_t size, const char *s)
 
 int adapter_parse_date(long long *out, const char *text)
 {
-	struct tm tm;
-	const char *rest;
-	long off = 0;
+	time_t t;
+	int error;
 
-	if (!text || !*text)
-		return cmk_error_set(CMK_EINVALID, "empty date");
-	memset(&tm, 0, sizeof(tm));
-	/* RFC 1123: "Thu, 03 Nov 2022 07:31:31 GMT" (the weekday is optional) */
-	rest = strptime(text, "%a, %d %b %Y %H:%M:%S", &tm);
-	if (!rest) {
-		memset(&tm, 0, sizeof(tm));
-		rest = strptime(text, "%d %b %Y %H:%M:%S", &tm);
-	}
-	if (rest) {
-		while (*rest == ' ')
-			rest++;
-		if (*rest && strcasecmp(rest, "GMT") != 0 && strcasecmp(rest, "UTC") != 0 &&
-		    strcmp(rest, "Z") != 0 && strcmp(rest, "+0000") != 0)
-			return cmk_error_set(CMK_EINVALID, "'%s' is not a date", text);
-		*out = (long long)timegm(&tm);
-		return 0;
-	}
-	/* ISO 8601: "2022-11-03T07:31:31", optional ".fff...", "Z" or "+hh:mm" */
-	memset(&tm, 0, sizeof(tm));
-	rest = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!rest) {
-		memset(&tm, 0, sizeof(tm));
-		rest = strptime(text, "%Y-%m-%d %H:%M:%S", &tm);
-	}
-	if (!rest)
-		return cmk_error_set(CMK_EINVALID, "'%s' is not a date", text);
-	if (*rest == '.' || *rest == ',') {
-		rest++;
-		while (isdigit((unsigned char)*rest))
-			rest++;
-	}
-	if (*rest == 'Z' || *rest == 'z') {
-		rest++;
-	} else if (*rest == '+' || *rest == '-') {
-		int hh = 0, mm = 0, sign = *rest == '-' ? -1 : 1;
-
-		if (sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2 && sscanf(rest + 1, "%2d%2d", &hh, &mm) != 2)
-			return cmk_error_set(CMK_EINVALID, "'%s' is not a date", text);
-		off = sign * (hh * 3600L + mm * 60L);
-		rest += strlen(rest);
-	}
-	if (*rest)
-		return cmk_error_set(CMK_EINVALID, "'%s' is not a date", text);
-	*out = (long long)timegm(&tm) - off;
-	return 0;
+	if ((error = cmk_time_parse(&t, text)) == 0)
+		*out = (long long)t;
+	return error;
 }
 
 int adapter_iso_from_epoch(char **out, long long epoch)
 {
-	char buf[32];
-	time_t t = (time_t)epoch;
-	struct tm tm;
+	char buf[CMK_TIME_ISO_LEN];
+	int error;
 
-	if (!gmtime_r(&t, &tm))
-		return cmk_error_set(CMK_EINVALID, "time %lld out of range", epoch);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if ((error = cmk_time_format(buf, sizeof(buf), (time_t)epoch)) < 0)
+		return error;
 	return adapter_dup(out, buf);
 }
 

@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "common/log.h"
+#include "common/time.h"
 #include "providers/auth.h"
 
 #ifndef CMKCTL_VERSION
@@ -91,10 +92,7 @@ struct arm_client {
 
 int64_t arm_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return cmk_time_mono_ms();
 }
 
 int64_t arm_client_scale_ms(const arm_client *c, int64_t virtual_ms)

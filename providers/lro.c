@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/live.h"
 #include "common/log.h"
+#include "common/time.h"
 
 static const char *const op__state_names[] = {
 	[ARM_OP_POLL_WAIT] = "waiting",
@@ -99,13 +101,16 @@ int arm_op_kind_parse(arm_op_kind *out, const char *name)
 
 arm_status_class arm_status_classify(const char *status)
 {
-	if (!status || !*status || strcasecmp(status, "Succeeded") == 0)
+	switch (live_provisioning_classify(status)) {
+	case LIVE_PROVISIONING_SUCCEEDED:
 		return ARM_STATUS_SUCCEEDED;
-	if (strcasecmp(status, "Failed") == 0)
+	case LIVE_PROVISIONING_FAILED:
 		return ARM_STATUS_FAILED;
-	if (strcasecmp(status, "Canceled") == 0 || strcasecmp(status, "Cancelled") == 0)
+	case LIVE_PROVISIONING_CANCELED:
 		return ARM_STATUS_CANCELED;
-	return ARM_STATUS_RUNNING;
+	default:
+		return ARM_STATUS_RUNNING;
+	}
 }
 
 /* ---- construction ----------------------------------------------------- */
@@ -119,14 +124,6 @@ static int op__strset(char **field, const char *value)
 	free(*field);
 	*field = copy;
 	return 0;
-}
-
-static int64_t op__wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* properties.provisioningState of a resource body (any casing), or NULL. */
@@ -193,7 +190,7 @@ int arm_op_from_response(arm_op **out, arm_op_kind kind, const char *method,
 		return cmk_error_oom();
 	op->kind = kind;
 	op->final_via = final_via;
-	op->started_ms = op__wall_ms();
+	op->started_ms = cmk_time_wall_ms();
 	op->timeout_s = arm_op_kind_timeout_s(kind);
 	op->retry_after_ms = op__retry_after(resp);
 	if ((error = op__strset(&op->method, method)) < 0 ||
@@ -804,7 +801,7 @@ static void op__register(op__wait *w, arm_op *op, struct arm_op__rt *rt)
 	*rt = (struct arm_op__rt){ .c = w->c, .o = w->o, .active = &w->active };
 	op->rt = rt;
 	/* the deadline counts from the operation's start, also when resumed */
-	elapsed = op__wall_ms() - op->started_ms;
+	elapsed = cmk_time_wall_ms() - op->started_ms;
 	op->rt->deadline_ms = arm_now_ms() + arm_client_scale_ms(w->c, op->timeout_s * 1000) - elapsed;
 	arm_error_free(op->error);
 	op->error = NULL;
@@ -983,41 +980,6 @@ int arm_op_wait(arm_client *c, arm_op *op, const arm_op_wait_opts *opts)
 
 /* ---- (de)serialisation ------------------------------------------------ */
 
-static void op__iso8601(char *out, size_t outlen, int64_t ms)
-{
-	/* floored: a time before 1970 (a loaded startedAt) keeps a 0-999 fraction */
-	int64_t frac = ((ms % 1000) + 1000) % 1000;
-	time_t secs = (time_t)((ms - frac) / 1000);
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
-}
-
-static int op__parse_iso8601(int64_t *out, const char *s)
-{
-	struct tm tm;
-	const char *rest;
-	int ms = 0;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return -1;
-	if (*rest == '.') {
-		int digits = 0;
-		for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
-			if (digits < 3)
-				ms = ms * 10 + (*rest - '0');
-		for (; digits < 3; digits++)
-			ms *= 10;
-	}
-	if (*rest != 'Z' || rest[1] != '\0')
-		return -1;
-	*out = (int64_t)timegm(&tm) * 1000 + ms;
-	return 0;
-}
-
 int arm_op_to_json(cJSON **out, const arm_op *op)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -1025,7 +987,7 @@ int arm_op_to_json(cJSON **out, const arm_op *op)
 
 	if (!j)
 		return cmk_error_oom();
-	op__iso8601(when, sizeof(when), op->started_ms);
+	(void)cmk_time_format_ms(when, sizeof(when), op->started_ms);
 	if (!cJSON_AddNumberToObject(j, "version", 1) ||
 	    !cJSON_AddStringToObject(j, "kind", arm_op_kind_name(op->kind)) ||
 	    !cJSON_AddStringToObject(j, "method", op->method) ||
@@ -1110,7 +1072,7 @@ int arm_op_from_json(arm_op **out, const cJSON *doc)
 				      "URL (\"%s\")", mode, async ? "location" : "asyncOperation");
 		goto fail;
 	}
-	if (op__parse_iso8601(&op->started_ms, started) < 0) {
+	if (cmk_time_parse_ms(&op->started_ms, started) < 0) {
 		error = cmk_error_set(CMK_EINVALID, "saved operation: \"startedAt\" '%s' is not "
 				      "an ISO 8601 UTC time", started);
 		goto fail;

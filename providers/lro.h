@@ -174,9 +174,10 @@ typedef enum {
 	ARM_STATUS_CANCELED,
 } arm_status_class;
 
-/* Classify a status / provisioningState (case-insensitive; NULL or "" is
- * Succeeded for a provisioningState, per the RPC: callers of async status
- * bodies check for a missing status themselves). */
+/* Classify a status / provisioningState: live_provisioning_classify
+ * (common/live.h) in this module's terms (NULL or "" is Succeeded for a
+ * provisioningState, per the RPC: callers of async status bodies check for a
+ * missing status themselves). */
 arm_status_class arm_status_classify(const char *status);
 
 const char *arm_op_state_name(arm_op_state state);

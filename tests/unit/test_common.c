@@ -13,7 +13,9 @@
 
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/live.h"
 #include "common/log.h"
+#include "common/time.h"
 
 static void test_error__set_returns_code_and_keeps_message(void **state)
 {
@@ -79,6 +81,81 @@ static void test_log__never_writes_a_secret(void **state)
 	cmk_log_configure(CMK_LOG_INFO, CMK_LOG_TEXT, NULL);
 }
 
+static void test_time__parses_every_form_the_three_old_parsers_took(void **state)
+{
+	int64_t ms;
+	time_t t;
+
+	(void)state;
+	/* 1667460691 = 2022-11-03T07:31:31Z */
+	assert_int_equal(cmk_time_parse(&t, "2022-11-03T07:31:31Z"), 0);
+	assert_int_equal((long long)t, 1667460691LL);
+	assert_int_equal(cmk_time_parse(&t, "2022-11-03t07:31:31z"), 0);       /* planner */
+	assert_int_equal((long long)t, 1667460691LL);
+	assert_int_equal(cmk_time_parse(&t, "2022-11-03T09:31:31+0200"), 0);   /* adapters */
+	assert_int_equal((long long)t, 1667460691LL);
+	assert_int_equal(cmk_time_parse(&t, "2022-11-03 07:31:31,9"), 0);      /* adapters */
+	assert_int_equal((long long)t, 1667460691LL);
+	assert_int_equal(cmk_time_parse(&t, "03 Nov 2022 07:31:31 UTC"), 0);   /* adapters */
+	assert_int_equal((long long)t, 1667460691LL);
+	assert_int_equal(cmk_time_parse(&t, "Thu, 03 Nov 2022 07:31:31 XYZ"), 0); /* planner */
+	assert_int_equal((long long)t, 1667460691LL);
+	assert_int_equal(cmk_time_parse_ms(&ms, "2022-11-03T07:31:31.1234567Z"), 0); /* lro */
+	assert_int_equal(ms, 1667460691123LL);
+	assert_int_equal(cmk_time_parse_ms(&ms, "1969-12-31T23:59:59.500Z"), 0);
+	assert_int_equal(ms, -500);
+	assert_int_equal(cmk_time_parse(&t, "1969-12-31T23:59:59.500Z"), 0);
+	assert_int_equal((long long)t, -1);
+	assert_int_equal(cmk_time_parse(&t, "2022-11-03t07:31:61Z"), CMK_EINVALID);
+	assert_int_equal(cmk_time_parse(&t, "2022, 03 Nov 2022 07:31:31 GMT"), CMK_EINVALID);
+	assert_int_equal(cmk_time_parse(&t, NULL), CMK_EINVALID);
+	assert_string_equal(cmk_error_last(), "'' is not a timestamp (ISO 8601 or RFC 1123)");
+}
+
+static void test_time__formats_seconds_and_milliseconds(void **state)
+{
+	char buf[CMK_TIME_ISO_LEN];
+
+	(void)state;
+	assert_int_equal(cmk_time_format(buf, sizeof(buf), 1667460691), 0);
+	assert_string_equal(buf, "2022-11-03T07:31:31Z");
+	assert_int_equal(cmk_time_format_ms(buf, sizeof(buf), -500), 0);
+	assert_string_equal(buf, "1969-12-31T23:59:59.500Z");
+}
+
+static void test_time__scale_from_the_environment_is_strict(void **state)
+{
+	double v = 0;
+
+	(void)state;
+	unsetenv("CMKCTL_TIME_SCALE");
+	assert_int_equal(cmk_time_scale_env(&v), 0);
+	assert_true(v == 1.0);
+	setenv("CMKCTL_TIME_SCALE", "400", 1);
+	assert_int_equal(cmk_time_scale_env(&v), 0);
+	assert_true(v == 400.0);
+	setenv("CMKCTL_TIME_SCALE", "4x", 1);
+	assert_int_equal(cmk_time_scale_env(&v), CMK_EINVALID);
+	assert_true(v == 1.0);
+	setenv("CMKCTL_TIME_SCALE", "-2", 1);
+	assert_int_equal(cmk_time_scale_env(&v), CMK_EINVALID);
+	unsetenv("CMKCTL_TIME_SCALE");
+}
+
+static void test_live__terminal_provisioning_states_follow_the_rpc(void **state)
+{
+	(void)state;
+	assert_true(live_provisioning_terminal(NULL));
+	assert_true(live_provisioning_terminal(""));
+	assert_true(live_provisioning_terminal("succeeded"));
+	assert_true(live_provisioning_terminal("Failed"));
+	assert_true(live_provisioning_terminal("Canceled"));
+	assert_true(live_provisioning_terminal("Cancelled"));
+	assert_false(live_provisioning_terminal("Updating"));
+	assert_false(live_provisioning_terminal("Deleted"));
+	assert_int_equal(live_provisioning_classify("CANCELLED"), LIVE_PROVISIONING_CANCELED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -87,6 +164,10 @@ int main(void)
 		cmocka_unit_test(test_buf__refuses_growth_past_cap),
 		cmocka_unit_test(test_log__redacts_registered_secrets),
 		cmocka_unit_test(test_log__never_writes_a_secret),
+		cmocka_unit_test(test_time__parses_every_form_the_three_old_parsers_took),
+		cmocka_unit_test(test_time__formats_seconds_and_milliseconds),
+		cmocka_unit_test(test_time__scale_from_the_environment_is_strict),
+		cmocka_unit_test(test_live__terminal_provisioning_states_follow_the_rpc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
