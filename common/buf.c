@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/vec.h"
+
 void cmk_buf_init(cmk_buf *b, size_t max)
 {
 	b->ptr = NULL;
@@ -20,22 +22,11 @@ void cmk_buf_init(cmk_buf *b, size_t max)
 static int buf__grow(cmk_buf *b, size_t extra)
 {
 	size_t max = b->max ? b->max : CMK_BUF_DEFAULT_MAX;
-	size_t need, cap;
-	char *p;
 
 	if (extra > max || b->len > max - extra)
 		return cmk_error_set(CMK_EINVALID, "data too large (limit %zu bytes)", max);
-	need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 64;
-	while (cap < need)
-		cap *= 2;
-	if ((p = realloc(b->ptr, cap)) == NULL)
-		return cmk_error_oom();
-	b->ptr = p;
-	b->cap = cap;
-	return 0;
+	/* the terminating NUL takes one byte past the content limit */
+	return cmk_vec_reserve(&b->ptr, &b->cap, b->len + extra + 1, 1, max + 1);
 }
 
 int cmk_buf_put(cmk_buf *b, const void *data, size_t len)

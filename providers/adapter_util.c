@@ -14,6 +14,8 @@
 
 #include "common/arm_id.h"
 #include "common/time.h"
+#include "common/vec.h"
+#include "providers/paging.h"
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -235,27 +237,7 @@ cJSON *adapter_tags_json(const live_tags *tags)
 
 void *adapter_append(void *items, size_t *count, size_t size)
 {
-	void *arr, *grown;
-	size_t n = *count;
-
-	size_t cap = 1;
-
-	memcpy(&arr, items, sizeof(arr));
-	/* capacity in powers of two so 1000 workspaces are not 1000 copies; the
-	 * realloc runs every time (a no-op while the block is big enough)
-	 * because an array may come from elsewhere (live_state_from_json)
-	 * allocated to its exact size */
-	while (cap < n + 1)
-		cap *= 2;
-	if ((grown = realloc(arr, cap * size)) == NULL) {
-		cmk_error_oom();
-		return NULL;
-	}
-	arr = grown;
-	memcpy(items, &arr, sizeof(arr));
-	memset((char *)arr + n * size, 0, size);
-	*count = n + 1;
-	return (char *)arr + n * size;
+	return cmk_vec_append(items, count, size);
 }
 
 int adapter_subscription_of(char *out, size_t size, const char *resource_id)
@@ -348,157 +330,19 @@ int adapter_read(cJSON **out, arm_client *c, const char *url, const char *api_ve
 
 /* ---- paged lists in the loop ------------------------------------------------- */
 
-typedef struct {
-	arm_client *c;
-	arm_audience audience;
-	adapter_item_fn item;
-	adapter_list_done_fn done;
-	void *ud;
-	size_t pages;
-	uint64_t *seen; /* FNV-1a of every nextLink followed: a repeat is a loop */
-	size_t nseen;
-} adapter__lister;
-
-static uint64_t adapter__hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static void adapter__page_done(void *ud, arm_response *resp, int rc);
-
-static int adapter__page_submit(adapter__lister *l, const char *url, const char *api_version)
-{
-	arm_request req = { .method = "GET", .url = url, .api_version = api_version,
-			    .audience = l->audience };
-
-	return arm_submit(l->c, &req, 0, adapter__page_done, l);
-}
-
-static void adapter__page_done(void *ud, arm_response *resp, int rc)
-{
-	adapter__lister *l = ud;
-	cJSON *page = NULL;
-	const cJSON *value, *item, *next;
-
-	if (rc < 0) {
-		/* make sure the message is this call's, whatever ran since */
-		if (resp && resp->error)
-			arm_error_raise(resp->error);
-		goto finish;
-	}
-	if ((rc = arm_response_json(&page, resp)) < 0)
-		goto finish;
-	value = adapter_get(page, "value");
-	if (!cJSON_IsArray(value)) {
-		rc = cmk_error_set(CMK_EINVALID, "listing: page %zu has no \"value\" array",
-				   l->pages + 1);
-		goto finish;
-	}
-	l->pages++;
-	cJSON_ArrayForEach(item, value)
-		if ((rc = l->item(l->ud, item)) < 0)
-			goto finish;
-	next = adapter_get(page, "nextLink");
-	if (cJSON_IsString(next) && next->valuestring[0]) {
-		uint64_t h = adapter__hash(next->valuestring), *grown;
-
-		if (l->pages >= 10000) {
-			rc = cmk_error_set(CMK_ERROR, "listing: more than 10000 pages (a nextLink loop?)");
-			goto finish;
-		}
-		/* a server handing out a nextLink already followed would be
-		 * listed until the page limit: 10000 reads of the budget */
-		for (size_t i = 0; i < l->nseen; i++)
-			if (l->seen[i] == h) {
-				rc = cmk_error_set(CMK_ERROR, "listing: page %zu's nextLink repeats an "
-						   "earlier page (a nextLink loop)", l->pages);
-				goto finish;
-			}
-		if ((grown = realloc(l->seen, (l->nseen + 1) * sizeof(*l->seen))) == NULL) {
-			rc = cmk_error_oom();
-			goto finish;
-		}
-		l->seen = grown;
-		l->seen[l->nseen++] = h;
-		/* nextLink carries its own api-version and skip token */
-		if ((rc = adapter__page_submit(l, next->valuestring, NULL)) < 0)
-			goto finish;
-		cJSON_Delete(page);
-		arm_response_free(resp);
-		return;
-	}
-	rc = 0;
-finish:
-	cJSON_Delete(page);
-	arm_response_free(resp);
-	l->done(l->ud, rc);
-	free(l->seen);
-	free(l);
-}
-
 int adapter_list_submit(arm_client *c, const char *url, const char *api_version,
 			arm_audience audience, adapter_item_fn item, adapter_list_done_fn done,
 			void *ud)
 {
-	adapter__lister *l = calloc(1, sizeof(*l));
-	int error;
+	arm_list_req req = { .url = url, .api_version = api_version, .audience = audience };
 
-	if (!l)
-		return cmk_error_oom();
-	*l = (adapter__lister){ c, audience, item, done, ud, 0, NULL, 0 };
-	if ((error = adapter__page_submit(l, url, api_version)) < 0)
-		free(l);
-	return error;
-}
-
-typedef struct {
-	adapter_item_fn item;
-	void *ud;
-	int rc;
-	int finished;
-	char msg[1024];
-} adapter__blocking;
-
-static int adapter__blocking_item(void *ud, const cJSON *item)
-{
-	adapter__blocking *b = ud;
-
-	return b->item(b->ud, item);
-}
-
-static void adapter__blocking_done(void *ud, int rc)
-{
-	adapter__blocking *b = ud;
-
-	b->rc = rc;
-	b->finished = 1;
-	if (rc < 0)
-		snprintf(b->msg, sizeof(b->msg), "%s", cmk_error_last());
-}
-
-static int adapter__blocking_until(void *ud)
-{
-	return ((adapter__blocking *)ud)->finished;
+	return arm_list_submit(c, &req, item, done, ud);
 }
 
 int adapter_list(arm_client *c, const char *url, const char *api_version, arm_audience audience,
 		 adapter_item_fn item, void *ud)
 {
-	adapter__blocking b = { item, ud, 0, 0, "" };
-	int error;
+	arm_list_req req = { .url = url, .api_version = api_version, .audience = audience };
 
-	if ((error = adapter_list_submit(c, url, api_version, audience, adapter__blocking_item,
-					 adapter__blocking_done, &b)) < 0)
-		return error;
-	if ((error = arm_run(c, adapter__blocking_until, &b)) < 0)
-		return error;
-	if (!b.finished)
-		return cmk_error_set(CMK_ERROR, "listing %s: the loop ended early", url);
-	if (b.rc < 0)
-		return cmk_error_set(b.rc, "%s", b.msg);
-	return 0;
+	return arm_list_each(c, &req, item, ud);
 }

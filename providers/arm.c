@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/time.h"
+#include "common/vec.h"
 #include "providers/auth.h"
 
 #ifndef CMKCTL_VERSION
@@ -498,18 +499,16 @@ static size_t call__on_header(char *data, size_t size, size_t nmemb, void *ud)
 	vl = (size_t)(data + n - v);
 	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
 		vl--;
-	if ((h = realloc(r->headers, (r->nheaders + 1) * sizeof(*h))) == NULL)
+	if ((h = CMK_VEC_APPEND(r->headers, r->nheaders)) == NULL)
 		return 0;
-	r->headers = h;
-	h = &r->headers[r->nheaders];
 	h->name = strndup(data, nl);
 	h->value = strndup(v, vl);
 	if (!h->name || !h->value) {
 		free(h->name);
 		free(h->value);
+		r->nheaders--;
 		return 0;
 	}
-	r->nheaders++;
 	return n;
 }
 
@@ -1074,61 +1073,6 @@ int arm_get_json(cJSON **out, arm_client *c, const char *path, const char *api_v
 	error = arm_response_json(out, resp);
 out:
 	arm_response_free(resp);
-	return error;
-}
-
-int arm_list_all(cJSON **out, arm_client *c, const char *path, const char *api_version,
-		 size_t max_pages, arm_error **err_out)
-{
-	cJSON *all = cJSON_CreateArray(), *page = NULL, *value, *item;
-	const cJSON *next;
-	char *url = NULL;
-	size_t pages = 0;
-	int error = 0;
-
-	if (!all)
-		return cmk_error_oom();
-	if (!max_pages)
-		max_pages = 10000;
-	if ((url = strdup(path)) == NULL) {
-		error = cmk_error_oom();
-		goto out;
-	}
-	while (url) {
-		if (++pages > max_pages) {
-			error = cmk_error_set(CMK_ERROR, "listing %s: more than %zu pages (a "
-					      "nextLink loop?)", path, max_pages);
-			goto out;
-		}
-		/* nextLink carries its own api-version and skip token */
-		if ((error = arm_get_json(&page, c, url, pages == 1 ? api_version : NULL,
-					  err_out)) < 0)
-			goto out;
-		value = cJSON_GetObjectItem(page, "value");
-		if (!cJSON_IsArray(value)) {
-			error = cmk_error_set(CMK_EINVALID, "listing %s: page %zu has no \"value\" "
-					      "array", path, pages);
-			goto out;
-		}
-		while ((item = cJSON_DetachItemFromArray(value, 0)) != NULL)
-			cJSON_AddItemToArray(all, item);
-		next = cJSON_GetObjectItem(page, "nextLink");
-		free(url);
-		url = NULL;
-		if (cJSON_IsString(next) && next->valuestring[0] &&
-		    (url = strdup(next->valuestring)) == NULL) {
-			error = cmk_error_oom();
-			goto out;
-		}
-		cJSON_Delete(page);
-		page = NULL;
-	}
-	*out = all;
-	all = NULL;
-out:
-	free(url);
-	cJSON_Delete(page);
-	cJSON_Delete(all);
 	return error;
 }
 

@@ -156,11 +156,7 @@ int arm_send_all(arm_response **outs, int *rcs, arm_client *c, const arm_request
 int arm_get_json(cJSON **out, arm_client *c, const char *path, const char *api_version,
 		 arm_error **err_out) CMK_WUR;
 
-/* GET a collection and follow nextLink until absent or null; *out is one JSON
- * array of every page's "value" items (owned by the caller). At most
- * `max_pages` pages (0: 10000) - a loop in nextLinks is an error. */
-int arm_list_all(cJSON **out, arm_client *c, const char *path, const char *api_version,
-		 size_t max_pages, arm_error **err_out) CMK_WUR;
+/* Paged lists (nextLink): providers/paging.h. */
 
 /*
  * The asynchronous form, for callers that drive many calls at once (the LRO

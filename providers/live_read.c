@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "common/arm_id.h"
+#include "common/vec.h"
 #include "providers/adapter_cluster.h"
 #include "providers/adapter_component.h"
 #include "providers/adapter_identity.h"
@@ -382,17 +383,17 @@ typedef struct {
 
 static int strset_add(strset *s, const char *v)
 {
-	char **grown;
+	char **slot;
 
 	for (size_t i = 0; i < s->count; i++)
 		if (strcasecmp(s->items[i], v) == 0)
 			return 0;
-	if ((grown = realloc(s->items, (s->count + 1) * sizeof(char *))) == NULL)
+	if ((slot = CMK_VEC_APPEND(s->items, s->count)) == NULL)
+		return cmk_error_last_code();
+	if ((*slot = strdup(v)) == NULL) {
+		s->count--;
 		return cmk_error_oom();
-	s->items = grown;
-	if ((s->items[s->count] = strdup(v)) == NULL)
-		return cmk_error_oom();
-	s->count++;
+	}
 	return 0;
 }
 
@@ -537,6 +538,90 @@ static void sort_model(live_state *s)
 #undef SORT
 }
 
+/* Which subscriptions get which lists, and which vaults are read: a bad id
+ * fails here, before any request. */
+static int read__plan(strset *all, strset *clusters, strset *ws, strset *vaults,
+		      const live_scope *sc)
+{
+	int error;
+
+	if ((error = subs_of(clusters, sc->subscriptions, sc->subscription_count)) < 0 ||
+	    (error = subs_of(clusters, sc->clusters, sc->cluster_count)) < 0 ||
+	    (error = subs_of(ws, sc->subscriptions, sc->subscription_count)) < 0 ||
+	    (error = subs_of(ws, sc->workspaces, sc->workspace_count)) < 0 ||
+	    (error = subs_of(ws, sc->linked_storage_workspaces,
+			     sc->linked_storage_workspace_count)) < 0 ||
+	    (error = subs_of(all, sc->subscriptions, sc->subscription_count)) < 0 ||
+	    (error = subs_of(all, sc->clusters, sc->cluster_count)) < 0 ||
+	    (error = subs_of(all, sc->workspaces, sc->workspace_count)) < 0 ||
+	    (error = subs_of(all, sc->identities, sc->identity_count)) < 0 ||
+	    (error = subs_of(all, sc->kusto_clusters, sc->kusto_cluster_count)) < 0 ||
+	    (error = subs_of(all, sc->components, sc->component_count)) < 0 ||
+	    (error = subs_of(all, sc->vaults, sc->vault_count)) < 0)
+		return error;
+	for (size_t i = 0; i < sc->vault_count; i++)
+		if ((error = strset_add(vaults, sc->vaults[i])) < 0)
+			return error;
+	for (size_t i = 0; i < sc->key_count; i++) {
+		char sub[128];
+
+		if ((error = adapter_subscription_of(sub, sizeof(sub), sc->keys[i].vault_id)) < 0 ||
+		    (error = strset_add(vaults, sc->keys[i].vault_id)) < 0 ||
+		    (error = strset_add(all, sub)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+/* One linkedStorageAccounts list per workspace asked for. */
+static void read__submit_linked_storage(reader *r, const live_scope *sc)
+{
+	int error;
+
+	for (size_t i = 0; i < sc->linked_storage_workspace_count; i++) {
+		job *j = job__new(r, on_linked_storage, sc->linked_storage_workspaces[i], NULL);
+		char lurl[1200];
+
+		if (!j)
+			break;
+		snprintf(lurl, sizeof(lurl), "%s/linkedStorageAccounts",
+			 sc->linked_storage_workspaces[i]);
+		arm_request req = { .method = "GET", .url = lurl, .api_version = ADAPTER_API_LA,
+				    .resource_id = sc->linked_storage_workspaces[i] };
+		if ((error = arm_submit(r->c, &req, 0, linked_storage__done, j)) < 0) {
+			reader__fail(r, error);
+			job__free(j);
+			break;
+		}
+		r->inflight++;
+	}
+}
+
+/* Links to a read cluster from workspaces in subscriptions no list covered:
+ * known from the cluster alone (the lists are authoritative where they ran). */
+static int read__adopt_links(live_state *out, reader *r, const strset *ws_subs)
+{
+	for (size_t i = 0; i < r->assoc.workspace_count; i++) {
+		live_workspace *a = &r->assoc.workspaces[i], *ws;
+		char sub[128];
+		bool listed = false;
+
+		if (adapter_subscription_of(sub, sizeof(sub), a->id) < 0) {
+			cmk_error_clear();
+			continue;
+		}
+		for (size_t k = 0; k < ws_subs->count && !listed; k++)
+			listed = strcasecmp(ws_subs->items[k], sub) == 0;
+		if (listed || live_find_workspace(out, a->id))
+			continue;
+		if ((ws = ADAPTER_APPEND(out->workspaces, out->workspace_count)) == NULL)
+			return CMK_ENOMEM;
+		*ws = *a;
+		memset(a, 0, sizeof(*a));
+	}
+	return 0;
+}
+
 int live_read(live_state *out, arm_client *c, const live_scope *sc)
 {
 	reader r = { .c = c, .out = out, .scope = sc };
@@ -547,33 +632,8 @@ int live_read(live_state *out, arm_client *c, const live_scope *sc)
 
 	memset(out, 0, sizeof(*out));
 	arm_client_stats(&before, c);
-	/* which subscriptions get which lists: a bad id fails before any request */
-	if ((error = subs_of(&cluster_subs, sc->subscriptions, sc->subscription_count)) < 0 ||
-	    (error = subs_of(&cluster_subs, sc->clusters, sc->cluster_count)) < 0 ||
-	    (error = subs_of(&ws_subs, sc->subscriptions, sc->subscription_count)) < 0 ||
-	    (error = subs_of(&ws_subs, sc->workspaces, sc->workspace_count)) < 0 ||
-	    (error = subs_of(&ws_subs, sc->linked_storage_workspaces,
-			     sc->linked_storage_workspace_count)) < 0 ||
-	    (error = subs_of(&all_subs, sc->subscriptions, sc->subscription_count)) < 0 ||
-	    (error = subs_of(&all_subs, sc->clusters, sc->cluster_count)) < 0 ||
-	    (error = subs_of(&all_subs, sc->workspaces, sc->workspace_count)) < 0 ||
-	    (error = subs_of(&all_subs, sc->identities, sc->identity_count)) < 0 ||
-	    (error = subs_of(&all_subs, sc->kusto_clusters, sc->kusto_cluster_count)) < 0 ||
-	    (error = subs_of(&all_subs, sc->components, sc->component_count)) < 0 ||
-	    (error = subs_of(&all_subs, sc->vaults, sc->vault_count)) < 0)
+	if ((error = read__plan(&all_subs, &cluster_subs, &ws_subs, &vaults, sc)) < 0)
 		goto out;
-	for (size_t i = 0; i < sc->vault_count; i++)
-		if ((error = strset_add(&vaults, sc->vaults[i])) < 0)
-			goto out;
-	for (size_t i = 0; i < sc->key_count; i++) {
-		char sub[128];
-
-		if ((error = adapter_subscription_of(sub, sizeof(sub), sc->keys[i].vault_id)) < 0 ||
-		    (error = strset_add(&vaults, sc->keys[i].vault_id)) < 0 ||
-		    (error = strset_add(&all_subs, sub)) < 0)
-			goto out;
-	}
-
 	for (size_t i = 0; i < all_subs.count; i++) {
 		snprintf(url, sizeof(url), "/subscriptions/%s", all_subs.items[i]);
 		get__submit(&r, url, ADAPTER_API_SUBSCRIPTIONS, ARM_AUD_ARM, on_subscription,
@@ -594,23 +654,7 @@ int live_read(live_state *out, arm_client *c, const live_scope *sc)
 	for (size_t i = 0; i < vaults.count; i++)
 		get__submit(&r, vaults.items[i], ADAPTER_API_KEYVAULT, ARM_AUD_ARM, on_vault,
 			    vaults.items[i], NULL);
-	for (size_t i = 0; i < sc->linked_storage_workspace_count; i++) {
-		job *j = job__new(&r, on_linked_storage, sc->linked_storage_workspaces[i], NULL);
-		char lurl[1200];
-
-		if (!j)
-			break;
-		snprintf(lurl, sizeof(lurl), "%s/linkedStorageAccounts",
-			 sc->linked_storage_workspaces[i]);
-		arm_request req = { .method = "GET", .url = lurl, .api_version = ADAPTER_API_LA,
-				    .resource_id = sc->linked_storage_workspaces[i] };
-		if ((error = arm_submit(c, &req, 0, linked_storage__done, j)) < 0) {
-			reader__fail(&r, error);
-			job__free(j);
-			break;
-		}
-		r.inflight++;
-	}
+	read__submit_linked_storage(&r, sc);
 	if ((error = read_kind(&r, sc->identities, sc->identity_count,
 			       "/subscriptions/%s/providers/Microsoft.ManagedIdentity/userAssignedIdentities",
 			       ADAPTER_API_MSI, on_identity)) < 0 ||
@@ -638,29 +682,8 @@ int live_read(live_state *out, arm_client *c, const live_scope *sc)
 		error = cmk_error_set(r.rc, "%s", r.msg);
 		goto out;
 	}
-	/* links to a read cluster from workspaces in subscriptions no list
-	 * covered: known from the cluster alone (the lists are authoritative
-	 * where they ran) */
-	for (size_t i = 0; i < r.assoc.workspace_count; i++) {
-		live_workspace *a = &r.assoc.workspaces[i], *ws;
-		char sub[128];
-		bool listed = false;
-
-		if (adapter_subscription_of(sub, sizeof(sub), a->id) < 0) {
-			cmk_error_clear();
-			continue;
-		}
-		for (size_t k = 0; k < ws_subs.count && !listed; k++)
-			listed = strcasecmp(ws_subs.items[k], sub) == 0;
-		if (listed || live_find_workspace(out, a->id))
-			continue;
-		if ((ws = ADAPTER_APPEND(out->workspaces, out->workspace_count)) == NULL) {
-			error = CMK_ENOMEM;
-			goto out;
-		}
-		*ws = *a;
-		memset(a, 0, sizeof(*a));
-	}
+	if ((error = read__adopt_links(out, &r, &ws_subs)) < 0)
+		goto out;
 	dedupe_roles(out);
 	sort_model(out);
 	arm_client_stats(&after, c);

@@ -15,6 +15,7 @@
 #include "common/live.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "common/vec.h"
 
 static const char *const op__state_names[] = {
 	[ARM_OP_POLL_WAIT] = "waiting",
@@ -736,6 +737,7 @@ typedef struct {
 	size_t n0;               /* how many were given (their runtimes are rts0) */
 	struct arm_op__rt *rts0;
 	struct arm_op__rt **rts_more; /* runtimes of added operations, one each */
+	size_t rts_cap;
 	size_t active;
 	arm_op_wait_opts o;
 	int64_t next_observe_ms; /* monotonic; 0 = no observed operations */
@@ -843,21 +845,13 @@ static void op__more(op__wait *w)
 	for (size_t i = 0; i < nadd; i++) {
 		struct arm_op__rt *rt;
 
-		if (w->n == w->cap) {
-			size_t cap = w->cap * 2 + 16;
-			arm_op **ops = realloc(w->ops, cap * sizeof(*ops));
-			struct arm_op__rt **rts = ops ? realloc(w->rts_more, cap * sizeof(*rts)) : NULL;
-
-			if (ops)
-				w->ops = ops;
-			if (!rts) {
-				/* cannot follow it: it ends this wait unfollowed (resumable) */
-				(void)op__set_error(add[i], CMK_ENOMEM, "out of memory");
-				add[i]->state = ARM_OP_ERROR;
-				continue;
-			}
-			w->rts_more = rts;
-			w->cap = cap;
+		if ((error = cmk_vec_reserve(&w->ops, &w->cap, w->n + 1, sizeof(*w->ops), 0)) < 0 ||
+		    (error = cmk_vec_reserve(&w->rts_more, &w->rts_cap, w->n - w->n0 + 1,
+					     sizeof(*w->rts_more), 0)) < 0) {
+			/* cannot follow it: it ends this wait unfollowed (resumable) */
+			(void)op__set_error(add[i], error, "%s", cmk_error_last());
+			add[i]->state = ARM_OP_ERROR;
+			continue;
 		}
 		if ((rt = calloc(1, sizeof(*rt))) == NULL) {
 			(void)op__set_error(add[i], CMK_ENOMEM, "out of memory");
@@ -888,7 +882,7 @@ static struct arm_op__rt *op__rt_of(op__wait *w, size_t i)
 int arm_op_wait_all(arm_client *c, arm_op **ops, size_t n, const arm_op_wait_opts *opts)
 {
 	arm_op_wait_opts o = opts ? *opts : (arm_op_wait_opts){ 0 };
-	op__wait w = { .c = c, .n = n, .n0 = n, .cap = n };
+	op__wait w = { .c = c, .n = n, .n0 = n, .cap = n, .rts_cap = 1 };
 	int error = 0, run_error;
 
 	w.rts0 = calloc(n ? n : 1, sizeof(*w.rts0));

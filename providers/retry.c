@@ -13,6 +13,8 @@
 
 #include <curl/curl.h>
 
+#include "common/vec.h"
+
 time_t arm_http_date_parse(const char *value)
 {
 	time_t t;
@@ -195,16 +197,9 @@ static pacer__sub *pacer__get(arm_pacer *p, const char *id)
 
 	if (s || strlen(id) >= sizeof(s->id))
 		return s;
-	if (p->nsubs == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 4;
-		pacer__sub *n = realloc(p->subs, cap * sizeof(*n));
-		if (!n)
-			return NULL; /* pacing is advisory: without memory, no pacing */
-		p->subs = n;
-		p->cap = cap;
-	}
-	s = &p->subs[p->nsubs++];
-	memset(s, 0, sizeof(*s));
+	/* pacing is advisory: without memory, no pacing */
+	if ((s = CMK_VEC_PUSH(p->subs, p->nsubs, p->cap)) == NULL)
+		return NULL;
 	strcpy(s->id, id);
 	for (int i = 0; i < ARM_BUCKET_COUNT; i++)
 		s->b[i].remaining = -1;

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "providers/cloud.h"
+#include "providers/paging.h"
 
 static const char *const it__cleared[] = {
 	"CMKCTL_CREDENTIAL", "AZURE_FEDERATED_TOKEN_FILE", "MSI_ENDPOINT", "MSI_SECRET",

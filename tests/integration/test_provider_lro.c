@@ -23,6 +23,7 @@
 
 #include "providers/arm.h"
 #include "providers/lro.h"
+#include "providers/paging.h"
 #include "tests/integration/it_common.h"
 
 #define SUB "5ab50000-0000-4000-8000-0000000000aa"

@@ -16,6 +16,7 @@
 #include "common/live.h"
 #include "common/log.h"
 #include "common/time.h"
+#include "common/vec.h"
 
 static void test_error__set_returns_code_and_keeps_message(void **state)
 {
@@ -85,21 +86,21 @@ static void test_time__parses_every_form_the_three_old_parsers_took(void **state
 {
 	int64_t ms;
 	time_t t;
+	/* each one old parser's form; all 2022-11-03T07:31:31Z = 1667460691 */
+	static const char *const forms[] = {
+		"2022-11-03T07:31:31Z",
+		"2022-11-03t07:31:31z",            /* planner */
+		"2022-11-03T09:31:31+0200",        /* adapters */
+		"2022-11-03 07:31:31,9",           /* adapters */
+		"03 Nov 2022 07:31:31 UTC",        /* adapters */
+		"Thu, 03 Nov 2022 07:31:31 XYZ",   /* planner */
+	};
 
 	(void)state;
-	/* 1667460691 = 2022-11-03T07:31:31Z */
-	assert_int_equal(cmk_time_parse(&t, "2022-11-03T07:31:31Z"), 0);
-	assert_int_equal((long long)t, 1667460691LL);
-	assert_int_equal(cmk_time_parse(&t, "2022-11-03t07:31:31z"), 0);       /* planner */
-	assert_int_equal((long long)t, 1667460691LL);
-	assert_int_equal(cmk_time_parse(&t, "2022-11-03T09:31:31+0200"), 0);   /* adapters */
-	assert_int_equal((long long)t, 1667460691LL);
-	assert_int_equal(cmk_time_parse(&t, "2022-11-03 07:31:31,9"), 0);      /* adapters */
-	assert_int_equal((long long)t, 1667460691LL);
-	assert_int_equal(cmk_time_parse(&t, "03 Nov 2022 07:31:31 UTC"), 0);   /* adapters */
-	assert_int_equal((long long)t, 1667460691LL);
-	assert_int_equal(cmk_time_parse(&t, "Thu, 03 Nov 2022 07:31:31 XYZ"), 0); /* planner */
-	assert_int_equal((long long)t, 1667460691LL);
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		assert_int_equal(cmk_time_parse(&t, forms[i]), 0);
+		assert_int_equal((long long)t, 1667460691LL);
+	}
 	assert_int_equal(cmk_time_parse_ms(&ms, "2022-11-03T07:31:31.1234567Z"), 0); /* lro */
 	assert_int_equal(ms, 1667460691123LL);
 	assert_int_equal(cmk_time_parse_ms(&ms, "1969-12-31T23:59:59.500Z"), 0);
@@ -156,6 +157,33 @@ static void test_live__terminal_provisioning_states_follow_the_rpc(void **state)
 	assert_int_equal(live_provisioning_classify("CANCELLED"), LIVE_PROVISIONING_CANCELED);
 }
 
+static void test_vec__grows_by_doubling_up_to_its_cap(void **state)
+{
+	int *arr = NULL, *slot;
+	size_t n = 0, cap = 0;
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		assert_non_null(slot = CMK_VEC_PUSH(arr, n, cap));
+		assert_int_equal(*slot, 0);
+		*slot = i;
+	}
+	assert_int_equal(n, 100);
+	assert_int_equal(cap, 128);
+	assert_int_equal(arr[99], 99);
+	assert_int_equal(cmk_vec_reserve(&arr, &cap, 200, sizeof(*arr), 150), CMK_EINVALID);
+	assert_int_equal(cap, 128);
+	assert_int_equal(cmk_vec_reserve(&arr, &cap, 140, sizeof(*arr), 150), 0);
+	assert_int_equal(cap, 150);
+	free(arr);
+	arr = NULL;
+	n = 0;
+	assert_non_null(CMK_VEC_APPEND(arr, n));
+	assert_non_null(CMK_VEC_APPEND(arr, n));
+	assert_int_equal(n, 2);
+	free(arr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_time__formats_seconds_and_milliseconds),
 		cmocka_unit_test(test_time__scale_from_the_environment_is_strict),
 		cmocka_unit_test(test_live__terminal_provisioning_states_follow_the_rpc),
+		cmocka_unit_test(test_vec__grows_by_doubling_up_to_its_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
