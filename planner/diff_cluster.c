@@ -39,7 +39,7 @@ int diff__ensure_wait(diff_ctx *c, diff__doc *d, const char *what)
 	if (!d->busy || d->wait != PLAN_NONE)
 		return 0;
 	state = diff__or(d->busy_state, "busy");
-	if ((error = plan__add_step(&d->wait, c->p, PLAN_STEP_CLUSTER_WAIT, PLAN_PHASE_WAIT, d->res, d->id,
+	if ((error = plan__add_step(&d->wait, c->p, PLAN_STEP_CLUSTER_WAIT, d->res, d->id,
 				    d->id, "%s busy (%s): wait for its running operation to finish", what,
 				    state)) < 0)
 		return error;
@@ -93,7 +93,7 @@ static int diff__cluster_key_step(diff_ctx *c, const diff__cl *x, size_t grant, 
 	size_t step;
 	int error;
 
-	if ((error = plan__add_step(&step, c->p, PLAN_STEP_CLUSTER_KEY_UPDATE, PLAN_PHASE_KEY_UPDATE, x->d->res,
+	if ((error = plan__add_step(&step, c->p, PLAN_STEP_CLUSTER_KEY_UPDATE, x->d->res,
 				    x->d->id, x->d->id, "set key %s%s%s on cluster %s, wait for Succeeded", x->kname,
 				    k->version ? " version " : "", k->version ? k->version : "",
 				    x->s->name.value)) < 0 ||
@@ -106,7 +106,8 @@ static int diff__cluster_grant(size_t *grant, diff_ctx *c, const diff__cl *x, bo
 			       size_t missing_size)
 {
 	return diff__grant(grant, c, x->d, x->k, "cluster", key_in_use,
-			   x->user ? PLAN_PHASE_GRANT_EARLY : PLAN_PHASE_GRANT, missing, missing_size);
+			   x->user ? PLAN_PHASE_GRANT_EARLY : plan_step_kind_phase(PLAN_STEP_KEY_GRANT), missing,
+			   missing_size);
 }
 
 /* ---- a new cluster -------------------------------------------------------- */
@@ -161,13 +162,13 @@ static int diff__cluster_create_changes(diff_ctx *c, const diff__cl *x, const ch
 }
 
 /* The cluster.create step with its parameters, first in the chain. */
-static int diff__cluster_create_step(size_t *out, diff_ctx *c, const diff__cl *x, const char *cap, bool at_creation)
+static int diff__cluster_create_step(size_t *out, diff_ctx *c, const diff__cl *x, bool at_creation)
 {
 	const manifest_log_analytics_cluster *s = x->s;
 	size_t step;
 	int error;
 
-	if ((error = plan__add_step(&step, c->p, PLAN_STEP_CLUSTER_CREATE, PLAN_PHASE_CLUSTER_CREATE, x->d->res,
+	if ((error = plan__add_step(&step, c->p, PLAN_STEP_CLUSTER_CREATE, x->d->res,
 				    x->d->id, x->d->id, "create cluster %s in %s (%s identity%s), wait for Succeeded",
 				    s->name.value, s->location.value,
 				    manifest_identity_type_name(s->identity.type.value),
@@ -177,7 +178,7 @@ static int diff__cluster_create_step(size_t *out, diff_ctx *c, const diff__cl *x
 	if ((error = diff__chain(c, x->d, step, "cluster")) < 0 ||
 	    (error = plan__add_param(c->p, step, "location", s->location.value)) < 0 ||
 	    (error = plan__add_param(c->p, step, "skuName", "CapacityReservation")) < 0 ||
-	    (error = plan__add_param(c->p, step, "capacity", cap)) < 0 ||
+	    (error = plan__add_param_int(c->p, step, "capacity", s->capacity.value)) < 0 ||
 	    (error = plan__add_param(c->p, step, "billingType",
 				     manifest_billing_type_name(s->billing_type.value))) < 0 ||
 	    (error = plan__add_param(c->p, step, "clusterType",
@@ -187,11 +188,11 @@ static int diff__cluster_create_step(size_t *out, diff_ctx *c, const diff__cl *x
 	    (x->user && x->ident &&
 	     (error = plan__add_param(c->p, step, "userAssignedIdentity", x->ident->id)) < 0) ||
 	    (s->double_encryption.set &&
-	     (error = plan__add_param(c->p, step, "isDoubleEncryptionEnabled",
-				      diff__bool(s->double_encryption.value))) < 0) ||
+	     (error = plan__add_param_bool(c->p, step, "isDoubleEncryptionEnabled",
+					   s->double_encryption.value)) < 0) ||
 	    (s->availability_zones.set &&
-	     (error = plan__add_param(c->p, step, "isAvailabilityZonesEnabled",
-				      diff__bool(s->availability_zones.value))) < 0) ||
+	     (error = plan__add_param_bool(c->p, step, "isAvailabilityZonesEnabled",
+					   s->availability_zones.value)) < 0) ||
 	    (error = diff__tags_param(c, step, x->tags, x->ntags)) < 0)
 		return error;
 	*out = step;
@@ -281,7 +282,7 @@ static int diff__cluster_create(diff_ctx *c, const diff__cl *x)
 	c->p->resources[x->d->res].action = PLAN_ACTION_CREATE;
 	snprintf(cap, sizeof(cap), "%lld", s->capacity.value);
 	if ((error = diff__cluster_create_changes(c, x, cap)) < 0 ||
-	    (error = diff__cluster_create_step(&step, c, x, cap, at_creation)) < 0)
+	    (error = diff__cluster_create_step(&step, c, x, at_creation)) < 0)
 		return error;
 	/* the principal: the user-assigned identity's, or the new cluster's own */
 	if (x->user && x->ident) {
@@ -305,19 +306,17 @@ static int diff__cluster_update(size_t *out, diff_ctx *c, const diff__cl *x, boo
 {
 	const manifest_log_analytics_cluster *s = x->s;
 	const live_la_cluster *lc = x->d->lc;
-	char after[32];
 	size_t update;
 	int error;
 
-	if ((error = plan__add_step(&update, c->p, PLAN_STEP_CLUSTER_UPDATE, phase, x->d->res, x->d->id, x->d->id,
-				    "update cluster %s, wait for Succeeded", s->name.value)) < 0 ||
+	if ((error = plan__add_step_at(&update, c->p, PLAN_STEP_CLUSTER_UPDATE, phase, x->d->res, x->d->id,
+				       x->d->id, "update cluster %s, wait for Succeeded", s->name.value)) < 0 ||
 	    (error = diff__chain(c, x->d, update, "cluster")) < 0)
 		return error;
 	if (blocked && (error = plan__block(c->p, update, "%s", blocked)) < 0)
 		return error;
 	if (s->capacity.set && lc->capacity != s->capacity.value) {
-		snprintf(after, sizeof(after), "%lld", s->capacity.value);
-		if ((error = plan__add_param(c->p, update, "capacity", after)) < 0)
+		if ((error = plan__add_param_int(c->p, update, "capacity", s->capacity.value)) < 0)
 			return error;
 		if (s->capacity.value < lc->capacity && lc->last_sku_update) {
 			time_t t;
@@ -359,7 +358,7 @@ static int diff__cluster_deleting(diff_ctx *c, const diff__cl *x)
 
 	if (!lc->provisioning_state || strcasecmp(lc->provisioning_state, "Deleting") != 0)
 		return 0;
-	if ((error = plan__add_step(&step, c->p, PLAN_STEP_CLUSTER_UPDATE, PLAN_PHASE_CLUSTER_UPDATE, x->d->res,
+	if ((error = plan__add_step(&step, c->p, PLAN_STEP_CLUSTER_UPDATE, x->d->res,
 				    x->d->id, x->d->id, "update cluster %s", x->s->name.value)) < 0 ||
 	    (error = plan__block(c->p, step, DIFF_MSG_DELETING)) < 0)
 		return error;
@@ -581,7 +580,8 @@ static int diff__cluster_writes(diff_ctx *c, const diff__cl *x, bool identity_di
 	if (x->k && key_differs && (error = diff__cluster_set_key(c, x, grant, missing)) < 0)
 		return error;
 	if ((changed || blocked) && !identity_differs &&
-	    (error = diff__cluster_update(&update, c, x, identity_differs, blocked, PLAN_PHASE_CLUSTER_UPDATE)) < 0)
+	    (error = diff__cluster_update(&update, c, x, identity_differs, blocked,
+					  plan_step_kind_phase(PLAN_STEP_CLUSTER_UPDATE))) < 0)
 		return error;
 	if (update != PLAN_NONE &&
 	    (error = plan__add_reason(c->p, x->d->res, blocked ? "an immutable field differs"

@@ -43,7 +43,7 @@ static int diff__component_link(diff_ctx *c, const manifest_app_insights_compone
 				      want)) < 0 ||
 	    (error = plan__add_reason(c->p, res, "the component is not associated with cluster %s",
 				      diff__last_segment(cd->id))) < 0 ||
-	    (error = plan__add_step(&step, c->p, PLAN_STEP_COMPONENT_LINK, PLAN_PHASE_COMPONENT, res,
+	    (error = plan__add_step(&step, c->p, PLAN_STEP_COMPONENT_LINK, res,
 				    s->component.value, NULL, "associate component %s with cluster %s",
 				    diff__last_segment(s->component.value), diff__last_segment(cd->id))) < 0 ||
 	    (error = diff__after_chain(c, cd, step)) < 0 ||

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <cjson/cJSON.h>
 
 #include "common/arm_id.h"
 
@@ -225,24 +224,7 @@ int diff__tags(diff_ctx *c, size_t res, const diff__tag *want, size_t n, const l
 
 int diff__tags_param(diff_ctx *c, size_t step, const diff__tag *tags, size_t n)
 {
-	cJSON *o = cJSON_CreateObject();
-	char *text = NULL;
-	int error;
-
-	if (!o)
-		return cmk_error_oom();
-	for (size_t i = 0; i < n; i++)
-		if (!cJSON_AddStringToObject(o, tags[i].key, tags[i].value)) {
-			cJSON_Delete(o);
-			return cmk_error_oom();
-		}
-	text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (!text)
-		return cmk_error_oom();
-	error = plan__add_param(c->p, step, "tags", text);
-	free(text);
-	return error;
+	return plan__add_param_map(c->p, step, "tags", tags, n);
 }
 
 int diff__want_tags(diff__tag **out, size_t *n, const manifest_map *m, const char *policy)

@@ -21,7 +21,7 @@ static int diff__identity_create(diff_ctx *c, diff__doc *d, const manifest_manag
 	if ((error = plan__add_reason(c->p, d->res, "the identity does not exist")) < 0 ||
 	    (error = plan__add_change(c->p, d->res, "location", NULL, s->location.value)) < 0 ||
 	    (error = diff__tags(c, d->res, tags, ntags, &(live_tags){ NULL, 0 })) < 0 ||
-	    (error = plan__add_step(&step, c->p, PLAN_STEP_IDENTITY_CREATE, PLAN_PHASE_IDENTITY, d->res, d->id,
+	    (error = plan__add_step(&step, c->p, PLAN_STEP_IDENTITY_CREATE, d->res, d->id,
 				    NULL, "create user-assigned identity %s in %s", s->name.value,
 				    s->location.value)) < 0 ||
 	    (error = plan__add_param(c->p, step, "location", s->location.value)) < 0 ||
@@ -43,7 +43,7 @@ static int diff__identity_existing(diff_ctx *c, diff__doc *d, const manifest_man
 		return changed;
 	if (li->location && s->location.value && !arm_location_equal(li->location, s->location.value)) {
 		if ((error = plan__add_change(c->p, d->res, "location", li->location, s->location.value)) < 0 ||
-		    (error = plan__add_step(&step, c->p, PLAN_STEP_IDENTITY_UPDATE, PLAN_PHASE_IDENTITY, d->res, d->id,
+		    (error = plan__add_step(&step, c->p, PLAN_STEP_IDENTITY_UPDATE, d->res, d->id,
 					    NULL, "update identity %s", s->name.value)) < 0 ||
 		    (error = plan__block(c->p, step, "an identity cannot move to another region (%s -> %s): "
 					 "create a new identity under another name",
@@ -52,7 +52,7 @@ static int diff__identity_existing(diff_ctx *c, diff__doc *d, const manifest_man
 	} else if (changed) {
 		c->p->resources[d->res].action = PLAN_ACTION_UPDATE;
 		if ((error = plan__add_reason(c->p, d->res, "tags differ")) < 0 ||
-		    (error = plan__add_step(&step, c->p, PLAN_STEP_IDENTITY_UPDATE, PLAN_PHASE_IDENTITY, d->res, d->id,
+		    (error = plan__add_step(&step, c->p, PLAN_STEP_IDENTITY_UPDATE, d->res, d->id,
 					    NULL, "update tags of identity %s", s->name.value)) < 0 ||
 		    (error = plan__add_param(c->p, step, "location", s->location.value)) < 0 ||
 		    (error = diff__tags_param(c, step, tags, ntags)) < 0)

@@ -168,14 +168,12 @@ int diff__append(char **list, const char *fmt, ...) CMK_PRINTF(2, 3) CMK_WUR;
 
 /* ---- tags (diff_ctx.c) ---------------------------------------------------- */
 
-typedef struct {
-	const char *key, *value;
-} diff__tag;
+typedef plan_pair diff__tag; /* key, value */
 
 /* Compare desired tags with live ones, adding a change per difference.
  * Returns the number of changes, or a negative code. */
 int diff__tags(diff_ctx *c, size_t res, const diff__tag *want, size_t n, const live_tags *have);
-/* The "tags" parameter of `step`: the tags as one JSON object. */
+/* The "tags" parameter of `step`: the tags as one map, in order. */
 int diff__tags_param(diff_ctx *c, size_t step, const diff__tag *tags, size_t n) CMK_WUR;
 /* The manifest's tags, plus cmkctl's own when `policy` is not NULL. The
  * array points into the set; free() it. */

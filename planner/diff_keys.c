@@ -157,12 +157,12 @@ static int diff__grant_step(size_t *out, diff_ctx *c, diff__doc *d, const live_v
 	int error;
 
 	if (v->rbac_authorization)
-		error = plan__add_step(&step, c->p, PLAN_STEP_KEY_GRANT, phase, d->res, v->id, NULL,
+		error = plan__add_step_at(&step, c->p, PLAN_STEP_KEY_GRANT, phase, d->res, v->id, NULL,
 				       "assign role '%s' on vault '%s' to the %s's %s",
 				       PLAN_ROLE_CRYPTO_SERVICE_ENCRYPTION_USER_NAME, diff__or(v->name, v->id), who,
 				       whose);
 	else
-		error = plan__add_step(&step, c->p, PLAN_STEP_KEY_GRANT, phase, d->res, v->id, NULL,
+		error = plan__add_step_at(&step, c->p, PLAN_STEP_KEY_GRANT, phase, d->res, v->id, NULL,
 				       "add access policy get/wrapKey/unwrapKey on vault '%s' for the %s's %s",
 				       diff__or(v->name, v->id), who, whose);
 	if (error < 0 || (error = plan__add_dep(c->p, step, d->principal_step)) < 0 ||

@@ -35,7 +35,7 @@ static int diff__kusto_missing(diff_ctx *c, const diff__ku *x)
 	size_t key;
 	int error;
 
-	if ((error = plan__add_step(&key, c->p, PLAN_STEP_KUSTO_KEY_UPDATE, PLAN_PHASE_KUSTO_KEY, x->d->res,
+	if ((error = plan__add_step(&key, c->p, PLAN_STEP_KUSTO_KEY_UPDATE, x->d->res,
 				    x->d->id, x->d->id, "set key %s on Kusto cluster %s", x->kname,
 				    diff__last_segment(x->d->id))) < 0 ||
 	    (error = plan__block(c->p, key, "Kusto cluster not found: cmkctl sets keys on existing "
@@ -70,7 +70,7 @@ static int diff__kusto_identity(diff_ctx *c, const diff__ku *x)
 		return 0;
 	if ((error = plan__add_change(c->p, d->res, "identity", diff__or(lk->identity.type, "None"),
 				      x->user && x->ident ? x->ident->id : "SystemAssigned")) < 0 ||
-	    (error = plan__add_step(&step, c->p, PLAN_STEP_KUSTO_IDENTITY_UPDATE, PLAN_PHASE_KUSTO_IDENTITY, d->res,
+	    (error = plan__add_step(&step, c->p, PLAN_STEP_KUSTO_IDENTITY_UPDATE, d->res,
 				    d->id, d->id, "enable the %s identity on Kusto cluster %s, wait",
 				    x->user ? "user-assigned" : "system-assigned", diff__last_segment(d->id))) < 0 ||
 	    (error = diff__chain(c, d, step, "Kusto cluster")) < 0 ||
@@ -105,7 +105,7 @@ static int diff__kusto_key_step(diff_ctx *c, const diff__ku *x, size_t grant, co
 	c->p->resources[d->res].action = PLAN_ACTION_UPDATE;
 	if ((error = diff__key_change(c, d->res, k, x->kname, x->version, lk->key.vault_uri, lk->key.key_name,
 				      lk->key.key_version)) < 0 ||
-	    (error = plan__add_step(&key, c->p, PLAN_STEP_KUSTO_KEY_UPDATE, PLAN_PHASE_KUSTO_KEY, d->res, d->id, d->id,
+	    (error = plan__add_step(&key, c->p, PLAN_STEP_KUSTO_KEY_UPDATE, d->res, d->id, d->id,
 				    "set key %s (%s) on Kusto cluster %s, wait", x->kname,
 				    x->latest ? "versionless: follows the latest version" : k->version,
 				    diff__last_segment(d->id))) < 0 ||
@@ -146,7 +146,8 @@ static int diff__kusto_existing(diff_ctx *c, const diff__ku *x)
 		     diff_vault_uri_equal(lk->key.vault_uri, x->k->vault->vault_uri);
 	if ((error = diff__key_unusable_finding(c, x->addr, key_in_use, x->k)) < 0 ||
 	    (error = diff__grant(&grant, c, d, x->k, "Kusto cluster", key_in_use,
-				 x->user ? PLAN_PHASE_GRANT_EARLY : PLAN_PHASE_GRANT, missing, sizeof(missing))) < 0)
+				 x->user ? PLAN_PHASE_GRANT_EARLY : plan_step_kind_phase(PLAN_STEP_KEY_GRANT), missing,
+				 sizeof(missing))) < 0)
 		return error;
 	if (grant != PLAN_NONE)
 		c->p->resources[d->res].action = PLAN_ACTION_UPDATE;

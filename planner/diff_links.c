@@ -40,7 +40,7 @@ static int diff__link_wait(size_t *out, diff_ctx *c, size_t res, const live_work
 {
 	int error;
 
-	if ((error = plan__add_step(out, c->p, PLAN_STEP_LINK_WAIT, PLAN_PHASE_WAIT, res, w->id, NULL,
+	if ((error = plan__add_step(out, c->p, PLAN_STEP_LINK_WAIT, res, w->id, NULL,
 				    "workspace %s: a link or unlink is in progress (%s): wait for it",
 				    diff__or(w->name, diff__last_segment(w->id)), w->link_state)) < 0 ||
 	    (error = plan__add_reason(c->p, res, "Workspace link or unlink operation in process (%s): cmkctl waits",
@@ -57,7 +57,7 @@ int diff__unlink(size_t *out, diff_ctx *c, size_t res, size_t wi, const char *wh
 
 	if (diff__link_busy(w) && (error = diff__link_wait(&wait, c, res, w)) < 0)
 		return error;
-	if ((error = plan__add_step(&step, c->p, PLAN_STEP_WORKSPACE_UNLINK, PLAN_PHASE_UNLINK, res, w->id, NULL,
+	if ((error = plan__add_step(&step, c->p, PLAN_STEP_WORKSPACE_UNLINK, res, w->id, NULL,
 				    "unlink workspace %s from cluster %s (%s), wait",
 				    diff__or(w->name, diff__last_segment(w->id)),
 				    diff__last_segment(w->cluster_resource_id), why)) < 0 ||
@@ -82,7 +82,7 @@ static int diff__link_absent(size_t *out, diff_ctx *c, const diff__wl *x)
 	size_t step;
 	int error;
 
-	if ((error = plan__add_step(&step, c->p, PLAN_STEP_WORKSPACE_LINK, PLAN_PHASE_LINK, x->res, x->wid, NULL,
+	if ((error = plan__add_step(&step, c->p, PLAN_STEP_WORKSPACE_LINK, x->res, x->wid, NULL,
 				    "link workspace %s to cluster %s", diff__last_segment(x->wid),
 				    diff__last_segment(x->cd->id))) < 0 ||
 	    (error = diff__after_chain(c, x->cd, step)) < 0 ||
@@ -154,7 +154,7 @@ static int diff__link_existing(size_t *out, diff_ctx *c, const diff__wl *x)
 	} else if (diff__link_busy(w) && (error = diff__link_wait(&wait, c, x->res, w)) < 0) {
 		return error;
 	}
-	if ((error = plan__add_step(&step, c->p, PLAN_STEP_WORKSPACE_LINK, PLAN_PHASE_LINK, x->res, x->wid, NULL,
+	if ((error = plan__add_step(&step, c->p, PLAN_STEP_WORKSPACE_LINK, x->res, x->wid, NULL,
 				    "link workspace %s to cluster %s, wait, verify features.clusterResourceId",
 				    diff__or(w->name, diff__last_segment(x->wid)), diff__last_segment(x->cd->id))) < 0)
 		return error;

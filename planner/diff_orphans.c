@@ -148,7 +148,7 @@ static int diff__orphan_delete(diff_ctx *c, const live_la_cluster *lc, size_t re
 	c->p->resources[res].action = PLAN_ACTION_DELETE;
 	if ((error = plan__add_reason(c->p, res, "no longer in the manifests, deletionPolicy Delete, "
 				      "--allow-destroy")) < 0 ||
-	    (error = plan__add_step(&step, c->p, PLAN_STEP_CLUSTER_DELETE, PLAN_PHASE_DELETE, res, lc->id, lc->id,
+	    (error = plan__add_step(&step, c->p, PLAN_STEP_CLUSTER_DELETE, res, lc->id, lc->id,
 				    "delete cluster %s, wait (its name stays reserved for 14 days)",
 				    diff__or(lc->name, lc->id))) < 0 ||
 	    (error = diff__chain(c, &tmp, step, "cluster")) < 0)

@@ -37,34 +37,60 @@ static char *diff__join_sorted(char *const *items, size_t n)
 	return n ? cmk_buf_detach(&b) : strdup("");
 }
 
-static char *diff__join_manifest(const manifest_string *items, size_t n)
+/* The manifest's accounts, sorted (case-insensitive): the array points
+ * into the set; free() it. */
+static char **diff__sorted_manifest(const manifest_string *items, size_t n)
 {
-	char **v = n ? calloc(n, sizeof(char *)) : NULL, *joined;
+	char **v = calloc(n ? n : 1, sizeof(char *));
 
-	if (n && !v)
+	if (!v)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		v[i] = items[i].value ? items[i].value : "";
+	qsort(v, n, sizeof(char *), diff__cmp_ci);
+	return v;
+}
+
+static char *diff__join_manifest(const manifest_string *items, size_t n)
+{
+	char **v = diff__sorted_manifest(items, n), *joined;
+
+	if (!v)
+		return NULL;
 	joined = diff__join_sorted(v, n);
 	free(v);
 	return joined;
 }
 
+/* The storageAccountIds param: the accounts, sorted. */
+static int diff__storage_ids_param(diff_ctx *c, size_t step, const manifest_linked_storage_account *s)
+{
+	char **v = diff__sorted_manifest(s->storage_accounts, s->storage_account_count);
+	int error;
+
+	if (!v)
+		return cmk_error_oom();
+	error = plan__add_param_list(c->p, step, "storageAccountIds", (const char *const *)v,
+				     s->storage_account_count);
+	free(v);
+	return error;
+}
+
 /* The linked-storage step: after the workspace's link (DESIGN.md step 7),
  * blocked when the workspace does not exist. */
 static int diff__storage_set(diff_ctx *c, const manifest_linked_storage_account *s, size_t res, const char *id,
-			     const char *type, const char *want, bool found)
+			     const char *type, bool found)
 {
 	size_t step, lidx;
 	int error;
 
-	if ((error = plan__add_step(&step, c->p, PLAN_STEP_LINKED_STORAGE_SET, PLAN_PHASE_LINKED_STORAGE, res, id,
+	if ((error = plan__add_step(&step, c->p, PLAN_STEP_LINKED_STORAGE_SET, res, id,
 				    NULL, "link storage account%s for %s to workspace %s",
 				    s->storage_account_count == 1 ? "" : "s", type,
 				    diff__last_segment(s->workspace.value))) < 0 ||
 	    (error = plan__add_param(c->p, step, "workspaceId", s->workspace.value)) < 0 ||
 	    (error = plan__add_param(c->p, step, "dataSourceType", type)) < 0 ||
-	    (error = plan__add_param(c->p, step, "storageAccountIds", want)) < 0)
+	    (error = diff__storage_ids_param(c, step, s)) < 0)
 		return error;
 	if ((lidx = diff__map_get(&c->listed, s->workspace.value)) != PLAN_NONE &&
 	    (error = plan__add_dep(c->p, step, c->listed_step[lidx])) < 0)
@@ -107,7 +133,7 @@ int diff__storage(diff_ctx *c, size_t i)
 	    (error = plan__add_reason(c->p, res, ls ? "the linked storage accounts differ"
 						    : "no %s storage account is linked", type)) < 0)
 		goto out;
-	error = diff__storage_set(c, s, res, id, type, want, found);
+	error = diff__storage_set(c, s, res, id, type, found);
 out:
 	free(addr);
 	free(id);

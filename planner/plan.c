@@ -319,11 +319,10 @@ int plan__add_reason(plan *p, size_t res, const char *fmt, ...)
 	return 0;
 }
 
-int plan__add_step(size_t *out_index, plan *p, plan_step_kind kind, int phase, size_t res,
-		   const char *target, const char *lock, const char *fmt, ...)
+static int plan__vadd_step(size_t *out_index, plan *p, plan_step_kind kind, int phase, size_t res,
+			   const char *target, const char *lock, const char *fmt, va_list ap)
 {
 	plan_step *s;
-	va_list ap;
 	int error;
 
 	if ((error = plan__grow((void **)&p->steps, &p->steps_cap_, p->step_count, sizeof(plan_step))) < 0)
@@ -332,9 +331,7 @@ int plan__add_step(size_t *out_index, plan *p, plan_step_kind kind, int phase, s
 	s->kind = kind;
 	s->phase = phase;
 	s->resource = res;
-	va_start(ap, fmt);
 	s->description = plan__vfmt(fmt, ap);
-	va_end(ap);
 	s->id = plan__fmt("%s:%s", plan_step_kind_name(kind), p->resources[res].address);
 	s->target = plan__dup(target);
 	s->lock = plan__dup(lock);
@@ -343,6 +340,30 @@ int plan__add_step(size_t *out_index, plan *p, plan_step_kind kind, int phase, s
 		return cmk_error_oom();
 	*out_index = p->step_count - 1;
 	return 0;
+}
+
+int plan__add_step(size_t *out_index, plan *p, plan_step_kind kind, size_t res, const char *target,
+		   const char *lock, const char *fmt, ...)
+{
+	va_list ap;
+	int error;
+
+	va_start(ap, fmt);
+	error = plan__vadd_step(out_index, p, kind, plan_step_kind_phase(kind), res, target, lock, fmt, ap);
+	va_end(ap);
+	return error;
+}
+
+int plan__add_step_at(size_t *out_index, plan *p, plan_step_kind kind, int phase, size_t res,
+		      const char *target, const char *lock, const char *fmt, ...)
+{
+	va_list ap;
+	int error;
+
+	va_start(ap, fmt);
+	error = plan__vadd_step(out_index, p, kind, phase, res, target, lock, fmt, ap);
+	va_end(ap);
+	return error;
 }
 
 int plan__add_dep(plan *p, size_t step, size_t on)

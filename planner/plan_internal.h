@@ -13,22 +13,6 @@
 #include "common/error.h"
 #include "planner/plan.h"
 
-/* The phase names diff.c still passes (each the phase of the kind table's
- * row); removed once every caller passes kinds only. */
-#define PLAN_PHASE_WAIT plan_step_kind_phase(PLAN_STEP_CLUSTER_WAIT)
-#define PLAN_PHASE_IDENTITY plan_step_kind_phase(PLAN_STEP_IDENTITY_CREATE)
-#define PLAN_PHASE_CLUSTER_CREATE plan_step_kind_phase(PLAN_STEP_CLUSTER_CREATE)
-#define PLAN_PHASE_KUSTO_IDENTITY plan_step_kind_phase(PLAN_STEP_KUSTO_IDENTITY_UPDATE)
-#define PLAN_PHASE_GRANT plan_step_kind_phase(PLAN_STEP_KEY_GRANT)
-#define PLAN_PHASE_KEY_UPDATE plan_step_kind_phase(PLAN_STEP_CLUSTER_KEY_UPDATE)
-#define PLAN_PHASE_CLUSTER_UPDATE plan_step_kind_phase(PLAN_STEP_CLUSTER_UPDATE)
-#define PLAN_PHASE_KUSTO_KEY plan_step_kind_phase(PLAN_STEP_KUSTO_KEY_UPDATE)
-#define PLAN_PHASE_UNLINK plan_step_kind_phase(PLAN_STEP_WORKSPACE_UNLINK)
-#define PLAN_PHASE_LINK plan_step_kind_phase(PLAN_STEP_WORKSPACE_LINK)
-#define PLAN_PHASE_LINKED_STORAGE plan_step_kind_phase(PLAN_STEP_LINKED_STORAGE_SET)
-#define PLAN_PHASE_COMPONENT plan_step_kind_phase(PLAN_STEP_COMPONENT_LINK)
-#define PLAN_PHASE_DELETE plan_step_kind_phase(PLAN_STEP_CLUSTER_DELETE)
-
 #define PLAN_NONE ((size_t)-1)
 
 int plan__alloc(plan **out) CMK_WUR;
@@ -43,17 +27,21 @@ int plan__add_change(plan *p, size_t res, const char *field, const char *before,
 		     const char *after) CMK_WUR;
 int plan__add_reason(plan *p, size_t res, const char *fmt, ...) CMK_PRINTF(3, 4) CMK_WUR;
 
-/* Add a step for resource `res`; its id is "<kind-name>:<address>". */
-int plan__add_step(size_t *out_index, plan *p, plan_step_kind kind, int phase, size_t res,
-		   const char *target, const char *lock, const char *fmt, ...)
+/* Add a step for resource `res`; its id is "<kind-name>:<address>", its
+ * phase the kind's (PLAN_STEP_KINDS). plan__add_step_at: in another phase
+ * (PLAN_PHASE_GRANT_EARLY, PLAN_PHASE_IDENTITY_UPDATE, or the kind's own). */
+int plan__add_step(size_t *out_index, plan *p, plan_step_kind kind, size_t res, const char *target,
+		   const char *lock, const char *fmt, ...) CMK_PRINTF(7, 8) CMK_WUR;
+int plan__add_step_at(size_t *out_index, plan *p, plan_step_kind kind, int phase, size_t res,
+		      const char *target, const char *lock, const char *fmt, ...)
 	CMK_PRINTF(8, 9) CMK_WUR;
 /* A dependency of `step` on `on` (PLAN_NONE is ignored; duplicates folded). */
 int plan__add_dep(plan *p, size_t step, size_t on) CMK_WUR;
 /*
  * Params, in the order they are added (the order the JSON form shows).
  * `name` must be declared by the step's kind with the adder's type (a bug
- * otherwise: CMK_ERROR "internal: ..."). plan__add_param adds a string
- * (NULL: ""); plan__add_param_text parses `text` per the declared type
+ * otherwise: CMK_ERROR "internal: ..."), never text to be parsed back.
+ * plan__add_param adds a string (NULL: ""); plan__add_param_text parses `text` per the declared type
  * (the saved-plan loader's path: CMK_EINVALID "<what> expected" when it
  * does not parse, CMK_ENOTFOUND when the kind declares no such param).
  */

@@ -731,7 +731,7 @@ static int plan__load_steps(plan *p, const cJSON *arr)
 			error = plan__bad(path, "resource names no resource of the plan");
 			goto next;
 		}
-		if ((error = plan__add_step(&st, p, k, 0, res, target, lock, "%s", desc)) < 0)
+		if ((error = plan__add_step(&st, p, k, res, target, lock, "%s", desc)) < 0)
 			goto next;
 		free(p->steps[st].id); /* the saved id is authoritative */
 		p->steps[st].id = id;

@@ -425,14 +425,9 @@ int plan__add_param_text(plan *p, size_t step, const char *name, const char *tex
 
 int plan__add_param(plan *p, size_t step, const char *name, const char *value)
 {
-	plan_param_type type;
 	plan_param *pp;
 	int error;
 
-	/* until every planner file uses the typed adders, a declared non-string
-	 * param added as text is parsed into its type here */
-	if (plan_step_kind_param_type(&type, p->steps[step].kind, name) == 0 && type != PLAN_PARAM_STR)
-		return plan__add_param_text(p, step, name, value ? value : "");
 	if ((error = plan__new_param(&pp, p, step, name, PLAN_PARAM_STR)) < 0)
 		return error;
 	if ((pp->str = strdup(value ? value : "")) == NULL)
