@@ -310,6 +310,17 @@ static void admin__role_unassign(sim_req *req, sim_resp *resp)
 	resp_json(resp, 200, b);
 }
 
+/* PUT of a configuration (fault rules, throttling): apply the body with
+ * `set`, answer what `dump` then shows. */
+static void admin__config_put(sim_req *req, sim_resp *resp, int (*set)(const cJSON *), cJSON *(*dump)(void))
+{
+	if (!req->json || set(req->json) < 0) {
+		admin__bad(resp, "%s", req->json ? cmk_error_last() : "armsim admin: body must be JSON");
+		return;
+	}
+	resp_json(resp, 200, dump());
+}
+
 static void admin__faults_get(sim_req *req, sim_resp *resp)
 {
 	(void)req;
@@ -318,11 +329,7 @@ static void admin__faults_get(sim_req *req, sim_resp *resp)
 
 static void admin__faults_put(sim_req *req, sim_resp *resp)
 {
-	if (!req->json || faults_set(req->json) < 0) {
-		admin__bad(resp, "%s", req->json ? cmk_error_last() : "armsim admin: body must be JSON");
-		return;
-	}
-	resp_json(resp, 200, faults_dump());
+	admin__config_put(req, resp, faults_set, faults_dump);
 }
 
 static void admin__faults_delete(sim_req *req, sim_resp *resp)
@@ -372,11 +379,7 @@ static void admin__throttling_get(sim_req *req, sim_resp *resp)
 
 static void admin__throttling_put(sim_req *req, sim_resp *resp)
 {
-	if (!req->json || throttle_configure(req->json) < 0) {
-		admin__bad(resp, "%s", req->json ? cmk_error_last() : "armsim admin: body must be JSON");
-		return;
-	}
-	resp_json(resp, 200, throttle_dump());
+	admin__config_put(req, resp, throttle_configure, throttle_dump);
 }
 
 static void admin__settings_get(sim_req *req, sim_resp *resp)

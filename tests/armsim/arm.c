@@ -30,6 +30,14 @@ void arm_not_found(sim_resp *resp, const char *provider_type, const char *name, 
 		       provider_type, name, rg);
 }
 
+bool arm_body_object(const sim_req *req, sim_resp *resp)
+{
+	if (!req->json_invalid && cJSON_IsObject(req->json))
+		return true;
+	arm_invalid_body(resp, req);
+	return false;
+}
+
 void arm_invalid_body(sim_resp *resp, const sim_req *req)
 {
 	(void)req;
@@ -97,6 +105,24 @@ void arm_list_respond(const sim_req *req, sim_resp *resp, sim_res **items, size_
 			cJSON_AddItemToArray(values, cJSON_CreateNull());
 	}
 	arm_list_respond_values(req, resp, values);
+}
+
+void arm_list_scope(char *out, size_t len, const sim_req *req)
+{
+	if (req->ncap >= 2)
+		snprintf(out, len, "/subscriptions/%s/resourceGroups/%s", req->cap[0], req->cap[1]);
+	else
+		snprintf(out, len, "/subscriptions/%s", req->cap[0]);
+}
+
+void arm_list_scoped(const sim_req *req, sim_resp *resp, const char *type)
+{
+	char scope[512];
+	sim_res **arr;
+	arm_list_scope(scope, sizeof scope, req);
+	size_t n = store_list(&arr, type, scope);
+	arm_list_respond(req, resp, arr, n);
+	free(arr);
 }
 
 bool arm_check_conditions(const sim_req *req, sim_resp *resp, const sim_res *existing)

@@ -25,12 +25,20 @@ void arm_not_found(sim_resp *resp, const char *provider_type, const char *name,
 
 /* 400 for an unparsable JSON body (ARM's InvalidRequestContent). */
 void arm_invalid_body(sim_resp *resp, const sim_req *req);
+/* true when the request body is a JSON object; else answers arm_invalid_body. */
+bool arm_body_object(const sim_req *req, sim_resp *resp);
 
 /* Answer a list: {"value":[...rendered...], "nextLink": url?}. Pages of
  * g_settings.page_size using the $skiptoken query parameter (an offset);
  * nextLink repeats the request URL with the next $skiptoken. Items are
  * rendered with store_render at the request's api-version. */
 void arm_list_respond(const sim_req *req, sim_resp *resp, sim_res **items, size_t n);
+/* The scope of a list route: "/subscriptions/{cap0}/resourceGroups/{cap1}"
+ * when the route captured a resource group (two captures or more), else
+ * "/subscriptions/{cap0}". */
+void arm_list_scope(char *out, size_t len, const sim_req *req);
+/* Every resource of `type` in the list route's scope, paged (arm_list_respond). */
+void arm_list_scoped(const sim_req *req, sim_resp *resp, const char *type);
 /* Same for pre-rendered values (takes ownership of `values`, an array). */
 void arm_list_respond_values(const sim_req *req, sim_resp *resp, cJSON *values);
 

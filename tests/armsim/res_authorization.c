@@ -195,10 +195,8 @@ static void ra_put(sim_req *req, sim_resp *resp)
 {
 	char scope[2048], sub[64], defid[512], id[2300];
 	const char *name = req->cap[req->ncap - 1];
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
 	ra__scope(scope, sizeof scope, req->path);
 	if (!ra__scope_exists(resp, scope))
 		return;

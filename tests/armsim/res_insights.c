@@ -147,10 +147,8 @@ static void comp__generated(cJSON *p, const char *name, const char *sub, const c
 static void comp_put(sim_req *req, sim_resp *resp)
 {
 	char id[1024];
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
 	comp__id(id, sizeof id, req);
 	sim_res *cur = store_get_typed(id, T_COMP);
 	const char *loc = sim_json_str(req->json, "location"), *kind = sim_json_str(req->json, "kind");
@@ -228,10 +226,8 @@ static void comp_put(sim_req *req, sim_resp *resp)
 static void comp_patch(sim_req *req, sim_resp *resp)
 {
 	char id[1024];
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
 	comp__id(id, sizeof id, req);
 	sim_res *r = store_get_typed(id, T_COMP);
 	if (!r) {
@@ -262,15 +258,7 @@ static void comp_delete(sim_req *req, sim_resp *resp)
 
 static void comp_list(sim_req *req, sim_resp *resp)
 {
-	char scope[512];
-	sim_res **arr;
-	if (req->ncap >= 2)
-		snprintf(scope, sizeof scope, "/subscriptions/%s/resourceGroups/%s", req->cap[0], req->cap[1]);
-	else
-		snprintf(scope, sizeof scope, "/subscriptions/%s", req->cap[0]);
-	size_t n = store_list(&arr, T_COMP, scope);
-	arm_list_respond(req, resp, arr, n);
-	free(arr);
+	arm_list_scoped(req, resp, T_COMP);
 }
 
 static int comp_on_load(sim_res *res)

@@ -317,10 +317,8 @@ static bool kv__valid_name(const char *n)
 
 static void kv_check_name(sim_req *req, sim_resp *resp)
 {
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
 	const char *name = sim_json_str(req->json, "name"), *type = sim_json_str(req->json, "type");
 	if (!name || !type || !sim_streq_ci(type, T_VAULT)) {
 		resp_arm_error(resp, 400, "BadRequest",
@@ -346,25 +344,30 @@ static void kv_check_name(sim_req *req, sim_resp *resp)
 	resp_json(resp, 200, b);
 }
 
-static void kv_get(sim_req *req, sim_resp *resp)
+/* The vault of the request, or NULL after answering 404. */
+static sim_res *kv__vault_of(const sim_req *req, sim_resp *resp)
 {
 	char id[1024];
 	kv__id(id, sizeof id, req);
 	sim_res *v = store_get_typed(id, T_VAULT);
-	if (!v) {
+	if (!v)
 		arm_not_found(resp, T_VAULT, req->cap[2], req->cap[1]);
+	return v;
+}
+
+static void kv_get(sim_req *req, sim_resp *resp)
+{
+	sim_res *v = kv__vault_of(req, resp);
+	if (!v)
 		return;
-	}
 	resp_json(resp, 200, store_render(v, req->api_version));
 }
 
 static void kv_put(sim_req *req, sim_resp *resp)
 {
 	char id[1024];
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
 	kv__id(id, sizeof id, req);
 	sim_res *cur = store_get_typed(id, T_VAULT);
 	if (!arm_check_conditions(req, resp, cur))
@@ -504,17 +507,11 @@ static void kv_put(sim_req *req, sim_resp *resp)
 
 static void kv_patch(sim_req *req, sim_resp *resp)
 {
-	char id[1024];
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
-	kv__id(id, sizeof id, req);
-	sim_res *cur = store_get_typed(id, T_VAULT);
-	if (!cur) {
-		arm_not_found(resp, T_VAULT, req->cap[2], req->cap[1]);
+	sim_res *cur = kv__vault_of(req, resp);
+	if (!cur)
 		return;
-	}
 	if (!arm_check_conditions(req, resp, cur))
 		return;
 	const cJSON *props = sim_json_get(req->json, "properties");
@@ -570,15 +567,7 @@ static void kv_delete(sim_req *req, sim_resp *resp)
 
 static void kv_list(sim_req *req, sim_resp *resp)
 {
-	char scope[512];
-	sim_res **arr;
-	if (req->ncap >= 2)
-		snprintf(scope, sizeof scope, "/subscriptions/%s/resourceGroups/%s", req->cap[0], req->cap[1]);
-	else
-		snprintf(scope, sizeof scope, "/subscriptions/%s", req->cap[0]);
-	size_t n = store_list(&arr, T_VAULT, scope);
-	arm_list_respond(req, resp, arr, n);
-	free(arr);
+	arm_list_scoped(req, resp, T_VAULT);
 }
 
 static void kv_operation_result(sim_req *req, sim_resp *resp)
@@ -590,10 +579,8 @@ static void kv_access_policy(sim_req *req, sim_resp *resp)
 {
 	char id[1024];
 	const char *kind = req->cap[3];
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
 	if (strcasecmp(kind, "add") && strcasecmp(kind, "replace") && strcasecmp(kind, "remove")) {
 		resp_arm_error(resp, 400, "BadRequest",
 			       "The value '%s' is not valid for operationKind. Valid values are 'add', 'replace' and 'remove'.",
@@ -634,18 +621,26 @@ static void kv_access_policy(sim_req *req, sim_resp *resp)
 	resp_json(resp, 200, b);
 }
 
+/* The deleted vault of /locations/{cap1}/deletedVaults/{cap2} (its id and
+ * normalised location in id and loc), or NULL after answering 404. */
+static sim_res *kv__deleted_or_404(const sim_req *req, sim_resp *resp, char id[1024], char loc[64])
+{
+	sim_location_norm(loc, 64, req->cap[1]);
+	snprintf(id, 1024, "/subscriptions/%s/providers/Microsoft.KeyVault/locations/%s/deletedVaults/%s",
+		 req->cap[0], loc, req->cap[2]);
+	sim_res *d = store_get_typed(id, T_DELETED);
+	if (!d)
+		resp_arm_error(resp, 404, "ResourceNotFound",
+			       "The Resource 'Microsoft.KeyVault/deletedVaults/%s' was not found.", req->cap[2]);
+	return d;
+}
+
 static void kv_deleted_get(sim_req *req, sim_resp *resp)
 {
 	char id[1024], loc[64];
-	sim_location_norm(loc, sizeof loc, req->cap[1]);
-	snprintf(id, sizeof id, "/subscriptions/%s/providers/Microsoft.KeyVault/locations/%s/deletedVaults/%s",
-		 req->cap[0], loc, req->cap[2]);
-	sim_res *d = store_get_typed(id, T_DELETED);
-	if (!d) {
-		resp_arm_error(resp, 404, "ResourceNotFound",
-			       "The Resource 'Microsoft.KeyVault/deletedVaults/%s' was not found.", req->cap[2]);
+	sim_res *d = kv__deleted_or_404(req, resp, id, loc);
+	if (!d)
 		return;
-	}
 	resp_json(resp, 200, store_render(d, req->api_version));
 }
 
@@ -662,15 +657,9 @@ static void kv_deleted_list(sim_req *req, sim_resp *resp)
 static void kv_deleted_purge(sim_req *req, sim_resp *resp)
 {
 	char id[1024], loc[64];
-	sim_location_norm(loc, sizeof loc, req->cap[1]);
-	snprintf(id, sizeof id, "/subscriptions/%s/providers/Microsoft.KeyVault/locations/%s/deletedVaults/%s",
-		 req->cap[0], loc, req->cap[2]);
-	sim_res *d = store_get_typed(id, T_DELETED);
-	if (!d) {
-		resp_arm_error(resp, 404, "ResourceNotFound",
-			       "The Resource 'Microsoft.KeyVault/deletedVaults/%s' was not found.", req->cap[2]);
+	sim_res *d = kv__deleted_or_404(req, resp, id, loc);
+	if (!d)
 		return;
-	}
 	if (cJSON_IsTrue(sim_json_path(d->doc, "properties.purgeProtectionEnabled"))) {
 		resp_arm_error(resp, 409, "Conflict",
 			       "The vault '%s' has purge protection enabled: it cannot be purged before its scheduled "
@@ -695,16 +684,6 @@ static void kv_deleted_op(sim_req *req, sim_resp *resp)
 /* ---- keys on the management plane (Microsoft.KeyVault/vaults/keys) -------------
  * What ARM shows of the data-plane keys: read with ARM permissions only
  * (no access policy needed), and created with Keys_CreateIfNotExist. */
-
-static sim_res *kv__vault_of(const sim_req *req, sim_resp *resp)
-{
-	char id[1024];
-	kv__id(id, sizeof id, req);
-	sim_res *v = store_get_typed(id, T_VAULT);
-	if (!v)
-		arm_not_found(resp, T_VAULT, req->cap[2], req->cap[1]);
-	return v;
-}
 
 static void kv__key_not_found(const sim_req *req, sim_resp *resp, const char *what)
 {
@@ -737,16 +716,23 @@ static cJSON *kv__version_doc(const sim_res *key, const cJSON *ver)
 	return d;
 }
 
-static void kv_key_get_h(sim_req *req, sim_resp *resp)
+/* The key cap[3] of the request's vault, or NULL after answering 404. */
+static sim_res *kv__key_of(sim_req *req, sim_resp *resp)
 {
 	sim_res *v = kv__vault_of(req, resp);
 	if (!v)
-		return;
+		return NULL;
 	sim_res *k = kv_key_get(v, req->cap[3]);
-	if (!k) {
+	if (!k)
 		kv__key_not_found(req, resp, req->cap[3]);
+	return k;
+}
+
+static void kv_key_get_h(sim_req *req, sim_resp *resp)
+{
+	sim_res *k = kv__key_of(req, resp);
+	if (!k)
 		return;
-	}
 	resp_json(resp, 200, store_render(k, req->api_version));
 }
 
@@ -763,14 +749,9 @@ static void kv_key_list_h(sim_req *req, sim_resp *resp)
 
 static void kv_key_versions_h(sim_req *req, sim_resp *resp)
 {
-	sim_res *v = kv__vault_of(req, resp);
-	if (!v)
+	sim_res *k = kv__key_of(req, resp);
+	if (!k)
 		return;
-	sim_res *k = kv_key_get(v, req->cap[3]);
-	if (!k) {
-		kv__key_not_found(req, resp, req->cap[3]);
-		return;
-	}
 	cJSON *vals = cJSON_CreateArray(), *ver;
 	cJSON_ArrayForEach(ver, sim_json_get(k->sim, "versions"))
 		cJSON_AddItemToArray(vals, kv__version_doc(k, ver));
@@ -797,10 +778,8 @@ static void kv_key_version_h(sim_req *req, sim_resp *resp)
  * returned unchanged. */
 static void kv_key_put_h(sim_req *req, sim_resp *resp)
 {
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
 	sim_res *v = kv__vault_of(req, resp);
 	if (!v)
 		return;

@@ -48,41 +48,16 @@ static const char *const kusto_versions[] = {
 	"2024-04-13", NULL
 };
 
-static const struct { const char *norm, *display; } regions[] = {
-	{ "eastus", "East US" }, { "eastus2", "East US 2" }, { "westus", "West US" },
-	{ "westus2", "West US 2" }, { "westus3", "West US 3" }, { "centralus", "Central US" },
-	{ "northcentralus", "North Central US" }, { "southcentralus", "South Central US" },
-	{ "westcentralus", "West Central US" }, { "canadacentral", "Canada Central" },
-	{ "brazilsouth", "Brazil South" }, { "northeurope", "North Europe" },
-	{ "westeurope", "West Europe" }, { "uksouth", "UK South" }, { "ukwest", "UK West" },
-	{ "francecentral", "France Central" }, { "germanywestcentral", "Germany West Central" },
-	{ "switzerlandnorth", "Switzerland North" }, { "norwayeast", "Norway East" },
-	{ "swedencentral", "Sweden Central" }, { "uaenorth", "UAE North" },
-	{ "southafricanorth", "South Africa North" }, { "centralindia", "Central India" },
-	{ "eastasia", "East Asia" }, { "southeastasia", "Southeast Asia" },
-	{ "japaneast", "Japan East" }, { "koreacentral", "Korea Central" },
-	{ "australiaeast", "Australia East" }, { "australiasoutheast", "Australia Southeast" },
-};
-
 /* "eastus" or "East US" -> "East US" (unknown names are kept). */
 static const char *kusto__display(const char *loc)
 {
-	char n[128];
-	sim_location_norm(n, sizeof n, loc);
-	for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++)
-		if (!strcmp(regions[i].norm, n))
-			return regions[i].display;
-	return loc;
+	const char *d = router_location_display(loc);
+	return d ? d : loc;
 }
 
 static bool kusto__known_region(const char *loc)
 {
-	char n[128];
-	sim_location_norm(n, sizeof n, loc);
-	for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++)
-		if (!strcmp(regions[i].norm, n))
-			return true;
-	return false;
+	return router_location_display(loc) != NULL;
 }
 
 static void kusto__id(char *out, size_t len, const sim_req *req)
@@ -431,10 +406,7 @@ static void kusto_list(sim_req *req, sim_resp *resp)
 {
 	char scope[512];
 	sim_res **arr;
-	if (req->ncap >= 2)
-		snprintf(scope, sizeof scope, "/subscriptions/%s/resourceGroups/%s", req->cap[0], req->cap[1]);
-	else
-		snprintf(scope, sizeof scope, "/subscriptions/%s", req->cap[0]);
+	arm_list_scope(scope, sizeof scope, req);
 	size_t n = store_list(&arr, T_KUSTO, scope);
 	for (size_t i = 0; i < n; i++)
 		kusto__track(arr[i]);
@@ -529,10 +501,8 @@ static void kusto__merge(cJSON *doc, const cJSON *body)
 static void kusto__write(sim_req *req, sim_resp *resp, bool patch)
 {
 	char id[1024];
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
 	kusto__id(id, sizeof id, req);
 	sim_res *cur = store_get_typed(id, T_KUSTO);
 	if (patch && !cur) {

@@ -111,10 +111,8 @@ static void msi_get_h(sim_req *req, sim_resp *resp)
 static void msi_put(sim_req *req, sim_resp *resp)
 {
 	char id[1024];
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
 	arm_resource_id(id, sizeof id, req->cap[0], req->cap[1], T_MSI, req->cap[2]);
 	sim_res *m = msi_get(id);
 	if (!arm_check_conditions(req, resp, m))
@@ -156,10 +154,8 @@ static void msi_put(sim_req *req, sim_resp *resp)
 static void msi_patch(sim_req *req, sim_resp *resp)
 {
 	char id[1024];
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
 	arm_resource_id(id, sizeof id, req->cap[0], req->cap[1], T_MSI, req->cap[2]);
 	sim_res *m = msi_get(id);
 	if (!m) {
@@ -197,15 +193,7 @@ static void msi_delete(sim_req *req, sim_resp *resp)
 
 static void msi_list(sim_req *req, sim_resp *resp)
 {
-	char scope[512];
-	sim_res **arr;
-	if (req->ncap >= 2)
-		snprintf(scope, sizeof scope, "/subscriptions/%s/resourceGroups/%s", req->cap[0], req->cap[1]);
-	else
-		snprintf(scope, sizeof scope, "/subscriptions/%s", req->cap[0]);
-	size_t n = store_list(&arr, T_MSI, scope);
-	arm_list_respond(req, resp, arr, n);
-	free(arr);
+	arm_list_scoped(req, resp, T_MSI);
 }
 
 /* ---- federated identity credentials --------------------------------------------
@@ -280,10 +268,8 @@ static bool fic__valid_name(const char *n)
 
 static void fic_put(sim_req *req, sim_resp *resp)
 {
-	if (req->json_invalid || !cJSON_IsObject(req->json)) {
-		arm_invalid_body(resp, req);
+	if (!arm_body_object(req, resp))
 		return;
-	}
 	sim_res *m = fic__parent(req, resp);
 	if (!m)
 		return;
@@ -347,14 +333,20 @@ static void fic_put(sim_req *req, sim_resp *resp)
 	resp_json(resp, cur ? 200 : 201, store_render(r, req->api_version));
 }
 
+/* The credential cap[3] of identity m, or NULL. */
+static sim_res *fic__of(const sim_res *m, const sim_req *req)
+{
+	char id[1200];
+	snprintf(id, sizeof id, "%s/federatedIdentityCredentials/%s", m->id, req->cap[3]);
+	return store_get_typed(id, T_FIC);
+}
+
 static void fic_get(sim_req *req, sim_resp *resp)
 {
 	sim_res *m = fic__parent(req, resp);
 	if (!m)
 		return;
-	char id[1200];
-	snprintf(id, sizeof id, "%s/federatedIdentityCredentials/%s", m->id, req->cap[3]);
-	sim_res *r = store_get_typed(id, T_FIC);
+	sim_res *r = fic__of(m, req);
 	if (!r) {
 		arm_not_found(resp, "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
 			      req->cap[3], req->cap[1]);
@@ -368,9 +360,7 @@ static void fic_delete(sim_req *req, sim_resp *resp)
 	sim_res *m = fic__parent(req, resp);
 	if (!m)
 		return;
-	char id[1200];
-	snprintf(id, sizeof id, "%s/federatedIdentityCredentials/%s", m->id, req->cap[3]);
-	sim_res *r = store_get_typed(id, T_FIC);
+	sim_res *r = fic__of(m, req);
 	if (!r) {
 		resp_json(resp, 204, NULL);
 		return;

@@ -87,6 +87,12 @@ void router_add(const sim_route *route)
 void router_add_arm(const char *method, const char *pattern, const char *resource_type,
 		    const char *const *api_versions, bool list, sim_handler fn)
 {
+	router_add_arm_action(method, pattern, resource_type, api_versions, list, NULL, fn);
+}
+
+void router_add_arm_action(const char *method, const char *pattern, const char *resource_type,
+			   const char *const *api_versions, bool list, const char *action, sim_handler fn)
+{
 	sim_route r;
 	memset(&r, 0, sizeof r);
 	r.method = method;
@@ -95,6 +101,7 @@ void router_add_arm(const char *method, const char *pattern, const char *resourc
 	r.resource_type = resource_type;
 	r.api_versions = api_versions;
 	r.list = list;
+	r.action = action;
 	r.fn = fn;
 	r.sub_cap = sim_prefix_ci(pattern, "/subscriptions/{") ? 0 : -1;
 	r.rg_cap = -1;
@@ -449,6 +456,16 @@ static const char *const g_locations[][2] = {
 	{ "japaneast", "Japan East" }, { "koreacentral", "Korea Central" },
 	{ "australiaeast", "Australia East" }, { "australiasoutheast", "Australia Southeast" },
 };
+
+const char *router_location_display(const char *loc)
+{
+	char n[128];
+	sim_location_norm(n, sizeof n, loc);
+	for (size_t i = 0; i < sizeof g_locations / sizeof g_locations[0]; i++)
+		if (!strcmp(g_locations[i][0], n))
+			return g_locations[i][1];
+	return NULL;
+}
 
 cJSON *router_locations(const char *subscription_id)
 {

@@ -77,6 +77,12 @@ void router_add_arm(const char *method, const char *pattern,
 		    const char *resource_type, const char *const *api_versions,
 		    bool list, sim_handler fn);
 
+/* router_add_arm with an RBAC action: NULL derives it, "" checks none
+ * (operation status URLs: authenticated only, as ARM serves them). */
+void router_add_arm_action(const char *method, const char *pattern,
+			   const char *resource_type, const char *const *api_versions,
+			   bool list, const char *action, sim_handler fn);
+
 /* Run the pipeline for one request (server.c calls this). */
 void router_dispatch(sim_req *req, sim_resp *resp);
 
@@ -93,6 +99,9 @@ void router_default_action(char *out, size_t outlen, const char *resource_type,
 cJSON *router_providers(const char *subscription_id, const char *only_namespace);
 /* The locations armsim knows, as GET /subscriptions/{s}/locations lists them. */
 cJSON *router_locations(const char *subscription_id);
+/* Display name of a location armsim knows ("eastus" or "East US" ->
+ * "East US"), or NULL for an unknown one. */
+const char *router_location_display(const char *loc);
 
 /* "a, b, c" list of the versions, for error messages. */
 void router_versions_string(char *out, size_t outlen, const char *const *versions);
