@@ -2,6 +2,11 @@
  * test_la_links.c - workspace link/unlink rules (workspaces/linkedServices/
  * cluster), the hazard audit around them, linked storage accounts, and key
  * revocation of a linked cluster, against armsim over HTTPS.
+ *
+ * Every case starts its own armsim from la.yaml (setup) and makes the state
+ * it needs itself: the cases pass in any order and alone
+ * (CHECK_TEST_ORDER=reverse|shuffle:SEED, CHECK_TEST_FILTER=name; ctest runs
+ * the reversed and a shuffled order too).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +75,8 @@ static int hazards_of(const char *kind)
 	return n < 0 ? 0 : (int)n;
 }
 
+/* Each case: a fresh armsim, linkWest created, linkA and linkB still being
+ * created when the case starts. */
 static int setup(void **state)
 {
 	(void)state;
@@ -77,10 +84,43 @@ static int setup(void **state)
 		return -1;
 	cJSON_Delete(check_admin("PUT", "/_sim/settings", "{\"maxClustersPerRegion\":1000}"));
 	make_cluster("rg-west", "linkWest", "westus", true);
-	/* linkA and linkB are still being created when the tests start */
 	make_cluster("rg-la", "linkA", "eastus", false);
 	make_cluster("rg-la", "linkB", "eastus", false);
 	return 0;
+}
+
+/* ws1 linked to linkA (the link done, linkA still Creating when it started). */
+static void link_ws1_to_linkA(void)
+{
+	assert_int_equal(put_link("ws1", "linkA"), 201);
+	check_advance(31 * 60);
+	assert_non_null(strstr(ws_cluster("ws1"), "/clusters/linkA"));
+}
+
+/* The principal of `cluster`'s system-assigned identity, into oid[64]. */
+static void cluster_principal(const char *cluster, char *oid)
+{
+	armsim_http_resp r = check_arm("GET", check_fmt(RGP "/clusters/%s?api-version=2026-03-01", cluster), NULL);
+	snprintf(oid, 64, "%s", check_str(r.json, "identity.principalId"));
+	armsim_http_free(&r);
+}
+
+/* `cluster` finished, and on customer-managed key `key` (new, granted to
+ * its identity, the key update done). */
+static void cluster_on_cmk(const char *cluster, const char *key)
+{
+	char oid[64];
+	check_advance(2 * HOUR + 60);
+	cluster_principal(cluster, oid);
+	cJSON_Delete(check_admin("POST", "/_sim/keys/create",
+				 check_fmt("{\"vault\":\"kv-cmk-eus\",\"name\":\"%s\"}", key)));
+	cJSON_Delete(check_admin("POST", "/_sim/access-policies/add",
+		check_fmt("{\"vault\":\"kv-cmk-eus\",\"objectId\":\"%s\",\"keys\":[\"get\",\"wrapKey\",\"unwrapKey\"]}", oid)));
+	armsim_http_resp r = check_arm("PATCH", check_fmt(RGP "/clusters/%s?api-version=2021-06-01", cluster),
+		check_fmt("{\"properties\":{\"keyVaultProperties\":{\"keyVaultUri\":\"" KV_URI "\",\"keyName\":\"%s\",\"keyVersion\":\"\"}}}", key));
+	assert_int_equal(r.status, 202);
+	armsim_http_free(&r);
+	check_advance(40 * 60);
 }
 
 static void test_link__workspace_not_found(void **state)
@@ -141,13 +181,15 @@ static void test_link__lifecycle_sets_cluster_resource_id(void **state)
 static void test_link__linked_before_cluster_ready_is_a_hazard(void **state)
 {
 	(void)state;
-	/* ws1 was linked to linkA while linkA was still Creating */
+	/* ws1 linked to linkA while linkA is still Creating */
+	link_ws1_to_linkA();
 	assert_int_equal(hazards_of("link_before_cluster_ready"), 1);
 }
 
 static void test_link__already_linked_to_another_cluster(void **state)
 {
 	(void)state;
+	link_ws1_to_linkA();
 	armsim_http_resp r = check_arm("PUT", link_url("rg-la", "ws1"), link_body("rg-la", "linkB"));
 	check_error(&r, 400, "BadRequest", NULL);
 	assert_non_null(strstr(check_str(r.json, "error.message"), "linked to another cluster"));
@@ -173,6 +215,7 @@ static void test_link__budget_two_operations_per_30_days(void **state)
 {
 	(void)state;
 	/* ws1: one link so far; unlink = second operation; a third is refused */
+	link_ws1_to_linkA();
 	armsim_http_resp r = check_arm("DELETE", link_url("rg-la", "ws1"), NULL);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(check_str(r.json, "properties.provisioningState"), "Deleting");
@@ -265,6 +308,7 @@ static void test_link__max_workspaces_per_cluster(void **state)
 	(void)state;
 	cJSON_Delete(check_admin("PUT", "/_sim/settings", "{\"maxLinksPerCluster\":1}"));
 	/* linkA already has ws1 */
+	link_ws1_to_linkA();
 	armsim_http_resp r = check_arm("PUT", link_url("rg-la", "ws3"), link_body("rg-la", "linkA"));
 	check_error(&r, 400, "BadRequest", M_LINK_MAX);
 	armsim_http_free(&r);
@@ -274,6 +318,7 @@ static void test_link__max_workspaces_per_cluster(void **state)
 static void test_workspace__2015_shape_of_seed_000(void **state)
 {
 	(void)state;
+	link_ws1_to_linkA();
 	armsim_http_resp r = check_arm("GET", RGP "/workspaces/ws1?api-version=2015-11-01-preview", NULL);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(check_str(r.json, "properties.source"), "Azure");
@@ -313,6 +358,7 @@ static void test_workspace__create_then_poll_with_its_api_version(void **state)
 static void test_link__list_by_workspace(void **state)
 {
 	(void)state;
+	link_ws1_to_linkA();
 	armsim_http_resp r = check_arm("GET", RGP "/workspaces/ws1/linkedServices?api-version=" V, NULL);
 	assert_int_equal(r.status, 200);
 	assert_int_equal(cJSON_GetArraySize(check_get(r.json, "value")), 1);
@@ -322,6 +368,7 @@ static void test_link__list_by_workspace(void **state)
 static void test_link__workspace_list_observes_every_link(void **state)
 {
 	(void)state;
+	link_ws1_to_linkA();
 	/* one list call shows features.clusterResourceId of every workspace */
 	armsim_http_resp r = check_arm("GET", "/subscriptions/" SUB "/providers/Microsoft.OperationalInsights/workspaces?api-version=2021-06-01&$top=100", NULL);
 	assert_int_equal(r.status, 200);
@@ -403,18 +450,7 @@ static const char *access_state(const char *cluster)
 static void test_revocation__disabled_key_then_recovery(void **state)
 {
 	(void)state;
-	armsim_http_resp r = check_arm("GET", RGP "/clusters/linkB?api-version=2026-03-01", NULL);
-	char oid[64];
-	snprintf(oid, sizeof oid, "%s", check_str(r.json, "identity.principalId"));
-	armsim_http_free(&r);
-	cJSON_Delete(check_admin("POST", "/_sim/keys/create", "{\"vault\":\"kv-cmk-eus\",\"name\":\"revoke-key\"}"));
-	cJSON_Delete(check_admin("POST", "/_sim/access-policies/add",
-		check_fmt("{\"vault\":\"kv-cmk-eus\",\"objectId\":\"%s\",\"keys\":[\"get\",\"wrapKey\",\"unwrapKey\"]}", oid)));
-	r = check_arm("PATCH", RGP "/clusters/linkB?api-version=2021-06-01",
-		      "{\"properties\":{\"keyVaultProperties\":{\"keyVaultUri\":\"" KV_URI "\",\"keyName\":\"revoke-key\",\"keyVersion\":\"\"}}}");
-	assert_int_equal(r.status, 202);
-	armsim_http_free(&r);
-	check_advance(40 * 60);
+	cluster_on_cmk("linkB", "revoke-key");
 	assert_string_equal(access_state("linkB"), "Accessible");
 
 	cJSON_Delete(check_admin("POST", "/_sim/keys/disable", "{\"vault\":\"kv-cmk-eus\",\"name\":\"revoke-key\"}"));
@@ -432,10 +468,10 @@ static void test_revocation__disabled_key_then_recovery(void **state)
 static void test_revocation__access_policy_removed(void **state)
 {
 	(void)state;
-	armsim_http_resp r = check_arm("GET", RGP "/clusters/linkB?api-version=2026-03-01", NULL);
 	char oid[64];
-	snprintf(oid, sizeof oid, "%s", check_str(r.json, "identity.principalId"));
-	armsim_http_free(&r);
+	cluster_on_cmk("linkB", "revoke-key");
+	assert_string_equal(access_state("linkB"), "Accessible");
+	cluster_principal("linkB", oid);
 	cJSON *j = check_admin("POST", "/_sim/access-policies/remove",
 			       check_fmt("{\"vault\":\"kv-cmk-eus\",\"objectId\":\"%s\"}", oid));
 	assert_int_equal((int)check_num(j, "removed"), 1);
@@ -449,10 +485,9 @@ static void test_revocation__access_policy_removed(void **state)
 static void test_revocation__rotation_then_old_version_disabled(void **state)
 {
 	(void)state;
-	armsim_http_resp r = check_arm("GET", RGP "/clusters/linkA?api-version=2026-03-01", NULL);
 	char oid[64];
-	snprintf(oid, sizeof oid, "%s", check_str(r.json, "identity.principalId"));
-	armsim_http_free(&r);
+	check_advance(2 * HOUR + 60); /* linkA finished */
+	cluster_principal("linkA", oid);
 	cJSON *b = check_admin("POST", "/_sim/keys/create", "{\"vault\":\"kv-cmk-eus\",\"name\":\"rot-key\"}");
 	char v1[64];
 	snprintf(v1, sizeof v1, "%s", strrchr(check_str(b, "key.kid"), '/') + 1);
@@ -460,7 +495,7 @@ static void test_revocation__rotation_then_old_version_disabled(void **state)
 	cJSON_Delete(check_admin("POST", "/_sim/access-policies/add",
 		check_fmt("{\"vault\":\"kv-cmk-eus\",\"objectId\":\"%s\",\"keys\":[\"get\",\"wrapKey\",\"unwrapKey\"]}", oid)));
 	const char *patch = "{\"properties\":{\"keyVaultProperties\":{\"keyVaultUri\":\"" KV_URI "\",\"keyName\":\"rot-key\",\"keyVersion\":\"%s\"}}}";
-	r = check_arm("PATCH", RGP "/clusters/linkA?api-version=2021-06-01", check_fmt(patch, v1));
+	armsim_http_resp r = check_arm("PATCH", RGP "/clusters/linkA?api-version=2021-06-01", check_fmt(patch, v1));
 	assert_int_equal(r.status, 202);
 	armsim_http_free(&r);
 	check_advance(40 * 60);
@@ -512,27 +547,27 @@ static void test_workspace__delete_linked_workspace_unlinks_it(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_link__workspace_not_found),
-		cmocka_unit_test(test_link__cluster_not_found),
-		cmocka_unit_test(test_link__lifecycle_sets_cluster_resource_id),
-		cmocka_unit_test(test_link__linked_before_cluster_ready_is_a_hazard),
-		cmocka_unit_test(test_link__already_linked_to_another_cluster),
-		cmocka_unit_test(test_link__region_mismatch),
-		cmocka_unit_test(test_link__budget_two_operations_per_30_days),
-		cmocka_unit_test(test_link__flipflop_recorded),
-		cmocka_unit_test(test_link__needs_write_on_the_cluster_too),
-		cmocka_unit_test(test_link__unlink_when_not_linked),
-		cmocka_unit_test(test_link__max_workspaces_per_cluster),
-		cmocka_unit_test(test_workspace__2015_shape_of_seed_000),
-		cmocka_unit_test(test_workspace__create_then_poll_with_its_api_version),
-		cmocka_unit_test(test_link__list_by_workspace),
-		cmocka_unit_test(test_link__workspace_list_observes_every_link),
-		cmocka_unit_test(test_lsa__query_and_alerts),
-		cmocka_unit_test(test_lsa__errors),
-		cmocka_unit_test(test_revocation__disabled_key_then_recovery),
-		cmocka_unit_test(test_revocation__access_policy_removed),
-		cmocka_unit_test(test_revocation__rotation_then_old_version_disabled),
-		cmocka_unit_test(test_workspace__delete_linked_workspace_unlinks_it),
+		cmocka_unit_test_setup_teardown(test_link__workspace_not_found, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__cluster_not_found, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__lifecycle_sets_cluster_resource_id, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__linked_before_cluster_ready_is_a_hazard, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__already_linked_to_another_cluster, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__region_mismatch, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__budget_two_operations_per_30_days, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__flipflop_recorded, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__needs_write_on_the_cluster_too, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__unlink_when_not_linked, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__max_workspaces_per_cluster, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_workspace__2015_shape_of_seed_000, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_workspace__create_then_poll_with_its_api_version, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__list_by_workspace, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_link__workspace_list_observes_every_link, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_lsa__query_and_alerts, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_lsa__errors, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_revocation__disabled_key_then_recovery, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_revocation__access_policy_removed, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_revocation__rotation_then_old_version_disabled, setup, check_stop),
+		cmocka_unit_test_setup_teardown(test_workspace__delete_linked_workspace_unlinks_it, setup, check_stop),
 	};
-	return cmocka_run_group_tests(tests, setup, check_stop);
+	return check_run_group("test_la_links", tests, sizeof tests / sizeof tests[0], NULL, NULL);
 }

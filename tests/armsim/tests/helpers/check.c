@@ -109,3 +109,38 @@ void check_advance(double seconds)
 	if (armsim_advance(g_sim, seconds) < 0)
 		fail_msg("clock advance: %s", cmk_error_last());
 }
+
+int check_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		    CMFixtureFunction group_setup, CMFixtureFunction group_teardown)
+{
+	struct CMUnitTest *run = calloc(n ? n : 1, sizeof *run);
+	if (!run)
+		return -1;
+	memcpy(run, tests, n * sizeof *run);
+	const char *order = getenv("CHECK_TEST_ORDER"), *filter = getenv("CHECK_TEST_FILTER");
+	if (order && !strcmp(order, "reverse")) {
+		for (size_t i = 0; i < n / 2; i++) {
+			struct CMUnitTest t = run[i];
+			run[i] = run[n - 1 - i];
+			run[n - 1 - i] = t;
+		}
+	} else if (order && !strncmp(order, "shuffle:", 8)) {
+		/* a seeded Fisher-Yates: the same seed gives the same order */
+		uint64_t x = (uint64_t)strtoull(order + 8, NULL, 10) * 2654435761ULL + 1;
+		for (size_t i = n; i > 1; i--) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			size_t j = (size_t)((x >> 33) % i);
+			struct CMUnitTest t = run[i - 1];
+			run[i - 1] = run[j];
+			run[j] = t;
+		}
+	}
+	if (order)
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "order %zu: %s\n", i, run[i].name);
+	if (filter && *filter)
+		cmocka_set_test_filter(filter);
+	int rc = _cmocka_run_group_tests(name, run, n, group_setup, group_teardown);
+	free(run);
+	return rc;
+}

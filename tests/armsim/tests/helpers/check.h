@@ -31,6 +31,14 @@ extern armsim *g_sim;
 int check_start(const char *fixture, double time_scale);
 int check_stop(void **state);
 
+/* Run a group of cases as cmocka_run_group_tests does, in an order and
+ * selection the environment may change, so a suite can prove its cases do
+ * not depend on each other: CHECK_TEST_ORDER=reverse or shuffle:SEED;
+ * CHECK_TEST_FILTER=pattern (cmocka's * and ? wildcards) runs the matching
+ * cases only. Returns what cmocka returns (the number of failed cases). */
+int check_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		    CMFixtureFunction group_setup, CMFixtureFunction group_teardown);
+
 /* ARM call as the default principal; fails the test on transport errors. */
 armsim_http_resp check_arm(const char *method, const char *path, const char *body);
 /* Printf-style body helper (static buffer per call site is the caller's). */
