@@ -1,5 +1,7 @@
 /*
- * arm.h - the HTTP client every Azure call of cmkctl goes through.
+ * arm.h - the client every Azure call of cmkctl goes through: the one-loop
+ * transport of http.h (which also defines arm_request and arm_response)
+ * with a credential (auth.h) and the bearer-token host policy in front.
  *
  * One client owns one libcurl multi handle: every transfer - ARM, Key Vault
  * data plane, token requests - runs in that one loop, so a blocking call is
@@ -45,16 +47,10 @@
 #include "common/error.h"
 #include "providers/arm_error.h"
 #include "providers/cloud.h"
+#include "providers/http.h"
 #include "providers/retry.h"
 
 typedef struct arm_client arm_client;
-
-/* Whose token a request carries. */
-typedef enum {
-	ARM_AUD_ARM = 0,   /* the cloud's ARM audience (the default) */
-	ARM_AUD_KEYVAULT,  /* the Key Vault data plane */
-	ARM_AUD_NONE,      /* no Authorization header (token endpoints, metadata) */
-} arm_audience;
 
 typedef struct {
 	const arm_cloud *cloud;        /* required; borrowed, must outlive the client */
@@ -82,41 +78,6 @@ typedef struct {
 					* ARM support can find one apply's calls; NULL:
 					* a fresh UUID per client */
 } arm_client_opts;
-
-typedef struct {
-	const char *method;         /* "GET", "PUT", "PATCH", "DELETE", "POST", "HEAD" */
-	const char *url;            /* absolute URL, or a path starting with '/' that is
-				     * joined to the cloud's ARM endpoint. Raw spaces are
-				     * sent as %20; the URL is never truncated. */
-	const char *api_version;    /* appended as api-version=... unless NULL or the URL
-				     * already carries one (polling URLs do) */
-	const char *body;           /* request body or NULL */
-	size_t body_len;            /* 0: strlen(body) */
-	const char *content_type;   /* NULL: application/json when there is a body */
-	arm_audience audience;
-	const char *resource_id;    /* named in error messages; NULL: the URL path */
-	int retry_post;             /* POST is retried only when set (idempotent action) */
-	const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
-	long connect_timeout_ms;    /* 0: the client's */
-	unsigned max_attempts;      /* 0: the client's */
-	size_t max_body;            /* response cap; 0: the client's */
-} arm_request;
-
-typedef struct {
-	char *name;
-	char *value;
-} arm_header;
-
-typedef struct arm_response {
-	long status;               /* HTTP status of the final attempt */
-	cmk_buf body;
-	arm_header *headers;       /* of the final attempt, in order */
-	size_t nheaders;
-	char *request_id;          /* x-ms-request-id (or NULL) */
-	char *client_request_id;   /* the x-ms-client-request-id sent (final attempt) */
-	unsigned attempts;         /* transfers made for this request */
-	arm_error *error;          /* set when status >= 300; owned by the response */
-} arm_response;
 
 /* Create a client. Resolves the credential kind (without fetching a token).
  * Fails with CMK_EINVALID for an unknown credential kind or bad options. */
@@ -166,7 +127,6 @@ int arm_get_json(cJSON **out, arm_client *c, const char *path, const char *api_v
  * `delay_ms` (>= 0, real milliseconds) postpones the first attempt. The
  * request is copied; nothing in it need outlive the call.
  */
-typedef void (*arm_done_fn)(void *ud, arm_response *resp, int rc);
 int arm_submit(arm_client *c, const arm_request *req, int64_t delay_ms, arm_done_fn done,
 	       void *ud) CMK_WUR;
 
@@ -185,14 +145,6 @@ int arm_client_canceled(const arm_client *c);
  * handed to their callback). */
 size_t arm_pending(const arm_client *c);
 
-/* A response header (case-insensitive name), or NULL. */
-const char *arm_response_header(const arm_response *r, const char *name);
-
-/* Parse the body as JSON; CMK_EINVALID naming the request when it is not. */
-int arm_response_json(cJSON **out, const arm_response *r) CMK_WUR;
-
-void arm_response_free(arm_response *r);
-
 /* Milliseconds on the client's monotonic clock (what delays are relative to). */
 int64_t arm_now_ms(void);
 
@@ -205,15 +157,6 @@ int64_t arm_client_scale_ms(const arm_client *c, int64_t virtual_ms);
  * variables). *out owned by the caller (arm_cloud_free). */
 int arm_cloud_discover(arm_cloud **out, const char *arm_endpoint, const char *ca_file) CMK_WUR;
 
-/* Counters since the client was created (tests and benchmarks). */
-typedef struct {
-	unsigned long requests;      /* transfers started, retries included */
-	unsigned long retries;       /* transfers that were retries */
-	unsigned long throttled;     /* 429 answers */
-	unsigned long paced;         /* requests the pacing gate held back for a low
-				      * bucket or a 429 (not the first probe) */
-	unsigned long token_fetches; /* tokens obtained from the credential */
-} arm_stats;
 void arm_client_stats(arm_stats *out, const arm_client *c);
 
 #endif

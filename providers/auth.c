@@ -20,6 +20,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/time.h"
 
 extern char **environ;
 
@@ -617,7 +618,7 @@ int arm_auth_get(const char **out, arm_auth *a, arm_audience aud)
 		*out = slot->token;
 		return 0;
 	}
-	if (a->failure[i] && arm_now_ms() - a->failed_ms[i] < AUTH_FAILURE_MEMORY_MS)
+	if (a->failure[i] && cmk_time_mono_ms() - a->failed_ms[i] < AUTH_FAILURE_MEMORY_MS)
 		return cmk_error_set(a->failure_code[i], "%s", a->failure[i]);
 	if (kind == ARM_CRED_DEFAULT)
 		error = auth__fetch_default(&fresh, a, aud);
@@ -633,7 +634,7 @@ int arm_auth_get(const char **out, arm_auth *a, arm_audience aud)
 	if (error < 0) {
 		a->failure[i] = strdup(cmk_error_last());
 		a->failure_code[i] = error;
-		a->failed_ms[i] = arm_now_ms();
+		a->failed_ms[i] = cmk_time_mono_ms();
 		return error;
 	}
 	a->fetches++;

@@ -27,7 +27,7 @@
 #include <time.h>
 
 #include "common/error.h"
-#include "providers/arm.h"
+#include "providers/http.h"
 #include "providers/cloud.h"
 
 typedef enum {
