@@ -175,7 +175,7 @@ int cmk_time_parse_ms(int64_t *out, const char *text)
 
 int cmk_time_parse(time_t *out, const char *text)
 {
-	int64_t ms;
+	int64_t ms = 0;
 	int error;
 
 	if ((error = cmk_time_parse_ms(&ms, text)) < 0)

@@ -138,7 +138,7 @@ void adapter_lower(char *out, size_t size, const char *s)
 
 int adapter_parse_date(long long *out, const char *text)
 {
-	time_t t;
+	time_t t = 0;
 	int error;
 
 	if ((error = cmk_time_parse(&t, text)) == 0)
@@ -158,7 +158,7 @@ int adapter_iso_from_epoch(char **out, long long epoch)
 
 int adapter_dup_date(char **out, const char *text)
 {
-	long long t;
+	long long t = 0;
 
 	*out = NULL;
 	if (!text || !*text)
