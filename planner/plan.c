@@ -13,6 +13,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/vec.h"
+
 static const char *const plan__action_names[PLAN_ACTION__COUNT] = {
 	"no-op", "create", "update", "delete", "blocked",
 };
@@ -95,21 +97,14 @@ static char *plan__vfmt(const char *fmt, va_list ap)
 	return s;
 }
 
-/* Grow *items (of `size`-byte elements) to hold one more. */
+/* Room in *items (of `size`-byte elements) for a zeroed one at `count`. */
 static int plan__grow(void **items, size_t *cap, size_t count, size_t size)
 {
-	void *n;
-	size_t ncap;
+	int error = cmk_vec_reserve(items, cap, count + 1, size, 0);
 
-	if (count < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	if ((n = realloc(*items, ncap * size)) == NULL)
-		return cmk_error_oom();
-	memset((char *)n + *cap * size, 0, (ncap - *cap) * size);
-	*items = n;
-	*cap = ncap;
-	return 0;
+	if (error == 0)
+		memset((char *)*items + count * size, 0, size);
+	return error;
 }
 
 static char *plan__dup(const char *s)
@@ -279,16 +274,13 @@ out:
 int plan__add_change(plan *p, size_t res, const char *field, const char *before, const char *after)
 {
 	plan_resource *r = &p->resources[res];
-	plan_change *n, *c;
+	plan_change *c;
 
-	if ((n = realloc(r->changes, (r->change_count + 1) * sizeof(*n))) == NULL)
-		return cmk_error_oom();
-	r->changes = n;
-	c = &n[r->change_count];
+	if ((c = CMK_VEC_APPEND(r->changes, r->change_count)) == NULL)
+		return CMK_ENOMEM;
 	c->field = strdup(field);
 	c->before = plan__dup(before);
 	c->after = plan__dup(after);
-	r->change_count++;
 	if (!c->field || (before && !c->before) || (after && !c->after))
 		return cmk_error_oom();
 	return 0;
@@ -310,12 +302,11 @@ int plan__add_reason(plan *p, size_t res, const char *fmt, ...)
 			free(s);
 			return 0;
 		}
-	if ((n = realloc(r->reasons, (r->reason_count + 1) * sizeof(*n))) == NULL) {
+	if ((n = CMK_VEC_APPEND(r->reasons, r->reason_count)) == NULL) {
 		free(s);
-		return cmk_error_oom();
+		return CMK_ENOMEM;
 	}
-	r->reasons = n;
-	n[r->reason_count++] = s;
+	*n = s;
 	return 0;
 }
 
@@ -376,10 +367,9 @@ int plan__add_dep(plan *p, size_t step, size_t on)
 	for (size_t i = 0; i < s->dep_count; i++)
 		if (s->depends_on[i] == on)
 			return 0;
-	if ((n = realloc(s->depends_on, (s->dep_count + 1) * sizeof(*n))) == NULL)
-		return cmk_error_oom();
-	s->depends_on = n;
-	n[s->dep_count++] = on;
+	if ((n = CMK_VEC_APPEND(s->depends_on, s->dep_count)) == NULL)
+		return CMK_ENOMEM;
+	*n = on;
 	return 0;
 }
 

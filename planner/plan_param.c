@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/buf.h"
+#include "common/vec.h"
 
 #define S PLAN_PARAM_STR
 #define END { NULL, S }
@@ -266,11 +267,9 @@ static int plan__new_param(plan_param **out, plan *p, size_t step, const char *n
 	if (plan_step_kind_param_type(&declared, s->kind, name) < 0 || declared != type)
 		return cmk_error_set(CMK_ERROR, "internal: %s declares no %s param '%s'",
 				     plan_step_kind_name(s->kind), type == PLAN_PARAM_STR ? "string" : "typed", name);
-	if ((n = realloc(s->params, (s->param_count + 1) * sizeof(*n))) == NULL)
-		return cmk_error_oom();
-	s->params = n;
-	n = &n[s->param_count++]; /* counted now so plan_free releases it */
-	memset(n, 0, sizeof(*n));
+	/* counted now so plan_free releases it */
+	if ((n = CMK_VEC_APPEND(s->params, s->param_count)) == NULL)
+		return CMK_ENOMEM;
 	n->type = type;
 	if ((n->name = strdup(name)) == NULL)
 		return cmk_error_oom();

@@ -320,44 +320,29 @@ int adapter_link_observe(void *ud, arm_client *c, arm_op **ops, size_t n)
 {
 	adapter_link_observer *obs = ud;
 	live_state seen = { 0 };
-	char **subs = NULL;
-	size_t nsubs = 0;
+	const char **ids = calloc(n ? n : 1, sizeof(*ids));
+	size_t nids = 0, lists = 0;
 	int error = 0;
 	bool probe;
 
 	obs->rounds++;
 	probe = obs->rounds % (obs->poll_every ? obs->poll_every : 10) == 0;
+	if (!ids)
+		return cmk_error_oom();
 	/* one list per subscription, whatever the number of operations */
-	for (size_t i = 0; i < n; i++) {
-		char sub[128];
-		bool known = false;
-
-		if (!observe__is_link(ops[i]) || !ops[i]->resource_id ||
-		    adapter_subscription_of(sub, sizeof(sub), ops[i]->resource_id) < 0)
-			continue;
-		for (size_t j = 0; j < nsubs && !known; j++)
-			known = strcasecmp(subs[j], sub) == 0;
-		if (known)
-			continue;
-		char **grown = realloc(subs, (nsubs + 1) * sizeof(*subs));
-		if (!grown) {
-			error = cmk_error_oom();
-			goto out;
-		}
-		subs = grown;
-		if ((subs[nsubs] = strdup(sub)) == NULL) {
-			error = cmk_error_oom();
-			goto out;
-		}
-		nsubs++;
-		if ((error = adapter_workspace_list(&seen, c, sub)) < 0) {
-			/* a failed round is not a failed operation: try again next round */
-			cmk_error_clear();
-			error = 0;
-			goto out;
-		}
-		obs->lists++;
+	for (size_t i = 0; i < n; i++)
+		if (observe__is_link(ops[i]) && ops[i]->resource_id)
+			ids[nids++] = ops[i]->resource_id;
+	error = adapter_workspace_list_of(&seen, c, ids, nids, &lists);
+	obs->lists += lists;
+	if (error < 0 && error != CMK_ENOMEM) {
+		/* a failed round is not a failed operation: try again next round */
+		cmk_error_clear();
+		error = 0;
+		goto out;
 	}
+	if (error < 0)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		arm_op *op = ops[i];
 		char ws_id[1024];
@@ -391,9 +376,7 @@ int adapter_link_observe(void *ud, arm_client *c, arm_op **ops, size_t n)
 			obs->cursor = (i + 1) % n;
 	}
 out:
-	for (size_t i = 0; i < nsubs; i++)
-		free(subs[i]);
-	free(subs);
+	free(ids);
 	live_state_free(&seen);
 	return error;
 }

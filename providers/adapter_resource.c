@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/time.h"
 #include "providers/adapter_util.h"
 
 const char *adapter_api_for(const char *id)
@@ -41,15 +41,6 @@ const char *adapter_resource_field(const cJSON *doc, const char *field)
 	return NULL;
 }
 
-/* Wall clock, epoch milliseconds (what arm_op.started_ms counts in). */
-static int64_t resource__wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int adapter_resource_op(arm_op **out, arm_op_kind kind, const char *method, const char *id,
 			bool observed, int64_t timeout_s)
 {
@@ -68,7 +59,7 @@ int adapter_resource_op(arm_op **out, arm_op_kind kind, const char *method, cons
 	op->retry_after_ms = -1;
 	op->poll_now = 1;
 	op->observed = observed;
-	op->started_ms = resource__wall_ms();
+	op->started_ms = cmk_time_wall_ms();
 	op->timeout_s = timeout_s > 0 ? timeout_s : arm_op_kind_timeout_s(kind);
 	*out = op;
 	return 0;

@@ -59,18 +59,21 @@ int adapter_workspace_list(live_state *into, arm_client *c, const char *subscrip
 	return adapter_list(c, url, ADAPTER_API_LA, ARM_AUD_ARM, workspace__item, into);
 }
 
-int adapter_workspace_list_of(live_state *into, arm_client *c, const char *const *workspace_ids, size_t n)
+int adapter_workspace_list_of(live_state *into, arm_client *c, const char *const *workspace_ids, size_t n,
+			      size_t *lists)
 {
-	char (*subs)[64] = NULL;
+	char (*subs)[128] = NULL;
 	size_t nsubs = 0;
 	int error = 0;
 
+	if (lists)
+		*lists = 0;
 	if (n == 0)
 		return 0;
 	if ((subs = calloc(n, sizeof(*subs))) == NULL)
 		return cmk_error_oom();
 	for (size_t k = 0; k < n; k++) {
-		char sub[64];
+		char sub[128];
 		bool known = false;
 
 		if (adapter_subscription_of(sub, sizeof(sub), workspace_ids[k]) < 0)
@@ -82,6 +85,8 @@ int adapter_workspace_list_of(live_state *into, arm_client *c, const char *const
 		memcpy(subs[nsubs++], sub, sizeof(sub));
 		if ((error = adapter_workspace_list(into, c, sub)) < 0)
 			break;
+		if (lists)
+			(*lists)++;
 	}
 	free(subs);
 	return error;

@@ -33,11 +33,12 @@ int adapter_workspace_get(live_state *into, arm_client *c, const char *workspace
 /* Every workspace of a subscription into into->workspaces. */
 int adapter_workspace_list(live_state *into, arm_client *c, const char *subscription) CMK_WUR;
 
-/* Every workspace of each subscription the `n` workspace ids name (one
+/* Every workspace of each subscription the `n` resource ids name (one
  * list per subscription, however many ids share it) into into->workspaces:
- * how many links are verified at once. An id that names no subscription
- * is skipped. */
-int adapter_workspace_list_of(live_state *into, arm_client *c, const char *const *workspace_ids,
-			      size_t n) CMK_WUR;
+ * how many links are observed and verified at once. An id that names no
+ * subscription is skipped; *lists (may be NULL) counts the lists made.
+ * Stops at the first list that fails (its error). */
+int adapter_workspace_list_of(live_state *into, arm_client *c, const char *const *ids, size_t n,
+			      size_t *lists) CMK_WUR;
 
 #endif

@@ -151,7 +151,7 @@ static int exec__verify_links(exec_run *w, const size_t *steps, size_t n)
 		return cmk_error_oom();
 	for (size_t k = 0; k < n; k++)
 		ids[k] = w->p->steps[steps[k]].target;
-	if ((error = adapter_workspace_list_of(&seen, w->c, ids, n)) < 0)
+	if ((error = adapter_workspace_list_of(&seen, w->c, ids, n, NULL)) < 0)
 		goto out;
 	for (size_t k = 0; k < n; k++) {
 		const plan_step *s = &w->p->steps[steps[k]];

@@ -6,19 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/time.h"
 #include "providers/adapter_link.h"
 #include "reconciler/exec_internal.h"
-
-/* Wall clock, epoch milliseconds (what arm_op.started_ms counts in). */
-static int64_t exec__wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *exec__resume_name(arm_op *op, const char *step)
 {
@@ -43,7 +34,7 @@ static bool exec__resume_fallback(arm_op **ops, const char **steps, size_t n, pr
 				      ops[i]->error ? ops[i]->error->message : "could not follow the operation");
 		if (arm_op_follow_resource(ops[i]) < 0)
 			continue;
-		ops[i]->started_ms = exec__wall_ms(); /* its deadline may have passed */
+		ops[i]->started_ms = cmk_time_wall_ms(); /* its deadline may have passed */
 		again = true;
 	}
 	return again;

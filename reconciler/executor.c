@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "common/arm_id.h"
+#include "common/vec.h"
 #include "providers/adapter_resource.h"
 #include "reconciler/exec_internal.h"
 
@@ -27,27 +28,13 @@ bool exec__op_running(const arm_op *op)
 	return op->state == ARM_OP_POLL_WAIT || op->state == ARM_OP_FINAL_GET;
 }
 
-/* Room for one more item in *items (cap doubles from 16). */
-static int exec__reserve(void **items, size_t *cap, size_t count, size_t size)
-{
-	void *grown;
-	size_t ncap;
-
-	if (count < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	if ((grown = realloc(*items, ncap * size)) == NULL)
-		return cmk_error_oom();
-	*items = grown;
-	*cap = ncap;
-	return 0;
-}
-
 int exec__add_op(exec_run *w, arm_op *op, size_t step, exec_op_role role)
 {
-	if (exec__reserve((void **)&w->ops, &w->cap, w->n, sizeof(*w->ops)) < 0 ||
-	    exec__reserve((void **)&w->add, &w->add_cap, w->add_n, sizeof(*w->add)) < 0)
-		return CMK_ENOMEM;
+	int error;
+
+	if ((error = cmk_vec_reserve(&w->ops, &w->cap, w->n + 1, sizeof(*w->ops), 0)) < 0 ||
+	    (error = cmk_vec_reserve(&w->add, &w->add_cap, w->add_n + 1, sizeof(*w->add), 0)) < 0)
+		return error;
 	w->ops[w->n++] = (exec_op){ op, step, role, false };
 	w->add[w->add_n++] = op;
 	w->changed = true;
