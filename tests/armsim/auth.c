@@ -140,7 +140,21 @@ sim_principal *auth_principal_new_msi(const char *tenant_id, const char *resourc
 	const char *slash = resource_id ? strrchr(resource_id, '/') : NULL;
 	snprintf(p.display_name, sizeof p.display_name, "%s", slash ? slash + 1 : "managed-identity");
 	p.msi_resource_id = (char *)resource_id;
+	p.created_ms = simclock_now_ms();
 	return auth_principal_add(&p);
+}
+
+void auth_principals_settle(void)
+{
+	for (int i = 0; i < g_nprincipals; i++)
+		g_principals[i]->created_ms = 0;
+}
+
+bool auth_principal_replicated(const sim_principal *p)
+{
+	if (!p || !p->created_ms || g_settings.principal_replication_s <= 0)
+		return true;
+	return (double)(simclock_now_ms() - p->created_ms) >= g_settings.principal_replication_s * 1000.0;
 }
 
 void auth_principal_remove(const char *object_id)

@@ -38,12 +38,20 @@ typedef struct sim_principal {
 	cJSON *federated;     /* [{issuer, subject, audiences[]}] or NULL */
 	char *msi_resource_id;/* managed identities: the owning resource id */
 	bool disabled;
+	int64_t created_ms;   /* virtual ms it was made at run time; 0 = from the start (fixture) */
 } sim_principal;
 
 /* Start: make the signing key. 0 or CMK_E*. */
 int auth_init(void);
 /* Register the token/IMDS/metadata/subscription routes. */
 void auth_register_routes(void);
+
+/* Has Azure AD replicated `p` to Key Vault and role assignments yet
+ * (setting principalReplicationSeconds after a principal made at run time)?
+ * true for NULL's callers to decide, and for principals of the fixture. */
+bool auth_principal_replicated(const sim_principal *p);
+/* Every principal counts as replicated (a fixture or state load). */
+void auth_principals_settle(void);
 
 /* The tenant armsim serves by default (fixture "tenantId"). */
 const char *auth_default_tenant(void);

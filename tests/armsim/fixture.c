@@ -534,6 +534,8 @@ int fixture_load_json(const cJSON *doc, int replace)
 		if (error)
 			return error;
 	}
+	/* what a fixture holds existed before: replicated (principalReplicationSeconds) */
+	auth_principals_settle();
 	return 0;
 }
 

@@ -89,6 +89,11 @@ int armsim_start(armsim **out, const armsim_opts *opts)
 	argv[argc++] = num[2];
 	argv[argc++] = "--threads";
 	argv[argc++] = "2";
+	/* ARMSIM_SCALE_RETRY_AFTER=1 turns scaling on for any suite (to measure
+	 * what a client that honours Retry-After as given would see) */
+	const char *sra = getenv("ARMSIM_SCALE_RETRY_AFTER");
+	if (!o.scale_retry_after && !(sra && !strcmp(sra, "1")))
+		argv[argc++] = "--retry-after-real";
 	if (o.fixture) {
 		argv[argc++] = "--fixture";
 		argv[argc++] = o.fixture;

@@ -33,6 +33,12 @@ typedef struct armsim_opts {
 	unsigned long seed;             /* 0 = 1 */
 	const char *const *extra_args;  /* NULL-terminated extra CLI args, or NULL */
 	double ready_timeout_s;         /* 0 = 20 */
+	/* false: armsim runs with --retry-after-real (Retry-After in virtual
+	 * seconds), because cmkctl divides Retry-After by CMKCTL_TIME_SCALE
+	 * itself; true: armsim's default, Retry-After already on the real clock
+	 * (for clients that do not know the time scale). The environment
+	 * variable ARMSIM_SCALE_RETRY_AFTER=1 sets it for every start. */
+	bool scale_retry_after;
 } armsim_opts;
 
 typedef struct armsim {

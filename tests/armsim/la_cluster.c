@@ -203,8 +203,10 @@ static void la__cluster_provisioning_account(cJSON *ctx)
 	if (!c)
 		return;
 	cJSON_DeleteItemFromObject(c->sim, "provisioningAccountAtMs");
-	if (!strcmp(la_state(c), "Creating"))
+	if (!strcmp(la_state(c), "Creating")) {
+		store_lag_note(c);
 		la_set_state(c, "ProvisioningAccount");
+	}
 }
 
 /* Completion of an update: apply the desired properties kept in ctx. */

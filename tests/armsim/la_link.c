@@ -37,12 +37,15 @@ void la_unlink_now(sim_res *ws, const char *cluster_id)
 	char cid[1024] = "";
 	if (cluster_id)
 		snprintf(cid, sizeof cid, "%s", cluster_id);
+	store_lag_note(ws);
 	cJSON *f = sim_json_path(ws->doc, "properties.features");
 	if (cJSON_IsObject(f))
 		cJSON_DeleteItemFromObject(f, "clusterResourceId");
 	sim_res *c = cid[0] ? la_cluster_by_id(cid) : NULL;
-	if (c)
+	if (c) {
+		store_lag_note(c);
 		la__assoc_remove(c, ws);
+	}
 	char lsid[1200];
 	snprintf(lsid, sizeof lsid, "%s/linkedServices/cluster", ws->id);
 	sim_res *ls = store_get(lsid);
@@ -69,6 +72,8 @@ static void la__linked(sim_op *op)
 		store_delete(ls);
 		return;
 	}
+	store_lag_note(ws); /* reads lag the workspace's and the cluster's change */
+	store_lag_note(c);
 	la_set_state(ls, "Succeeded");
 	sim_json_set_str(sim_json_obj(sim_json_obj(ws->doc, "properties"), "features"), "clusterResourceId", target);
 	cJSON *p = sim_json_obj(c->doc, "properties");
@@ -239,6 +244,7 @@ static void la__ls_put(sim_req *req, sim_resp *resp)
 		la_fail(resp, LA_M_OOM);
 		return;
 	}
+	la_simset(ls, "putMs", (double)simclock_now_ms()); /* linkedServiceNotFoundSeconds counts from here */
 	cJSON *ctx = cJSON_CreateObject();
 	cJSON_AddStringToObject(ctx, "workspace", ws->id);
 	sim_op *op = lro_start(&(lro_start_opts){
@@ -290,7 +296,10 @@ static void la__ls_delete(sim_req *req, sim_resp *resp)
 		.running_status = "InProgress", .duration_s = g_settings.unlink_s,
 		.result = LRO_RESULT_NO_CONTENT, .api_version = req->api_version,
 		.complete = la__unlinked, .ctx = ctx });
-	la_op_headers(req, resp, op);
+	/* realism (unlinkSynchronous): the spec example's synchronous 200
+	 * Deleting, no status URL to follow; the unlink runs all the same */
+	if (!g_settings.unlink_synchronous)
+		la_op_headers(req, resp, op);
 	resp_json(resp, 200, store_render(ls, req->api_version));
 }
 
@@ -299,6 +308,11 @@ static void la__ls_get(sim_req *req, sim_resp *resp)
 	sim_res *ws = NULL, *ls = la_ws_child(req, resp, "linkedServices", T_LS, &ws);
 	if (!ws)
 		return;
+	/* realism (linkedServiceNotFoundSeconds): a link answers 404 for a
+	 * while after its PUT, as the service was seen to */
+	if (ls && !strcasecmp(req->cap[3], "cluster") && g_settings.linked_service_404_s > 0 &&
+	    (double)simclock_now_ms() - la_simnum(ls, "putMs", -1e18) < g_settings.linked_service_404_s * 1000.0)
+		ls = NULL;
 	if (!ls) {
 		char what[512];
 		snprintf(what, sizeof what, "%s/linkedServices/%s", req->cap[2], req->cap[3]);

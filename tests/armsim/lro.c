@@ -61,6 +61,23 @@ static void lro__free(op_node *n)
 	free(n);
 }
 
+void lro_retry_after_header(sim_resp *resp, const sim_op *op)
+{
+	/* op->retry_after is virtual seconds; a client waits on the real clock.
+	 * Rounded up, and never 0 for a positive value (Retry-After is whole
+	 * seconds; 0 would invite a busy loop). */
+	int v = op->retry_after;
+	if (!g_settings.retry_after_real && v > 0) {
+		double q = (double)v / simclock_scale();
+		v = (int)q;
+		if ((double)v < q)
+			v++;
+		if (v < 1)
+			v = 1;
+	}
+	resp_header(resp, "Retry-After", "%d", v);
+}
+
 static const char *lro__status_name(const sim_op *op);
 
 static _Thread_local const char *g_request_method;
@@ -242,6 +259,7 @@ void lro_tick(void)
 		if (cJSON_IsTrue(sim_json_get(op->ctx, "_armsimInjectedFailure")))
 			lro_fail(op, "InternalServerError",
 				 "An internal error occurred while processing the operation (armsim fault injection).");
+		store_lag_note(store_get(op->resource_id)); /* reads lag the completion too */
 		if (op->complete)
 			op->complete(op);
 	}
@@ -542,7 +560,7 @@ void lro_headers(const sim_req *req, sim_resp *resp, const sim_op *op, const lro
 			lro__sign(url, sizeof url, op);
 		resp_header(resp, "Location", "%s", url);
 	}
-	resp_header(resp, "Retry-After", "%d", op->retry_after);
+	lro_retry_after_header(resp, op);
 }
 
 static const char *lro__status_name(const sim_op *op)
@@ -560,10 +578,41 @@ static const char *lro__status_name(const sim_op *op)
 	return "Failed";
 }
 
+/* realism (statusErrorRate): a status or result URL read answered 5xx now
+ * and then, from its own stream seeded by --seed, so the same requests
+ * draw the same errors; the operation itself goes on. */
+static uint64_t g_status_rng = 0x9e3779b97f4a7c15ull;
+
+void lro_seed(uint64_t seed)
+{
+	g_status_rng = (seed ? seed : 1) * 0x9e3779b97f4a7c15ull;
+}
+
+static bool lro__status_error(sim_resp *resp)
+{
+	if (g_settings.status_error_rate <= 0)
+		return false;
+	g_status_rng ^= g_status_rng << 13;
+	g_status_rng ^= g_status_rng >> 7;
+	g_status_rng ^= g_status_rng << 17;
+	double u = (double)(g_status_rng >> 11) / 9007199254740992.0;
+	if (u >= g_settings.status_error_rate)
+		return false;
+	if (u < g_settings.status_error_rate / 2)
+		resp_arm_error(resp, 500, "InternalServerError",
+			       "Encountered internal server error. Please try again later.");
+	else
+		resp_arm_error(resp, 503, "ServiceUnavailable",
+			       "The service is currently unavailable. Please try again later.");
+	return true;
+}
+
 void lro_serve_status(sim_req *req, sim_resp *resp, const char *op_id)
 {
 	sim_op *op = lro_find(op_id);
 	char buf[512];
+	if (lro__status_error(resp))
+		return;
 	if (!op) {
 		resp_arm_error(resp, 404, "OperationNotFound",
 			       "The operation '%s' could not be found.", op_id);
@@ -595,13 +644,15 @@ void lro_serve_status(sim_req *req, sim_resp *resp, const char *op_id)
 	}
 	(void)req;
 	if (op->state == LRO_RUNNING)
-		resp_header(resp, "Retry-After", "%d", op->retry_after);
+		lro_retry_after_header(resp, op);
 	resp_json(resp, 200, b);
 }
 
 void lro_serve_result(sim_req *req, sim_resp *resp, const char *op_id)
 {
 	sim_op *op = lro_find(op_id);
+	if (lro__status_error(resp))
+		return;
 	if (!op) {
 		resp_arm_error(resp, 404, "OperationNotFound", "The operation '%s' could not be found.", op_id);
 		return;
@@ -610,7 +661,7 @@ void lro_serve_result(sim_req *req, sim_resp *resp, const char *op_id)
 		char url[8192];
 		snprintf(url, sizeof url, "%s%s", req_base_url(req), req->raw_url);
 		resp_header(resp, "Location", "%s", url);
-		resp_header(resp, "Retry-After", "%d", op->retry_after);
+		lro_retry_after_header(resp, op);
 		resp_json(resp, 202, NULL);
 		return;
 	}

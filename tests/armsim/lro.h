@@ -116,6 +116,13 @@ void lro_headers(const sim_req *req, sim_resp *resp, const sim_op *op,
 		 const lro_header_opts *o);
 
 /* Serve GET on a status URL for operation `op_id` (404 when unknown). */
+/* The Retry-After header of a running operation: its virtual seconds divided
+ * by the time scale (rounded up, at least 1), or as they are with setting
+ * retryAfterRealSeconds. */
+void lro_retry_after_header(sim_resp *resp, const sim_op *op);
+/* Seed of the status-URL error draws (statusErrorRate); main passes --seed. */
+void lro_seed(uint64_t seed);
+
 void lro_serve_status(sim_req *req, sim_resp *resp, const char *op_id);
 /* Serve GET on a Location (operation result) URL. */
 void lro_serve_result(sim_req *req, sim_resp *resp, const char *op_id);

@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "faults.h"
 #include "fixture.h"
+#include "lro.h"
 #include "reqlog.h"
 #include "router.h"
 #include "server.h"
@@ -47,6 +48,16 @@ static void usage(FILE *f)
 	      "  --token-lifetime S      access token lifetime in seconds (default 3599)\n"
 	      "  --seed N                seed of ids, key material and fault injection (default 1)\n"
 	      "  --threads N             libmicrohttpd thread pool size (default 4)\n"
+	      "  --retry-after-real      Retry-After in virtual seconds (default: divided by the\n"
+	      "                          time scale, what a client on the real clock waits)\n"
+	      "realism (README \"Realism profile\"; all off by default):\n"
+	      "  --profile real|none     every behaviour below on (real) or off\n"
+	      "  --read-lag S            GET/list show a resource's previous state for S virtual s\n"
+	      "  --unlink-synchronous    linked-service DELETE answers 200 Deleting, no async headers\n"
+	      "  --linked-service-404 S  a new cluster link answers GET 404 for S virtual seconds\n"
+	      "  --principal-replication S  a new principal is unknown to Key Vault and role\n"
+	      "                          assignments for S virtual seconds\n"
+	      "  --status-error-rate R   share (0..1) of status URL reads answered 5xx (seeded)\n"
 	      "  --help                  this text\n"
 	      "\n"
 	      "Ready line: {\"base_url\",\"port\",\"ca_file\",\"arm_endpoint\",\"authority_host\",\n"
@@ -75,6 +86,30 @@ static int parse_long(long *out, const char *s, const char *opt, long min)
 		return cmk_error_set(CMK_EUSAGE, "%s: '%s' is not an integer >= %ld", opt, s, min);
 	*out = v;
 	return 0;
+}
+
+/* A realism option with a number: adds its setting to `flags`; false when
+ * `opt` is not one. */
+static bool main__setting_flag(cJSON *flags, const char *opt, const char *v, int *error)
+{
+	static const char *const map[][2] = {
+		{ "--read-lag", "readLagSeconds" },
+		{ "--linked-service-404", "linkedServiceNotFoundSeconds" },
+		{ "--principal-replication", "principalReplicationSeconds" },
+		{ "--status-error-rate", "statusErrorRate" },
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+		if (strcmp(opt, map[i][0]) != 0)
+			continue;
+		char *end;
+		double d = strtod(v, &end);
+		if (*end || end == v || d < 0)
+			*error = cmk_error_set(CMK_EUSAGE, "%s: '%s' is not a number >= 0", opt, v);
+		else
+			cJSON_AddNumberToObject(flags, map[i][1], d);
+		return true;
+	}
+	return false;
 }
 
 /* The state armsim starts with when no fixture is given. */
@@ -172,54 +207,83 @@ static cJSON *ready_json(int port, const char *ca, const char *identity_header)
 	return o;
 }
 
-int main(int argc, char **argv)
-{
-	const char *listen = "127.0.0.1:0", *state_dir = NULL, *fixture = NULL, *ready_file = NULL;
-	double scale = 1;
-	long lifetime = 3599, seed = 1, threads = 4;
-	int error = 0, port = 0;
-	char *cert = NULL, *key = NULL, ca[PATH_MAX + 16];
-	char ready_abs[PATH_MAX];
+/* The command line. */
+typedef struct main_args {
+	const char *listen, *state_dir, *fixture, *ready_file;
+	double scale;
+	long lifetime, seed, threads;
+	cJSON *flags; /* settings given as options, in order */
+} main_args;
 
+/* 0 to run, 1 after --help, -1 on a usage error (reported). */
+static int main__parse(main_args *o, int argc, char **argv)
+{
+	int error = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
-			return 0;
+			return 1;
+		}
+		if (!strcmp(a, "--unlink-synchronous") || !strcmp(a, "--retry-after-real")) {
+			cJSON_AddNumberToObject(o->flags, a[2] == 'u' ? "unlinkSynchronous" : "retryAfterRealSeconds", 1);
+			continue;
 		}
 		if (!v) {
 			fprintf(stderr, "armsim: %s: %s\n", a, strncmp(a, "--", 2) ? "unknown argument" : "needs a value");
 			usage(stderr);
-			return 64;
+			return -1;
 		}
 		if (!strcmp(a, "--listen"))
-			listen = v;
+			o->listen = v;
 		else if (!strcmp(a, "--state-dir"))
-			state_dir = v;
+			o->state_dir = v;
 		else if (!strcmp(a, "--fixture"))
-			fixture = v;
+			o->fixture = v;
 		else if (!strcmp(a, "--ready-file"))
-			ready_file = v;
+			o->ready_file = v;
 		else if (!strcmp(a, "--time-scale"))
-			error = parse_double(&scale, v, a);
+			error = parse_double(&o->scale, v, a);
 		else if (!strcmp(a, "--token-lifetime"))
-			error = parse_long(&lifetime, v, a, 1);
+			error = parse_long(&o->lifetime, v, a, 1);
 		else if (!strcmp(a, "--seed"))
-			error = parse_long(&seed, v, a, 0);
+			error = parse_long(&o->seed, v, a, 0);
 		else if (!strcmp(a, "--threads"))
-			error = parse_long(&threads, v, a, 1);
-		else {
+			error = parse_long(&o->threads, v, a, 1);
+		else if (!strcmp(a, "--profile"))
+			cJSON_AddStringToObject(o->flags, "profile", v);
+		else if (!main__setting_flag(o->flags, a, v, &error)) {
 			fprintf(stderr, "armsim: unknown option %s\n", a);
 			usage(stderr);
-			return 64;
+			return -1;
 		}
 		if (error < 0) {
 			fprintf(stderr, "armsim: %s\n", cmk_error_last());
-			return 64;
+			return -1;
 		}
 		i++;
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* file-static: an early exit leaves nothing unreachable behind */
+	static main_args args = { .listen = "127.0.0.1:0", .scale = 1, .lifetime = 3599, .seed = 1, .threads = 4 };
+	args.flags = cJSON_CreateObject();
+	int rc = main__parse(&args, argc, argv);
+	if (rc)
+		return rc > 0 ? 0 : 64;
+	const char *listen = args.listen, *state_dir = args.state_dir, *fixture = args.fixture,
+		   *ready_file = args.ready_file;
+	double scale = args.scale;
+	long lifetime = args.lifetime, seed = args.seed, threads = args.threads;
+	cJSON *flags = args.flags;
+	int error = 0, port = 0;
+	char *cert = NULL, *key = NULL, ca[PATH_MAX + 16];
+	char ready_abs[PATH_MAX];
+
 	if (!state_dir) {
 		fprintf(stderr, "armsim: --state-dir is required\n");
 		usage(stderr);
@@ -258,9 +322,14 @@ int main(int argc, char **argv)
 
 	sim_rng_seed((uint64_t)seed);
 	faults_seed((uint64_t)seed);
+	lro_seed((uint64_t)seed);
 	simclock_init(scale);
 	settings_defaults(&g_settings);
 	g_settings.token_lifetime_s = (int)lifetime;
+	if ((error = settings_apply(&g_settings, flags)) < 0) {
+		fprintf(stderr, "armsim: %s\n", cmk_error_last());
+		return 64;
+	}
 	throttle_init();
 	reqlog_init();
 	if ((error = auth_init()) < 0 ||
@@ -286,6 +355,12 @@ int main(int argc, char **argv)
 		if (error < 0)
 			goto fail_stop;
 	}
+	/* options win over a fixture's settings */
+	store_lock();
+	(void)settings_apply(&g_settings, flags);
+	store_unlock();
+	cJSON_Delete(flags);
+	args.flags = NULL;
 	{
 		store_lock(); /* requests may already run: principals are shared */
 		cJSON *r = ready_json(port, ca, idh);

@@ -221,7 +221,9 @@ static void ra_put(sim_req *req, sim_resp *resp)
 		return;
 	}
 	sim_principal *p = auth_principal_by_object_id(pid);
-	if (!p && !ptype) {
+	/* a principal made moments ago is not in the directory yet (Azure AD
+	 * replication, principalReplicationSeconds): the same answer */
+	if ((!p || !auth_principal_replicated(p)) && !ptype) {
 		resp_arm_error(resp, 400, "PrincipalNotFound",
 			       "Principal %s does not exist in the directory %s. Check that you have the correct "
 			       "principal ID. If you are creating this principal and then immediately assigning a "

@@ -314,7 +314,7 @@ static void kusto__headers(const sim_req *req, sim_resp *resp, const sim_op *op,
 			    "%s/subscriptions/%s/providers/Microsoft.Kusto/locations/%s/operationResults/%s?api-version=%s"
 			    "&operationResultResponseType=Location",
 			    req_base_url(req), op->subscription_id, enc, op->id, req->api_version);
-	resp_header(resp, "Retry-After", "%d", op->retry_after);
+	lro_retry_after_header(resp, op);
 }
 
 static void kusto__done(sim_op *op)

@@ -177,6 +177,24 @@ static void router__scope(char *out, size_t len, const sim_req *req, const sim_r
 	}
 }
 
+/* The location ARM names when the request carries none: the resource
+ * group's, else the region of the ARM front end that took the request
+ * (armsim plays one, in eastus). */
+static void router__front_door_location(char *loc, size_t len, const sim_req *req, const sim_route *r)
+{
+	if (r->rg_cap >= 0 && r->sub_cap >= 0 && r->rg_cap < req->ncap && r->sub_cap < req->ncap) {
+		char id[512];
+		snprintf(id, sizeof id, "/subscriptions/%s/resourceGroups/%s", req->cap[r->sub_cap], req->cap[r->rg_cap]);
+		sim_res *rg = store_get_typed(id, "Microsoft.Resources/resourceGroups");
+		const char *rl = rg ? sim_json_str(rg->doc, "location") : NULL;
+		if (rl) {
+			sim_location_norm(loc, len, rl);
+			return;
+		}
+	}
+	snprintf(loc, len, "%s", "eastus");
+}
+
 static void router__api_version_error(sim_req *req, sim_resp *resp, const sim_route *r)
 {
 	char list[2048];
@@ -216,6 +234,8 @@ static void router__api_version_error(sim_req *req, sim_resp *resp, const sim_ro
 			}
 		}
 	}
+	if (!loc[0])
+		router__front_door_location(loc, sizeof loc, req, r);
 	const char *slash = strrchr(r->resource_type ? r->resource_type : "", '/');
 	const char *type = slash ? slash + 1 : (r->resource_type ? r->resource_type : "");
 	resp_arm_error(resp, 400, "NoRegisteredProviderFound",
@@ -321,7 +341,12 @@ static void router__run_arm(sim_req *req, sim_resp *resp, const sim_route *r)
 		goto out;
 	lro_tick();
 	lro_request_method(req->method);
+	bool read = !strcasecmp(req->method, "GET");
+	if (!read)
+		store_lag_note(store_get(req->path)); /* reads lag this write (readLagSeconds) */
+	store_read_view(read);
 	r->fn(req, resp);
+	store_read_view(false);
 	lro_request_method(NULL);
 	lro_tick(); /* derived state sees this request's changes at once */
 out:

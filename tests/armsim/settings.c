@@ -4,6 +4,7 @@
  */
 #include "settings.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +42,7 @@ void settings_defaults(sim_settings *s)
 
 typedef struct {
 	const char *name;
-	enum { T_DBL, T_INT, T_STR } t;
+	enum { T_DBL, T_INT, T_STR, T_PROFILE } t;
 	size_t off;
 } field;
 
@@ -68,7 +69,29 @@ static const field fields[] = {
 	F("laStatusApiVersion", T_STR, la_status_api_version),
 	F("tokenLifetimeSeconds", T_INT, token_lifetime_s),
 	F("signedOperationUrls", T_INT, signed_operation_urls),
+	F("retryAfterRealSeconds", T_INT, retry_after_real),
+	F("readLagSeconds", T_DBL, read_lag_s),
+	F("unlinkSynchronous", T_INT, unlink_synchronous),
+	F("linkedServiceNotFoundSeconds", T_DBL, linked_service_404_s),
+	F("principalReplicationSeconds", T_DBL, principal_replication_s),
+	F("statusErrorRate", T_DBL, status_error_rate),
+	/* not a field: applies settings_profile; never dumped */
+	{ "profile", T_PROFILE, 0 },
 };
+
+int settings_profile(sim_settings *s, const char *name)
+{
+	bool on = !strcasecmp(name, "real");
+	if (!on && strcasecmp(name, "none") != 0)
+		return cmk_error_set(CMK_EINVALID, "settings: unknown profile '%s' (real or none)", name);
+	/* values in the range real traffic and the docs report (README) */
+	s->read_lag_s = on ? 60 : 0;
+	s->unlink_synchronous = on;
+	s->linked_service_404_s = on ? 120 : 0;
+	s->principal_replication_s = on ? 300 : 0;
+	s->status_error_rate = on ? 0.1 : 0;
+	return 0;
+}
 
 int settings_apply(sim_settings *s, const cJSON *obj)
 {
@@ -82,7 +105,12 @@ int settings_apply(sim_settings *s, const cJSON *obj)
 		if (!f)
 			return cmk_error_set(CMK_EINVALID, "settings: unknown setting '%s'", m->string);
 		char *p = (char *)s + f->off;
-		if (f->t == T_STR) {
+		if (f->t == T_PROFILE) {
+			if (!cJSON_IsString(m))
+				return cmk_error_set(CMK_EINVALID, "settings: 'profile' must be a string");
+			if (settings_profile(s, m->valuestring) < 0)
+				return -1;
+		} else if (f->t == T_STR) {
 			if (!cJSON_IsString(m))
 				return cmk_error_set(CMK_EINVALID, "settings: '%s' must be a string", m->string);
 			snprintf(p, sizeof s->la_status_api_version, "%s", m->valuestring);
@@ -97,6 +125,8 @@ int settings_apply(sim_settings *s, const cJSON *obj)
 	}
 	if (s->page_size < 1)
 		s->page_size = 1;
+	if (s->status_error_rate > 1)
+		s->status_error_rate = 1;
 	return 0;
 }
 
@@ -109,7 +139,7 @@ cJSON *settings_dump(const sim_settings *s)
 			cJSON_AddNumberToObject(o, fields[i].name, *(const double *)p);
 		else if (fields[i].t == T_INT)
 			cJSON_AddNumberToObject(o, fields[i].name, *(const int *)p);
-		else
+		else if (fields[i].t == T_STR)
 			cJSON_AddStringToObject(o, fields[i].name, p);
 	}
 	return o;

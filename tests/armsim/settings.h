@@ -32,6 +32,15 @@ typedef struct sim_settings {
 	char la_status_api_version[32]; /* api-version in LA Azure-AsyncOperation URLs */
 	int token_lifetime_s;        /* --token-lifetime: 3599 */
 	int signed_operation_urls;   /* 1: ~3,300-char signed operation URLs (t, c, s, h) as seen in real traffic */
+	/* Retry-After is virtual seconds divided by the time scale (what a
+	 * client on the real clock should wait); 1 keeps the virtual seconds */
+	int retry_after_real;
+	/* realism (--profile real; each 0 = off, the default) */
+	double read_lag_s;              /* GET/list show a resource's previous state this long after a change */
+	int unlink_synchronous;         /* 1: linked-service DELETE answers 200 Deleting, no async headers */
+	double linked_service_404_s;    /* a new cluster link answers GET 404 this long after its PUT */
+	double principal_replication_s; /* a new principal is unknown to Key Vault and role assignments this long */
+	double status_error_rate;       /* 0..1: share of status/result URL reads answered 5xx (seeded) */
 } sim_settings;
 
 extern sim_settings g_settings;
@@ -41,5 +50,8 @@ void settings_defaults(sim_settings *s);
  * error with cmk_error_set). */
 int settings_apply(sim_settings *s, const cJSON *obj);
 cJSON *settings_dump(const sim_settings *s);
+/* Apply a named realism profile: "real" (each behaviour on, README values)
+ * or "none" (each off). 0, or CMK_EINVALID for another name. */
+int settings_profile(sim_settings *s, const char *name);
 
 #endif

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "settings.h"
+#include "simclock.h"
 #include "util.h"
 
 #define NBUCKETS 16384
@@ -110,6 +112,7 @@ sim_res *store_put(const char *id, const char *type, cJSON *doc)
 {
 	sim_res *r = store_get(id);
 	if (r) {
+		store_lag_note(r);
 		if (r->doc != doc)
 			cJSON_Delete(r->doc);
 		r->doc = doc;
@@ -141,7 +144,37 @@ sim_res *store_put(const char *id, const char *type, cJSON *doc)
 		t->head = r;
 	t->tail = r;
 	t->count++;
+	if (g_settings.read_lag_s > 0) {
+		r->lag_absent_ = true;
+		r->lag_until_ = simclock_now_ms() + (int64_t)(g_settings.read_lag_s * 1000.0);
+	}
 	return r;
+}
+
+static bool g_read_view;
+
+void store_read_view(bool on)
+{
+	g_read_view = on;
+}
+
+void store_lag_note(sim_res *r)
+{
+	if (!r || g_settings.read_lag_s <= 0)
+		return;
+	int64_t now = simclock_now_ms();
+	if (now >= r->lag_until_) {
+		/* reads had caught up: they now lag behind this state */
+		cJSON_Delete(r->lag_doc_);
+		r->lag_doc_ = cJSON_Duplicate(r->doc, 1);
+		r->lag_absent_ = false;
+	}
+	r->lag_until_ = now + (int64_t)(g_settings.read_lag_s * 1000.0);
+}
+
+static bool store__lagging(const sim_res *r)
+{
+	return g_read_view && r->lag_until_ && simclock_now_ms() < r->lag_until_;
 }
 
 void store_delete(sim_res *r)
@@ -169,6 +202,7 @@ void store_delete(sim_res *r)
 	free(r->key_);
 	cJSON_Delete(r->doc);
 	cJSON_Delete(r->sim);
+	cJSON_Delete(r->lag_doc_);
 	free(r);
 }
 
@@ -214,7 +248,7 @@ size_t store_list(sim_res ***out, const char *type, const char *scope)
 	if (!arr)
 		return 0;
 	for (sim_res *r = t->head; r; r = r->tnext_)
-		if (!scope || store_id_under(r->id, scope))
+		if ((!scope || store_id_under(r->id, scope)) && !(r->lag_absent_ && store__lagging(r)))
 			arr[n++] = r;
 	qsort(arr, n, sizeof *arr, store__cmp);
 	*out = arr;
@@ -281,6 +315,12 @@ const sim_type *store_type_find(const char *type)
 cJSON *store_render(const sim_res *res, const char *api_version)
 {
 	const sim_type *h = store_type_find(res->type);
+	sim_res lagged;
+	if (res->lag_doc_ && store__lagging(res)) {
+		lagged = *res;
+		lagged.doc = res->lag_doc_;
+		res = &lagged;
+	}
 	if (h && h->render)
 		return h->render(res, api_version);
 	return cJSON_Duplicate(res->doc, 1);

@@ -64,7 +64,19 @@ typedef struct sim_res {
 	struct sim_res *hnext_;
 	struct sim_res *tprev_, *tnext_;
 	struct sim_type_list *tl_;
+	cJSON *lag_doc_;       /* read lag: the state reads still show, or NULL */
+	bool lag_absent_;      /* read lag: created lately, lists do not show it yet */
+	int64_t lag_until_;    /* read lag: virtual ms when reads catch up */
 } sim_res;
+
+/* --- read lag (setting readLagSeconds; off when 0) ------------------------
+ * store_lag_note(r): r is about to change; reads keep showing its state as
+ * it is now until readLagSeconds after the last change (a resource made
+ * lately is left out of lists as long). store_read_view(true) while a GET
+ * is served: store_render shows the lagging state, store_list leaves out
+ * what is not visible yet. Deletions show at once. */
+void store_lag_note(sim_res *r);
+void store_read_view(bool on);
 
 /* --- locking (router, admin, server; handlers never call these) -------- */
 void store_lock(void);

@@ -284,6 +284,9 @@ unsigned kv_key_permissions(const sim_res *vault, const char *key_name,
 	unsigned perms = 0;
 	if (!vault || !object_id)
 		return 0;
+	/* Key Vault does not know a principal Azure AD has not replicated yet */
+	if (!auth_principal_replicated(auth_principal_by_object_id(object_id)))
+		return 0;
 	if (kv_vault_rbac_mode(vault)) {
 		static const struct { const char *a; unsigned b; } acts[] = {
 			{ "Microsoft.KeyVault/vaults/keys/read", KV_PERM_GET | KV_PERM_LIST },

@@ -56,17 +56,6 @@ static long put_link(const char *ws, const char *cluster)
 	return st;
 }
 
-static const char *ws_cluster(const char *ws)
-{
-	static char buf[1024];
-	armsim_http_resp r = check_arm("GET", check_fmt(RGP "/workspaces/%s?api-version=2021-06-01", ws), NULL);
-	assert_int_equal(r.status, 200);
-	const char *c = check_str(r.json, "properties.features.clusterResourceId");
-	snprintf(buf, sizeof buf, "%s", c ? c : "");
-	armsim_http_free(&r);
-	return buf;
-}
-
 static int hazards_of(const char *kind)
 {
 	cJSON *h = check_admin("GET", "/_sim/hazards", NULL);
@@ -94,7 +83,7 @@ static void link_ws1_to_linkA(void)
 {
 	assert_int_equal(put_link("ws1", "linkA"), 201);
 	check_advance(31 * 60);
-	assert_non_null(strstr(ws_cluster("ws1"), "/clusters/linkA"));
+	assert_non_null(strstr(check_ws_cluster("ws1"), "/clusters/linkA"));
 }
 
 /* The principal of `cluster`'s system-assigned identity, into oid[64]. */
@@ -153,7 +142,7 @@ static void test_link__lifecycle_sets_cluster_resource_id(void **state)
 	assert_true(armsim_http_header(&r, "Azure-AsyncOperation", aso, sizeof aso));
 	armsim_http_free(&r);
 	/* not linked until the operation completes */
-	assert_string_equal(ws_cluster("ws1"), "");
+	assert_string_equal(check_ws_cluster("ws1"), "");
 	/* a second link while the first runs */
 	r = check_arm("PUT", link_url("rg-la", "ws1"), link_body("rg-la", "linkA"));
 	check_error(&r, 409, "Conflict", M_LINK_409);
@@ -167,7 +156,7 @@ static void test_link__lifecycle_sets_cluster_resource_id(void **state)
 	r = check_arm("GET", aso, NULL);
 	assert_string_equal(check_str(r.json, "status"), "Succeeded");
 	armsim_http_free(&r);
-	assert_non_null(strstr(ws_cluster("ws1"), "/clusters/linkA"));
+	assert_non_null(strstr(check_ws_cluster("ws1"), "/clusters/linkA"));
 	r = check_arm("GET", RGP "/clusters/linkA?api-version=2026-03-01", NULL);
 	const cJSON *aw = check_get(r.json, "properties.associatedWorkspaces");
 	assert_int_equal(cJSON_GetArraySize(aw), 1);
@@ -221,7 +210,7 @@ static void test_link__budget_two_operations_per_30_days(void **state)
 	assert_string_equal(check_str(r.json, "properties.provisioningState"), "Deleting");
 	armsim_http_free(&r);
 	check_advance(31 * 60);
-	assert_string_equal(ws_cluster("ws1"), "");
+	assert_string_equal(check_ws_cluster("ws1"), "");
 	r = check_arm("PUT", link_url("rg-la", "ws1"), link_body("rg-la", "linkA"));
 	check_error(&r, 400, "BadRequest", M_LINK_BUDGET);
 	armsim_http_free(&r);
@@ -529,7 +518,7 @@ static void test_workspace__delete_linked_workspace_unlinks_it(void **state)
 	check_advance(HOUR);
 	assert_int_equal(put_link("wsdel", "linkA"), 201);
 	check_advance(91 * 60);
-	assert_non_null(strstr(ws_cluster("wsdel"), "/clusters/linkA"));
+	assert_non_null(strstr(check_ws_cluster("wsdel"), "/clusters/linkA"));
 	r = check_arm("DELETE", RGP "/workspaces/wsdel?api-version=2021-06-01", NULL);
 	assert_int_equal(r.status, 200);
 	armsim_http_free(&r);

@@ -144,3 +144,14 @@ int check_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
 	free(run);
 	return rc;
 }
+
+const char *check_ws_cluster(const char *ws)
+{
+	static char buf[1024];
+	armsim_http_resp r = check_arm("GET", check_fmt(RGP "/workspaces/%s?api-version=2021-06-01", ws), NULL);
+	assert_int_equal(r.status, 200);
+	const char *c = check_str(r.json, "properties.features.clusterResourceId");
+	snprintf(buf, sizeof buf, "%s", c ? c : "");
+	armsim_http_free(&r);
+	return buf;
+}

@@ -53,5 +53,8 @@ const cJSON *check_get(const cJSON *o, const char *path);
 /* Admin call; asserts a 2xx status; returns the parsed body (caller frees). */
 cJSON *check_admin(const char *method, const char *path, const char *body);
 void check_advance(double seconds);
+/* features.clusterResourceId of workspace `ws` in rg-la ("" when not
+ * linked); asserts the GET answers 200. Static buffer. */
+const char *check_ws_cluster(const char *ws);
 
 #endif
