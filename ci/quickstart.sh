@@ -29,7 +29,7 @@ trap 'exit 130' INT TERM
 echo "== starting armsim (fixture tests/integration/fixtures/examples.json, time x$scale)"
 "$build/tests/armsim/armsim" --listen 127.0.0.1:0 --state-dir "$work/armsim" \
   --fixture tests/integration/fixtures/examples.json --ready-file "$work/ready" \
-  --time-scale "$scale" >"$work/armsim.log" 2>&1 &
+  --time-scale "$scale" --retry-after-real >"$work/armsim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 200); do [ -s "$work/ready" ] && break; sleep 0.1; done
 if [ ! -s "$work/ready" ]; then

@@ -62,7 +62,8 @@ class Armsim:
         if fixture:
             args += ["--fixture", fixture]
         if time_scale:
-            args += ["--time-scale", str(time_scale)]
+            # cmkctl divides Retry-After by CMKCTL_TIME_SCALE itself
+            args += ["--time-scale", str(time_scale), "--retry-after-real"]
         args += list(extra)
         self.log = open(os.path.join(workdir, "armsim.log"), "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
