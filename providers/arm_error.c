@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Body bytes quoted when the body is not an ARM error document. */
 #define ARM_ERROR_QUOTE_MAX 200
@@ -350,6 +351,11 @@ int arm_error_raise(const arm_error *err)
 	cmk_error_set(err->code, "%s", line);
 	free(line);
 	return err->code;
+}
+
+bool arm_error_is_service_fault(const arm_error *err)
+{
+	return err && err->arm_code && strcasecmp(err->arm_code, "InternalServerError") == 0;
 }
 
 void arm_error_free(arm_error *err)

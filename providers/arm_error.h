@@ -15,6 +15,8 @@
 #ifndef CMK_PROVIDERS_ARM_ERROR_H
 #define CMK_PROVIDERS_ARM_ERROR_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "common/buf.h"
@@ -94,6 +96,10 @@ int arm_error_raise(const arm_error *err);
  * and by tests). */
 arm_error_class arm_error_classify(long http_status, const char *arm_code,
 				   const char *message);
+
+/* Whether an operation's error says the service itself failed
+ * (InternalServerError): the same request may succeed when sent again. */
+bool arm_error_is_service_fault(const arm_error *err);
 
 /* The CMK_E* code for an HTTP status. */
 int arm_error_code_for_status(long http_status);

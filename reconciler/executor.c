@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/arm_id.h"
 #include "common/vec.h"
@@ -193,8 +192,8 @@ out:
  */
 static bool exec__resend_safe(const exec_run *w, size_t i, const arm_op *op)
 {
-	return (plan_step_kind_flags(w->p->steps[i].kind) & PLAN_KIND_RESEND) && !w->resent[i] && op->error &&
-	       op->error->arm_code && strcasecmp(op->error->arm_code, "InternalServerError") == 0;
+	return (plan_step_kind_flags(w->p->steps[i].kind) & PLAN_KIND_RESEND) && !w->resent[i] &&
+	       arm_error_is_service_fault(op->error);
 }
 
 static void exec__journal_forget(exec_run *w, const exec_op *x, bool *changed)
