@@ -149,9 +149,7 @@ int cmd_validate(int argc, char **argv)
 	for (size_t i = 0; i < source_path_count(src); i++)
 		if ((error = manifest_load_path(set, &diags, source_path_at(src, i))) < 0)
 			goto fail;
-	if (set->count == 0 && manifest_diags_total(&diags) == 0 &&
-	    (error = manifest_diag_add(&diags, "", 0, 0, "a manifest starts with apiVersion: " MANIFEST_API_VERSION,
-				       "no manifest documents found")) < 0)
+	if ((error = manifest_check_documents(set, &diags)) < 0)
 		goto fail;
 	if ((error = validate_manifest_set(&diags, set)) < 0)
 		goto fail;

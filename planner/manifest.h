@@ -246,9 +246,19 @@ void manifest_set_free(manifest_set *set);
  * Load `path`: a file, or a directory searched recursively for *.yaml and
  * *.yml (sorted by name; hidden entries skipped), or "-" for standard input.
  * A file already loaded (same real path) is skipped. Problems go to `diags`
- * with their position. Returns 0, or CMK_ENOMEM.
+ * with their position. Every path met is read or is an error naming it and
+ * why (manifest_paths.c lists what a walk skips by design and what is an
+ * error); such an error marks the set incomplete. Returns 0, or CMK_ENOMEM.
  */
 int manifest_load_path(manifest_set *set, manifest_diags *diags, const char *path) CMK_WUR;
+
+/*
+ * After every path was loaded: when the set holds no document and `diags`
+ * no error, add "no manifest documents found" for each file read (each is
+ * empty or holds only comments), or once without a file when none was
+ * read. Returns 0, or CMK_ENOMEM.
+ */
+int manifest_check_documents(manifest_set *set, manifest_diags *diags) CMK_WUR;
 
 /* Load `len` bytes of YAML named `name` (the name used in diagnostics). */
 int manifest_load_buffer(manifest_set *set, manifest_diags *diags, const char *name,

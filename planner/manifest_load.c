@@ -1,24 +1,21 @@
 /*
  * manifest_load.c - manifest files to the desired model (see manifest.h).
  *
- * Reads files and directories, turns each YAML document into a manifest_doc
- * through per-kind field tables, and reports every structural problem with
- * its position: unknown kinds and fields (with the closest known name),
- * missing required fields, wrong types, unknown enum values, malformed
- * resource ids and ids of the wrong resource type. Rules that need the
+ * Turns each YAML document of a file's text into a manifest_doc through
+ * per-kind field tables (manifest_paths.c reads the paths given with -f),
+ * and reports every structural problem with its position: unknown kinds
+ * and fields (with the closest known name), missing required fields, wrong
+ * types, unknown enum values, malformed resource ids and ids of the wrong
+ * resource type. Rules that need the
  * whole set or Azure's documented limits are in validate.c.
  */
 #include "planner/manifest.h"
 
 #include <assert.h>
-#include <dirent.h>
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "common/arm_id.h"
 #include "common/buf.h"
@@ -174,12 +171,25 @@ static int f_int(loader *l, const field *f, const char *path, const ynode *key, 
 		 void *dst)
 {
 	manifest_int *out = dst;
+	char hint[96];
 	long long v;
 
 	if (val->invalid)
 		return 0;
-	if (manifest_yaml_int(&v, val) < 0)
+	switch (manifest_yaml_int(&v, val)) {
+	case 0:
+		break;
+	case MANIFEST_YAML_INT_RADIX:
+		snprintf(hint, sizeof(hint), "write it in decimal: %lld", v);
+		return loader__err(l, AT(val), hint, "%s must be a decimal integer, not %.64s", path,
+				   val->value);
+	case MANIFEST_YAML_INT_RANGE:
+		return loader__err(l, AT(val), "an integer here is from -9223372036854775808 to 9223372036854775807",
+				   "%s %.64s%s is out of range for an integer", path, val->value,
+				   val->len > 64 ? "..." : "");
+	default:
 		return loader__type_error(l, path, val, "an integer");
+	}
 	out->value = v;
 	out->set = true;
 	out->loc = loader__loc(l, val);
@@ -985,171 +995,4 @@ int manifest_load_buffer(manifest_set *set, manifest_diags *diags, const char *n
 			break;
 	manifest_yaml_free(yf);
 	return error;
-}
-
-static int loader__file(manifest_set *set, manifest_diags *diags, const char *path)
-{
-	struct stat st;
-	cmk_buf b;
-	int error;
-
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > MANIFEST_MAX_FILE_SIZE) {
-		set->incomplete = true;
-		return manifest_diag_add(diags, path, 0, 0, "split the manifests into several files",
-					 "file is larger than %zu MiB", MANIFEST_MAX_FILE_SIZE >> 20);
-	}
-	cmk_buf_init(&b, MANIFEST_MAX_FILE_SIZE);
-	if (cmk_buf_read_file(&b, path) < 0) {
-		const char *msg = cmk_error_last();
-		size_t plen = strlen(path);
-
-		set->incomplete = true;
-		if (cmk_error_last_code() == CMK_ENOMEM) {
-			cmk_buf_free(&b);
-			return CMK_ENOMEM;
-		}
-		/* the message starts with the path; do not say it twice */
-		if (strncmp(msg, path, plen) == 0 && msg[plen] == ':')
-			msg += plen + 2;
-		error = manifest_diag_add(diags, path, 0, 0, NULL, "%s", msg);
-		cmk_buf_free(&b);
-		return error;
-	}
-	error = manifest_load_buffer(set, diags, path, b.ptr, b.len);
-	cmk_buf_free(&b);
-	return error;
-}
-
-static int loader__stdin(manifest_set *set, manifest_diags *diags)
-{
-	char chunk[65536];
-	cmk_buf b;
-	size_t n;
-	int error = 0;
-
-	cmk_buf_init(&b, MANIFEST_MAX_FILE_SIZE);
-	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		if (cmk_buf_put(&b, chunk, n) < 0) {
-			set->incomplete = true;
-			error = cmk_error_last_code() == CMK_ENOMEM ? CMK_ENOMEM :
-				manifest_diag_add(diags, "<stdin>", 0, 0, NULL, "input is larger than %zu MiB",
-						  MANIFEST_MAX_FILE_SIZE >> 20);
-			goto out;
-		}
-	}
-	error = manifest_load_buffer(set, diags, "<stdin>", cmk_buf_cstr(&b), b.len);
-out:
-	cmk_buf_free(&b);
-	return error;
-}
-
-static bool loader__is_manifest_name(const char *name)
-{
-	size_t len = strlen(name);
-
-	return (len > 5 && strcmp(name + len - 5, ".yaml") == 0) ||
-	       (len > 4 && strcmp(name + len - 4, ".yml") == 0);
-}
-
-static int loader__cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Whether the file at `path` was loaded already (same real path). */
-static bool loader__seen(manifest_set *set, const char *path)
-{
-	char real[PATH_MAX], other[PATH_MAX];
-
-	if (!realpath(path, real))
-		return false;
-	for (size_t i = 0; i < set->file_count; i++)
-		if (realpath(set->files[i], other) && strcmp(real, other) == 0)
-			return true;
-	return false;
-}
-
-static int loader__walk(manifest_set *set, manifest_diags *diags, const char *path, int depth,
-			size_t *found)
-{
-	char **names = NULL;
-	size_t count = 0, cap = 0;
-	struct dirent *e;
-	DIR *dir;
-	int error = 0;
-
-	if (depth > 32) {
-		set->incomplete = true;
-		return manifest_diag_add(diags, path, 0, 0, "check for symbolic link loops",
-					 "directories nested more than 32 levels deep");
-	}
-	if ((dir = opendir(path)) == NULL) {
-		set->incomplete = true;
-		return manifest_diag_add(diags, path, 0, 0, NULL, "cannot open directory: %s", strerror(errno));
-	}
-	while ((e = readdir(dir)) != NULL) {
-		char *full;
-
-		if (e->d_name[0] == '.')
-			continue; /* ., .., and hidden entries such as .git */
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char **n = realloc(names, ncap * sizeof(*n));
-
-			if (!n) {
-				error = cmk_error_oom();
-				goto out;
-			}
-			names = n;
-			cap = ncap;
-		}
-		if (asprintf(&full, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", e->d_name) < 0) {
-			error = cmk_error_oom();
-			goto out;
-		}
-		names[count++] = full;
-	}
-	qsort(names, count, sizeof(*names), loader__cmp_str);
-	for (size_t i = 0; i < count && error == 0; i++) {
-		struct stat st;
-
-		if (stat(names[i], &st) < 0)
-			continue; /* a dangling link: nothing to read */
-		if (S_ISDIR(st.st_mode)) {
-			error = loader__walk(set, diags, names[i], depth + 1, found);
-		} else if (S_ISREG(st.st_mode) && loader__is_manifest_name(names[i])) {
-			(*found)++;
-			if (!loader__seen(set, names[i]))
-				error = loader__file(set, diags, names[i]);
-		}
-	}
-out:
-	closedir(dir);
-	for (size_t i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
-	return error;
-}
-
-int manifest_load_path(manifest_set *set, manifest_diags *diags, const char *path)
-{
-	struct stat st;
-	size_t found = 0;
-	int error;
-
-	if (strcmp(path, "-") == 0)
-		return loader__stdin(set, diags);
-	if (stat(path, &st) < 0) {
-		set->incomplete = true;
-		return manifest_diag_add(diags, path, 0, 0, "check the path given to -f", "cannot read: %s",
-					 strerror(errno));
-	}
-	if (!S_ISDIR(st.st_mode))
-		return loader__seen(set, path) ? 0 : loader__file(set, diags, path);
-	if ((error = loader__walk(set, diags, path, 0, &found)) < 0)
-		return error;
-	if (found == 0)
-		return manifest_diag_add(diags, path, 0, 0, "manifest files end in .yaml or .yml",
-					 "no manifest files in this directory");
-	return 0;
 }

@@ -517,28 +517,61 @@ int manifest_yaml_bool(const manifest_yaml_node *n)
 	return -1;
 }
 
+/* The base of a "0x", "0o" or "0b" prefix at `s`, or 0. */
+static int manifest_yaml__radix(const char *s)
+{
+	if (s[0] != '0')
+		return 0;
+	switch (s[1]) {
+	case 'x': case 'X': return 16;
+	case 'o': case 'O': return 8;
+	case 'b': case 'B': return 2;
+	default: return 0;
+	}
+}
+
+/* `s` (no sign) in `base` into *out, with `negative`. */
+static int manifest_yaml__int_in(long long *out, const char *s, int base, bool negative)
+{
+	unsigned long long u;
+	char *end;
+
+	if (!*s)
+		return MANIFEST_YAML_INT_NOT;
+	for (const char *c = s; *c; c++) {
+		int d = *c >= '0' && *c <= '9' ? *c - '0' :
+			*c >= 'a' && *c <= 'f' ? *c - 'a' + 10 :
+			*c >= 'A' && *c <= 'F' ? *c - 'A' + 10 : 99;
+
+		if (d >= base)
+			return MANIFEST_YAML_INT_NOT;
+	}
+	errno = 0;
+	u = strtoull(s, &end, base);
+	if (errno == ERANGE || *end ||
+	    u > (negative ? (unsigned long long)LLONG_MAX + 1 : (unsigned long long)LLONG_MAX))
+		return MANIFEST_YAML_INT_RANGE;
+	*out = negative ? (long long)(0 - u) : (long long)u;
+	return 0;
+}
+
 int manifest_yaml_int(long long *out, const manifest_yaml_node *n)
 {
 	const char *s;
-	char *end;
-	long long v;
+	bool negative;
+	int base, rc;
 
 	if (!n || n->type != MANIFEST_YAML_SCALAR || !n->plain || n->len == 0)
-		return -1;
+		return MANIFEST_YAML_INT_NOT;
 	s = n->value;
+	negative = *s == '-';
 	if (*s == '+' || *s == '-')
 		s++;
-	if (!*s)
-		return -1;
-	for (const char *c = s; *c; c++)
-		if (*c < '0' || *c > '9')
-			return -1;
-	errno = 0;
-	v = strtoll(n->value, &end, 10);
-	if (errno == ERANGE || *end)
-		return -1;
-	*out = v;
-	return 0;
+	if ((base = manifest_yaml__radix(s)) != 0) {
+		rc = manifest_yaml__int_in(out, s + 2, base, negative);
+		return rc == 0 ? MANIFEST_YAML_INT_RADIX : rc;
+	}
+	return manifest_yaml__int_in(out, s, 10, negative);
 }
 
 static bool manifest_yaml__is_number(const manifest_yaml_node *n)

@@ -75,7 +75,17 @@ void manifest_yaml_free(manifest_yaml_file *f);
 bool manifest_yaml_is_null(const manifest_yaml_node *n);
 /* 1 true, 0 false, -1 not a boolean */
 int manifest_yaml_bool(const manifest_yaml_node *n);
-/* 0 and *out set when `n` is a plain decimal integer that fits; -1 otherwise */
+/*
+ * 0 and *out set when `n` is a plain decimal integer that fits in 64 bits.
+ * Otherwise, so that a message can say what is wrong:
+ *   MANIFEST_YAML_INT_RADIX  an integer written in another base (0x3E8,
+ *                            0o1750, 0b1111101000); *out holds its value
+ *   MANIFEST_YAML_INT_RANGE  an integer (in any base) beyond the 64-bit range
+ *   MANIFEST_YAML_INT_NOT    anything else (a string, 1.5, 1e3, quoted "1000")
+ */
+#define MANIFEST_YAML_INT_NOT (-1)
+#define MANIFEST_YAML_INT_RANGE (-2)
+#define MANIFEST_YAML_INT_RADIX (-3)
 int manifest_yaml_int(long long *out, const manifest_yaml_node *n);
 
 /* A word for the node's type in messages: "a mapping", "a list", "a string",

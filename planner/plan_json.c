@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 
 #include "common/buf.h"
+#include "common/input_file.h"
 #include "planner/plan_internal.h"
 
 /* ---- writing ------------------------------------------------------------- */
@@ -887,7 +888,7 @@ int plan_load(plan **out, const char *path)
 	int error;
 
 	cmk_buf_init(&b, PLAN_MAX_FILE_SIZE);
-	if ((error = cmk_buf_read_file(&b, path)) < 0)
+	if ((error = cmk_input_read_file(&b, path)) < 0)
 		goto out;
 	error = plan_load_buffer(out, cmk_buf_cstr(&b), b.len);
 out:

@@ -185,6 +185,10 @@ static void chk__key_vault_key(checker *c, manifest_doc *d)
 
 int validate_capacity(long long gb)
 {
+	if (gb > VALIDATE_MAX_CAPACITY_GB)
+		return cmk_error_set(CMK_EINVALID,
+				     "Write a commitment tier of %d GB per day or less.",
+				     VALIDATE_MAX_CAPACITY_GB);
 	if (gb >= 1000) {
 		if (gb % 100)
 			return cmk_error_set(CMK_EINVALID, "Set Capacity value to 1000 or higher in steps of 100 (GB).");
@@ -218,9 +222,16 @@ static void chk__cluster(checker *c, manifest_doc *d)
 	chk__cluster_name(c, d, &s->name);
 	chk__identity(c, d, &s->identity);
 	chk__tags(c, d, &s->tags);
-	if (s->capacity.set && validate_capacity(s->capacity.value) < 0)
-		chk__err(c, d, s->capacity.loc, cmk_error_last(),
-			 "spec.capacity %lld is not a valid capacity reservation (GB per day)", s->capacity.value);
+	if (s->capacity.set && validate_capacity(s->capacity.value) < 0) {
+		if (s->capacity.value > VALIDATE_MAX_CAPACITY_GB)
+			chk__err(c, d, s->capacity.loc, cmk_error_last(),
+				 "spec.capacity %lld is more than the largest commitment tier, %d GB per day",
+				 s->capacity.value, VALIDATE_MAX_CAPACITY_GB);
+		else
+			chk__err(c, d, s->capacity.loc, cmk_error_last(),
+				 "spec.capacity %lld is not a valid capacity reservation (GB per day)",
+				 s->capacity.value);
+	}
 	if (s->key_at_creation.set && s->key_at_creation.value) {
 		if (!s->key.name.value)
 			chk__err(c, d, s->key_at_creation.loc, "add key: {ref: <KeyVaultKey>} or remove keyAtCreation",

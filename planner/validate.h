@@ -33,6 +33,12 @@
 #define VALIDATE_MAX_TAGS 50
 #define VALIDATE_MAX_TAG_NAME 512
 #define VALIDATE_MAX_TAG_VALUE 256
+/* The largest capacity reservation, in GB per day: the largest commitment
+ * tier of Log Analytics dedicated clusters (learn.microsoft.com
+ * azure-monitor/logs/logs-dedicated-clusters, "Cluster pricing model"; the
+ * az CLI's `log-analytics cluster create --sku-capacity` lists the tiers 100
+ * ... 50000). Kept here until the service rules table takes it. */
+#define VALIDATE_MAX_CAPACITY_GB 50000
 
 /*
  * Check `set`, adding an error to `diags` for every problem, and resolve
@@ -43,8 +49,9 @@ int validate_manifest_set(manifest_diags *diags, manifest_set *set) CMK_WUR;
 
 /*
  * The Log Analytics capacity rule, alone, for reuse by the planner:
- * 0 when `gb` is a valid capacity reservation, else CMK_EINVALID with the
- * documented message in the thread's last error.
+ * 0 when `gb` is a valid capacity reservation (a tier of 100-500, or 1000
+ * or more in steps of 100, up to VALIDATE_MAX_CAPACITY_GB), else
+ * CMK_EINVALID with the documented message in the thread's last error.
  */
 int validate_capacity(long long gb);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/input_file.h"
 #include "planner/validate.h"
 
 /* Largest live-state file read (a 10,000-workspace estate is ~4 MB). */
@@ -21,7 +22,7 @@ int plan_input_read_live(live_state *out, const char *path)
 
 	memset(out, 0, sizeof(*out));
 	cmk_buf_init(&b, PLAN_INPUT_MAX_LIVE);
-	if ((error = cmk_buf_read_file(&b, path)) < 0)
+	if ((error = cmk_input_read_file(&b, path)) < 0)
 		goto out;
 	if ((json = cJSON_ParseWithLength(cmk_buf_cstr(&b), b.len)) == NULL) {
 		error = cmk_error_set(CMK_EINVALID, "%s: not valid JSON", path);
@@ -49,9 +50,7 @@ int plan_input_open(plan_input *in, const source_spec *spec, const char *live_pa
 	for (size_t i = 0; i < source_path_count(in->src); i++)
 		if ((error = manifest_load_path(in->set, &in->diags, source_path_at(in->src, i))) < 0)
 			goto out;
-	if (in->set->count == 0 && manifest_diags_total(&in->diags) == 0 &&
-	    (error = manifest_diag_add(&in->diags, "", 0, 0, "a manifest starts with apiVersion: " MANIFEST_API_VERSION,
-				       "no manifest documents found")) < 0)
+	if ((error = manifest_check_documents(in->set, &in->diags)) < 0)
 		goto out;
 	if ((error = validate_manifest_set(&in->diags, in->set)) < 0)
 		goto out;

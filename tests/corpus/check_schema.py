@@ -29,6 +29,7 @@ CROSS_DOCUMENT = {
     "workspace-listed-twice", "yaml-duplicate-key",
     "yaml-alias-bomb",  # PyYAML would expand it: the point of the case
     "yaml-merge-key",  # PyYAML applies merge keys; cmkctl refuses them
+    "capacity-hexadecimal",  # PyYAML reads 0x3E8 as 1000; cmkctl wants it in decimal
 }
 
 schema_path, examples, cases = sys.argv[1:4]

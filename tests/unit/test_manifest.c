@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -439,6 +441,211 @@ static void test_manifest__missing_path_is_an_error_not_a_crash(void **state)
 	manifest_diags_free(&diags);
 }
 
+/* A fresh directory for one test, outside tmpdir so the entries it plants
+ * reach no other test whatever the order; remove it with drop_dir. */
+static void fresh_dir(char *out, size_t size)
+{
+	snprintf(out, size, "/tmp/cmk-test-hazard-XXXXXX");
+	assert_non_null(mkdtemp(out));
+}
+
+static void drop_dir(const char *dir)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The diagnostic for `file`, or NULL. */
+static const manifest_diag *diag_for(const manifest_diags *d, const char *file)
+{
+	for (size_t i = 0; i < d->count; i++)
+		if (strcmp(d->items[i].file, file) == 0)
+			return &d->items[i];
+	return NULL;
+}
+
+static void expect_diag(const manifest_diags *d, const char *dir, const char *rel, const char *fragment)
+{
+	char path[512];
+	const manifest_diag *g;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	if ((g = diag_for(d, path)) == NULL || !strstr(g->message, fragment)) {
+		manifest_diags_print_text(stderr, d);
+		fail_msg("expected an error on %s containing '%s'", path, fragment);
+	}
+}
+
+static void test_manifest__unreadable_entries_are_errors_never_skipped(void **state)
+{
+	manifest_diags diags = MANIFEST_DIAGS_INIT;
+	manifest_set *set;
+	char dir[128], path[256];
+
+	fresh_dir(dir, sizeof(dir));
+#define AT(rel) (snprintf(path, sizeof(path), "%s/%s", dir, rel), path)
+	{
+		FILE *fp = fopen(AT("ok.yaml"), "w");
+
+		fputs("apiVersion: cmkctl/v1\nkind: ManagedIdentity\nmetadata: {name: ok}\n"
+		      "spec: {subscription: " SUB ", resourceGroup: rg, name: id-ok, location: eastus}\n", fp);
+		fclose(fp);
+	}
+	assert_int_equal(symlink("../vendor/links.yaml", AT("dangling.yaml")), 0);
+	assert_int_equal(symlink("../vendor/clusters", AT("vendor")), 0);  /* a folder, once */
+	assert_int_equal(symlink(".", AT("loop")), 0);
+	assert_int_equal(symlink("self", AT("self")), 0);
+	assert_int_equal(symlink("/dev/zero", AT("zero.yaml")), 0);
+	assert_int_equal(mkfifo(AT("fifo.yml"), 0600), 0);
+	/* skipped by design: not a manifest by name, or hidden */
+	assert_int_equal(mkfifo(AT("notes.txt"), 0600), 0);
+	assert_int_equal(symlink("/nowhere", AT(".hidden")), 0);
+	{
+		FILE *fp = fopen(AT("README"), "w");
+
+		fclose(fp);
+	}
+#undef AT
+
+	assert_int_equal(manifest_set_new(&set), 0);
+	alarm(20); /* a FIFO read would block */
+	assert_int_equal(manifest_load_path(set, &diags, dir), 0);
+	alarm(0);
+	expect_diag(&diags, dir, "dangling.yaml", "cannot read: dangling symbolic link to '../vendor/links.yaml'");
+	expect_diag(&diags, dir, "vendor", "cannot read: dangling symbolic link to '../vendor/clusters'");
+	expect_diag(&diags, dir, "loop", "cannot read: symbolic link loop: leads back to");
+	expect_diag(&diags, dir, "self", "cannot read: symbolic link loop");
+	expect_diag(&diags, dir, "zero.yaml", "cannot read: a character device, not a regular file");
+	expect_diag(&diags, dir, "fifo.yml", "cannot read: a FIFO, not a regular file");
+	if (manifest_diags_total(&diags) != 6) {
+		manifest_diags_print_text(stderr, &diags);
+		fail_msg("expected 6 errors, got %zu", manifest_diags_total(&diags));
+	}
+	assert_true(set->incomplete);
+	assert_int_equal(set->count, 1);
+	manifest_set_free(set);
+	manifest_diags_free(&diags);
+	drop_dir(dir);
+}
+
+static void test_manifest__path_longer_than_path_max_is_an_error(void **state)
+{
+	manifest_diags diags = MANIFEST_DIAGS_INIT;
+	manifest_set *set;
+	char dir[128], name[251];
+	int fd, next;
+
+	fresh_dir(dir, sizeof(dir));
+	memset(name, 'd', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	assert_true((fd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0);
+	for (int i = 0; i < 20; i++) { /* 20 x 251 bytes: past PATH_MAX */
+		assert_int_equal(mkdirat(fd, name, 0700), 0);
+		assert_true((next = openat(fd, name, O_RDONLY | O_DIRECTORY)) >= 0);
+		close(fd);
+		fd = next;
+	}
+	assert_true((next = openat(fd, "deep.yaml", O_WRONLY | O_CREAT, 0600)) >= 0);
+	close(next);
+	close(fd);
+
+	assert_int_equal(manifest_set_new(&set), 0);
+	assert_int_equal(manifest_load_path(set, &diags, dir), 0);
+	if (manifest_diags_total(&diags) != 1 ||
+	    strcmp(diags.items[0].message, "cannot read: path longer than PATH_MAX (4096 bytes)") != 0) {
+		manifest_diags_print_text(stderr, &diags);
+		fail_msg("expected one 'path longer than PATH_MAX' error");
+	}
+	assert_true(strlen(diags.items[0].file) > PATH_MAX);
+	assert_true(set->incomplete);
+	manifest_set_free(set);
+	manifest_diags_free(&diags);
+	drop_dir(dir);
+}
+
+static void test_manifest__stdin_directory_is_named_not_empty(void **state)
+{
+	manifest_diags diags = MANIFEST_DIAGS_INIT;
+	manifest_set *set;
+	int saved = dup(STDIN_FILENO), fd;
+
+	assert_true((fd = open(tmpdir, O_RDONLY | O_DIRECTORY)) >= 0);
+	assert_true(dup2(fd, STDIN_FILENO) >= 0);
+	assert_int_equal(manifest_set_new(&set), 0);
+	assert_int_equal(manifest_load_path(set, &diags, "-"), 0);
+	assert_true(dup2(saved, STDIN_FILENO) >= 0);
+	close(saved);
+	close(fd);
+	assert_int_equal(manifest_diags_total(&diags), 1);
+	assert_string_equal(diags.items[0].file, "<stdin>");
+	assert_string_equal(diags.items[0].message, "cannot read: Is a directory");
+	assert_true(set->incomplete);
+	manifest_set_free(set);
+	manifest_diags_free(&diags);
+}
+
+static void test_manifest__no_documents_names_each_file(void **state)
+{
+	manifest_diags diags = MANIFEST_DIAGS_INIT;
+	manifest_set *set;
+
+	assert_int_equal(manifest_set_new(&set), 0);
+	assert_int_equal(manifest_load_buffer(set, &diags, "empty.yaml", "", 0), 0);
+	assert_int_equal(manifest_load_buffer(set, &diags, "comments.yaml", "# only\n---\n", 11), 0);
+	assert_int_equal(manifest_check_documents(set, &diags), 0);
+	assert_int_equal(manifest_diags_total(&diags), 2);
+	assert_string_equal(diags.items[0].file, "empty.yaml");
+	assert_string_equal(diags.items[0].message, "no manifest documents found");
+	assert_string_equal(diags.items[1].file, "comments.yaml");
+	manifest_set_free(set);
+	manifest_diags_free(&diags);
+
+	/* a file with a document: nothing to say */
+	assert_int_equal(manifest_set_new(&set), 0);
+	assert_int_equal(manifest_load_buffer(set, &diags, "ok.yaml", full_set, strlen(full_set)), 0);
+	assert_int_equal(manifest_load_buffer(set, &diags, "empty.yaml", "", 0), 0);
+	assert_int_equal(manifest_check_documents(set, &diags), 0);
+	assert_int_equal(manifest_diags_total(&diags), 0);
+	manifest_set_free(set);
+	manifest_diags_free(&diags);
+}
+
+static void test_manifest__integers_in_another_base_or_out_of_range_say_so(void **state)
+{
+	static const struct {
+		const char *value, *message, *hint;
+	} cases[] = {
+		{ "0x3E8", "spec.capacity must be a decimal integer, not 0x3E8", "write it in decimal: 1000" },
+		{ "0o1750", "spec.capacity must be a decimal integer, not 0o1750", "write it in decimal: 1000" },
+		{ "9223372036854775808", "spec.capacity 9223372036854775808 is out of range for an integer", NULL },
+		{ "-9223372036854775809", "spec.capacity -9223372036854775809 is out of range for an integer", NULL },
+		{ "1.5", "spec.capacity must be an integer, not a number", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		manifest_diags diags = MANIFEST_DIAGS_INIT;
+		manifest_set *set;
+		char yaml[512];
+
+		snprintf(yaml, sizeof(yaml),
+			 "apiVersion: cmkctl/v1\nkind: LogAnalyticsCluster\nmetadata: {name: c}\n"
+			 "spec: {subscription: " SUB ", resourceGroup: rg, name: cl, location: eastus,\n"
+			 "  identity: {type: SystemAssigned}, capacity: %s}\n", cases[i].value);
+		assert_int_equal(manifest_set_new(&set), 0);
+		assert_int_equal(manifest_load_buffer(set, &diags, "c.yaml", yaml, strlen(yaml)), 0);
+		if (manifest_diags_total(&diags) != 1 || strcmp(diags.items[0].message, cases[i].message) != 0) {
+			manifest_diags_print_text(stderr, &diags);
+			fail_msg("%s: expected '%s'", cases[i].value, cases[i].message);
+		}
+		if (cases[i].hint)
+			assert_string_equal(diags.items[0].hint, cases[i].hint);
+		manifest_set_free(set);
+		manifest_diags_free(&diags);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +665,11 @@ int main(void)
 		cmocka_unit_test(test_manifest__directory_is_walked_sorted_recursively_and_once),
 		cmocka_unit_test(test_manifest__oversized_file_is_refused),
 		cmocka_unit_test(test_manifest__missing_path_is_an_error_not_a_crash),
+		cmocka_unit_test(test_manifest__unreadable_entries_are_errors_never_skipped),
+		cmocka_unit_test(test_manifest__path_longer_than_path_max_is_an_error),
+		cmocka_unit_test(test_manifest__stdin_directory_is_named_not_empty),
+		cmocka_unit_test(test_manifest__no_documents_names_each_file),
+		cmocka_unit_test(test_manifest__integers_in_another_base_or_out_of_range_say_so),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

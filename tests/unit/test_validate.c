@@ -95,6 +95,24 @@ static void test_validate__capacity_tiers_and_steps(void **state)
 	assert_non_null(strstr(cmk_error_last(), "Should be minimum 1000"));
 }
 
+static void test_validate__capacity_bounded_by_the_largest_tier(void **state)
+{
+	static const long long over[] = { 50100, 60000, 9223372036854775800LL };
+
+	assert_int_equal(validate_capacity(VALIDATE_MAX_CAPACITY_GB), 0);
+	for (size_t i = 0; i < sizeof(over) / sizeof(over[0]); i++) {
+		if (validate_capacity(over[i]) != CMK_EINVALID)
+			fail_msg("capacity %lld should be invalid", over[i]);
+		assert_non_null(strstr(cmk_error_last(), "50000 GB per day or less"));
+	}
+	expect_error(KEY("prod-kek", "")
+		     "apiVersion: cmkctl/v1\nkind: LogAnalyticsCluster\nmetadata: {name: c}\nspec:\n"
+		     "  subscription: " SUB "\n  resourceGroup: rg-monitor\n  name: laprod\n"
+		     "  location: eastus\n  identity: {type: SystemAssigned}\n"
+		     "  capacity: 9223372036854775800\n  key: {ref: prod-kek}\n",
+		     "spec.capacity 9223372036854775800 is more than the largest commitment tier, 50000 GB per day");
+}
+
 static void test_validate__cluster_names_old_and_new_rules(void **state)
 {
 	expect_valid(KEY("prod-kek", "") CLUSTER("c", "abc", "eastus", ""));         /* 2021: 3 chars */
@@ -249,6 +267,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_validate__capacity_tiers_and_steps),
+		cmocka_unit_test(test_validate__capacity_bounded_by_the_largest_tier),
 		cmocka_unit_test(test_validate__cluster_names_old_and_new_rules),
 		cmocka_unit_test(test_validate__user_assigned_identity_may_carry_the_key_at_creation),
 		cmocka_unit_test(test_validate__regions_compare_canonically),
