@@ -27,6 +27,7 @@
 
 #include "common/buf.h"
 #include "common/input_file.h"
+#include "common/vec.h"
 
 /* Deepest directory nesting walked. */
 #define PATHS__MAX_DEPTH 32
@@ -188,26 +189,19 @@ static int paths__list(char ***out, size_t *count_out, paths__walk *w, DIR *dir,
 	int error = 0;
 
 	for (errno = 0; (e = readdir(dir)) != NULL; errno = 0) {
-		char *full;
+		char **slot;
 
 		if (e->d_name[0] == '.')
 			continue; /* ., .., and hidden entries such as .git */
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char **n = realloc(names, ncap * sizeof(*n));
-
-			if (!n) {
-				error = cmk_error_oom();
-				goto out;
-			}
-			names = n;
-			cap = ncap;
+		if ((slot = CMK_VEC_PUSH(names, count, cap)) == NULL) {
+			error = cmk_error_last_code();
+			goto out;
 		}
-		if (asprintf(&full, "%s%s%s", path, sep, e->d_name) < 0) {
+		if (asprintf(slot, "%s%s%s", path, sep, e->d_name) < 0) {
+			count--; /* the slot holds nothing to free */
 			error = cmk_error_oom();
 			goto out;
 		}
-		names[count++] = full;
 	}
 	if (errno) {
 		/* a listing cut short would leave manifests out */
