@@ -88,7 +88,11 @@ typedef struct source source;
  * (source_free). Failures, each with a message naming the URL and, once
  * known, the commit:
  *   CMK_EUSAGE     inconsistent spec (neither or both of files and git_url)
- *   CMK_EINVALID   malformed --git-commit or --git-path, a symlink as path
+ *   CMK_EINVALID   malformed --git-commit or --git-path, a symlink as path;
+ *                  in the folder, a symbolic link that cannot be followed
+ *                  inside the commit (dangling, out of the repository, a
+ *                  loop) or a submodule: never skipped, since the manifests
+ *                  behind it would be left out (hidden entries excepted)
  *   CMK_ENOTFOUND  unknown ref, commit no longer on any branch or tag,
  *                  missing path in the commit, a local URL that is not a
  *                  git repository, an empty remote

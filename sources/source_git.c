@@ -58,6 +58,10 @@ typedef struct {
 	} *heads;
 	size_t nheads;
 	char *head_target; /* the branch HEAD points to, or NULL */
+
+	/* while writing the checkout: links resolve in the whole commit */
+	const git_tree *root_tree; /* borrowed */
+	const char *commit_hex;    /* borrowed */
 } source__git;
 
 static const char *source__giterr(void)
@@ -615,16 +619,87 @@ static int source__write_file(const char *path, const git_blob *blob)
 	return error;
 }
 
+/* Folders nested deeper than this in a checkout: a loop through links. */
+#define SOURCE__MAX_DEPTH 32
+
+static int source__write_tree(source__git *g, const git_tree *tree, const char *dir,
+			      const char *rel, int depth);
+
+/* A submodule's files are not in this repository: its manifests would be
+ * left out of the plan without a word. */
+static int source__submodule(source__git *g, const char *relpath)
+{
+	return cmk_error_set(CMK_EINVALID, "%s: %s is a git submodule in commit %s; cmkctl does not "
+			     "fetch submodules, so the manifests in it would be left out: move them into "
+			     "this repository or point --git-path away from it", g->record_url, relpath,
+			     g->commit_hex);
+}
+
+/* Write what the link at `relpath` leads to inside the commit at `path`:
+ * a file's contents, or a folder. Anything it cannot follow is an error
+ * naming the link, never a skip (it may stand for a folder of manifests). */
+static int source__write_link(source__git *g, const char *path, const char *relpath, int depth)
+{
+	git_tree_entry *to = NULL;
+	git_object *obj = NULL;
+	char *to_path = NULL;
+	size_t n;
+	int error;
+
+	if ((error = source__git_link_resolve(&to, &to_path, g->repo, g->root_tree, relpath)) < 0) {
+		char why[1024];
+
+		if (error == CMK_ENOMEM)
+			return error;
+		snprintf(why, sizeof(why), "%s", cmk_error_last());
+		return cmk_error_set(error, "%s: %s (commit %s)", g->record_url, why, g->commit_hex);
+	}
+	n = strlen(to_path);
+	switch (git_tree_entry_filemode(to)) {
+	case GIT_FILEMODE_BLOB:
+	case GIT_FILEMODE_BLOB_EXECUTABLE:
+		if (git_tree_entry_to_object(&obj, g->repo, to) < 0)
+			error = source__damage(g, relpath);
+		else
+			error = source__write_file(path, (git_blob *)obj);
+		break;
+	case GIT_FILEMODE_TREE:
+		if (strncmp(relpath, to_path, n) == 0 && relpath[n] == '/')
+			error = cmk_error_set(CMK_EINVALID, "%s: %s is a symbolic link loop: it leads back "
+					      "to its parent folder '%s' (commit %s)", g->record_url,
+					      relpath, to_path, g->commit_hex);
+		else if (mkdir(path, 0700) < 0)
+			error = cmk_error_set(CMK_ERROR, "cannot create %s: %s", path, strerror(errno));
+		else if (git_tree_entry_to_object(&obj, g->repo, to) < 0)
+			error = source__damage(g, relpath);
+		else
+			error = source__write_tree(g, (git_tree *)obj, path, relpath, depth + 1);
+		break;
+	default:
+		error = source__submodule(g, relpath);
+		break;
+	}
+	git_object_free(obj);
+	git_tree_entry_free(to);
+	free(to_path);
+	return error;
+}
+
 /* Write `tree` under `dir`; `rel` is its repository-relative name. */
 static int source__write_tree(source__git *g, const git_tree *tree, const char *dir,
-			      const char *rel)
+			      const char *rel, int depth)
 {
 	size_t n = git_tree_entrycount(tree);
 	int error = 0;
 
+	if (depth > SOURCE__MAX_DEPTH)
+		return cmk_error_set(CMK_EINVALID, "%s: %s: folders nested more than %d levels deep in "
+				     "commit %s (a symbolic link loop?)", g->record_url, rel,
+				     SOURCE__MAX_DEPTH, g->commit_hex);
 	for (size_t i = 0; i < n && error == 0; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 		const char *name = git_tree_entry_name(e);
+		git_filemode_t mode = git_tree_entry_filemode(e);
 		git_object *obj = NULL;
 		char *path = NULL, *relpath = NULL;
 
@@ -639,7 +714,16 @@ static int source__write_tree(source__git *g, const git_tree *tree, const char *
 			free(path);
 			return cmk_error_oom();
 		}
-		switch (git_tree_entry_filemode(e)) {
+		if (name[0] == '.' && mode != GIT_FILEMODE_TREE && mode != GIT_FILEMODE_BLOB &&
+		    mode != GIT_FILEMODE_BLOB_EXECUTABLE) {
+			/* hidden: the manifest loader never reads it either */
+			cmk_log_warn("git: skipping hidden %s %s",
+				     mode == GIT_FILEMODE_LINK ? "symbolic link" : "submodule", relpath);
+			free(path);
+			free(relpath);
+			continue;
+		}
+		switch (mode) {
 		case GIT_FILEMODE_TREE:
 			if (mkdir(path, 0700) < 0) {
 				error = cmk_error_set(CMK_ERROR, "cannot create %s: %s", path,
@@ -647,7 +731,7 @@ static int source__write_tree(source__git *g, const git_tree *tree, const char *
 			} else if (git_tree_entry_to_object(&obj, g->repo, e) < 0) {
 				error = source__damage(g, relpath);
 			} else {
-				error = source__write_tree(g, (git_tree *)obj, path, relpath);
+				error = source__write_tree(g, (git_tree *)obj, path, relpath, depth + 1);
 			}
 			break;
 		case GIT_FILEMODE_BLOB:
@@ -658,11 +742,10 @@ static int source__write_tree(source__git *g, const git_tree *tree, const char *
 				error = source__write_file(path, (git_blob *)obj);
 			break;
 		case GIT_FILEMODE_LINK:
-			/* a link could point anywhere on this machine */
-			cmk_log_warn("git: skipping symbolic link %s", relpath);
+			error = source__write_link(g, path, relpath, depth);
 			break;
 		default:
-			cmk_log_warn("git: skipping submodule %s", relpath);
+			error = source__submodule(g, relpath);
 			break;
 		}
 		git_object_free(obj);
@@ -686,6 +769,8 @@ static int source__materialise(source *s, source__git *g, git_commit *commit,
 		error = source__damage(g, commit_hex);
 		goto out;
 	}
+	g->root_tree = root;
+	g->commit_hex = commit_hex;
 	if (*g->path) {
 		int rc = git_tree_entry_bypath(&entry, root, g->path);
 		if (rc == GIT_ENOTFOUND) {
@@ -723,7 +808,7 @@ static int source__materialise(source *s, source__git *g, git_commit *commit,
 	}
 	if (!*g->path) {
 		if ((error = source__add_local(s, s->root)) == 0)
-			error = source__write_tree(g, root, s->root, "");
+			error = source__write_tree(g, root, s->root, "", 0);
 		goto out;
 	}
 	if (asprintf(&local, "%s/%s", s->root, g->path) < 0) {
@@ -751,7 +836,7 @@ static int source__materialise(source *s, source__git *g, git_commit *commit,
 		error = cmk_error_set(CMK_ERROR, "cannot create %s: %s", local,
 				      strerror(errno));
 	} else {
-		error = source__write_tree(g, (git_tree *)obj, local, g->path);
+		error = source__write_tree(g, (git_tree *)obj, local, g->path, 0);
 	}
 out:
 	free(local);
@@ -759,6 +844,8 @@ out:
 	git_object_free(obj);
 	git_tree_entry_free(entry);
 	git_tree_free(root);
+	g->root_tree = NULL;
+	g->commit_hex = NULL;
 	return error;
 }
 

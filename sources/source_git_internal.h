@@ -1,7 +1,8 @@
 /*
  * source_git_internal.h - what the git backend's files (source_git.c,
- * source_git_net.c, source_git_auth.c) share: transport deadlines, libgit2
- * set-up, credentials and host-key checks.
+ * source_git_net.c, source_git_auth.c, source_git_link.c) share: transport
+ * deadlines, libgit2 set-up, credentials and host-key checks, and following
+ * a symbolic link inside a commit.
  */
 #ifndef CMK_SOURCE_GIT_INTERNAL_H
 #define CMK_SOURCE_GIT_INTERNAL_H
@@ -57,5 +58,19 @@ int source__auth_certificate_cb(git_cert *cert, int valid, const char *host,
  * file cannot be read (message set). */
 int source__known_hosts_check(const char *path, const char *host, int port,
 			      const unsigned char *key, size_t key_len) CMK_WUR;
+
+/* ----- source_git_link.c: symbolic links inside a commit */
+
+/*
+ * Follow the symbolic link at repository path `link_path` (a link entry of
+ * the commit tree `root`) through any further links, inside the commit
+ * only. On success *out is the entry it leads to (a blob, a tree or a
+ * submodule; free with git_tree_entry_free) and *path_out its repository
+ * path (free()). CMK_EINVALID, with a message naming `link_path`, for a
+ * target outside the repository (absolute or above the root), a dangling
+ * target, a loop; CMK_ERROR when libgit2 fails; CMK_ENOMEM.
+ */
+int source__git_link_resolve(git_tree_entry **out, char **path_out, git_repository *repo,
+			     const git_tree *root, const char *link_path) CMK_WUR;
 
 #endif

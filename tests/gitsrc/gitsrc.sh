@@ -274,17 +274,70 @@ missing_path)
 	probe --git-url "file://$REMOTE" --git-path /clusters//
 	expect_ok
 	has "file clusters/prod.yaml name: prod-v1"
-	# a symbolic link in the repository is never followed out of the checkout
+	# a symbolic link in the repository is never followed out of the
+	# checkout, nor skipped: an error naming it
 	ln -s /etc/passwd "$WORK/clusters/evil.yaml"
 	g add -A
 	g commit -q -m link
 	g push -q origin main
 	probe --git-url "file://$REMOTE" --git-path clusters
-	expect_ok
-	stderr_has "skipping symbolic link clusters/evil.yaml"
-	lacks "evil.yaml"
+	expect_err "invalid" "clusters/evil.yaml is a symbolic link to '/etc/passwd', outside the repository"
+	lacks "file clusters/evil.yaml"
 	probe --git-url "file://$REMOTE" --git-path clusters/evil.yaml
 	expect_err "invalid" "is a symbolic link"
+	;;
+
+links_and_submodules)
+	make_repo
+	# links inside the commit are read like what they lead to
+	mkdir -p "$WORK/shared"
+	echo "name: shared-v1" > "$WORK/shared/base.yaml"
+	ln -s ../shared/base.yaml "$WORK/clusters/linked.yaml"
+	ln -s ../shared "$WORK/clusters/shared-dir"
+	ln -s /etc/passwd "$WORK/clusters/.hidden-link"
+	commit_change README.md "# links" links
+	g push -q origin main
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_ok
+	has "file clusters/linked.yaml name: shared-v1"
+	has "file clusters/shared-dir/base.yaml name: shared-v1"
+	stderr_has "skipping hidden symbolic link clusters/.hidden-link"
+	# an uninitialised-submodule style dangling link: an error naming it
+	ln -s ../vendor/app2.yaml "$WORK/clusters/app2.yaml"
+	commit_change README.md "# dangling" dangling
+	g push -q origin main
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_err "invalid" "clusters/app2.yaml is a dangling symbolic link: its target '../vendor/app2.yaml' is not in the commit"
+	rm "$WORK/clusters/app2.yaml"
+	# link loops: between two links, and a folder link to its own parent
+	ln -s loop-b "$WORK/clusters/loop-a"
+	ln -s loop-a "$WORK/clusters/loop-b"
+	commit_change README.md "# loop" loop
+	g push -q origin main
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_err "invalid" "clusters/loop-a is a symbolic link loop"
+	rm "$WORK/clusters/loop-a" "$WORK/clusters/loop-b"
+	ln -s . "$WORK/clusters/self"
+	commit_change README.md "# self" self
+	g push -q origin main
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_err "invalid" "clusters/self is a symbolic link loop: it leads back to its parent folder 'clusters'"
+	rm "$WORK/clusters/self"
+	g add -A
+	# a submodule's manifests are not in this repository: an error, not a skip
+	git -C "$WORK" update-index --add --cacheinfo "160000,$(head_of main),clusters/vendor" ||
+		fail "gitlink"
+	g commit -q -m submodule
+	g push -q origin main
+	probe --git-url "file://$REMOTE" --git-path clusters
+	expect_err "invalid" "clusters/vendor is a git submodule"
+	# the same through the command: validate exits 1 naming it
+	if [ -n "$CMKCTL" ]; then
+		"$CMKCTL" validate --git-url "file://$REMOTE" --git-path clusters --git-cache "$CACHE" \
+			>"$T/out" 2>"$T/err"
+		[ $? = 1 ] || fail "validate should exit 1 on a submodule"
+		grep -q "clusters/vendor is a git submodule" "$T/err" || fail "validate should name the submodule"
+	fi
 	;;
 
 corrupt_cache)
