@@ -23,6 +23,54 @@ static const char *const kind_names[MANIFEST_KIND__COUNT] = {
 	[MANIFEST_KIND_APP_INSIGHTS_COMPONENT_LINK] = "AppInsightsComponentLink",
 };
 
+/* A SystemAssigned identity's stray ref is reported by chk__identity and is
+ * no dependency: do not also resolve it. */
+static bool manifest__identity_uses_ref(const manifest_identity *id)
+{
+	return !(id->type.set && id->type.value == MANIFEST_IDENTITY_SYSTEM_ASSIGNED);
+}
+
+manifest_ref *manifest_doc_ref_at(const manifest_doc *cd, size_t i, const char **path)
+{
+	manifest_doc *d = (manifest_doc *)cd; /* like strchr: the caller knows whether it may write */
+	manifest_ref *typed[2] = { NULL, NULL };
+	const char *paths[2] = { NULL, NULL };
+	size_t n = 0;
+
+	switch (d->kind) {
+	case MANIFEST_KIND_LOG_ANALYTICS_CLUSTER:
+		if (manifest__identity_uses_ref(&d->spec.cluster.identity))
+			typed[n] = &d->spec.cluster.identity.ref, paths[n++] = "spec.identity.ref";
+		typed[n] = &d->spec.cluster.key, paths[n++] = "spec.key";
+		break;
+	case MANIFEST_KIND_KUSTO_CLUSTER_KEY:
+		if (manifest__identity_uses_ref(&d->spec.kusto.identity))
+			typed[n] = &d->spec.kusto.identity.ref, paths[n++] = "spec.identity.ref";
+		typed[n] = &d->spec.kusto.key, paths[n++] = "spec.key";
+		break;
+	case MANIFEST_KIND_WORKSPACE_LINK:
+		typed[0] = &d->spec.workspace_link.cluster, paths[0] = "spec.cluster";
+		n = 1;
+		break;
+	case MANIFEST_KIND_APP_INSIGHTS_COMPONENT_LINK:
+		typed[0] = &d->spec.app_insights.cluster, paths[0] = "spec.cluster";
+		n = 1;
+		break;
+	default:
+		break;
+	}
+	if (i < n) {
+		*path = paths[i];
+		return typed[i];
+	}
+	i -= n;
+	if (i < d->depends_on_count) {
+		*path = "metadata.dependsOn";
+		return &d->depends_on[i];
+	}
+	return NULL;
+}
+
 const char *manifest_kind_name(manifest_kind kind)
 {
 	return (unsigned)kind < MANIFEST_KIND__COUNT ? kind_names[kind] : "?";

@@ -275,6 +275,18 @@ int manifest_load_buffer(manifest_set *set, manifest_diags *diags, const char *n
  */
 int manifest_doc_resource_id(char **out, const manifest_doc *d) CMK_WUR;
 
+/*
+ * The i-th reference of document `d` to another document, or NULL past the
+ * last: the kind's typed references first (spec.identity.ref - unless the
+ * identity is SystemAssigned, whose stray ref is an error and no
+ * dependency -, spec.key, spec.cluster), then metadata.dependsOn in
+ * written order. `*path` names the field for messages. The one list of
+ * references per kind: validation resolves and checks them, sharding
+ * follows them. Like strchr, the result points into `d` and may be
+ * written only when the caller may write `d` (validation sets targets).
+ */
+manifest_ref *manifest_doc_ref_at(const manifest_doc *d, size_t i, const char **path);
+
 /* "LogAnalyticsCluster" etc. */
 const char *manifest_kind_name(manifest_kind kind);
 /* CMK_ENOTFOUND (no message) when `name` is no kind; exact match. */

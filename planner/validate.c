@@ -391,55 +391,6 @@ static void chk__resolve(checker *c, const name_entry *idx, size_t nidx, manifes
 		 manifest_kind_name(r->kind), r->name.value);
 }
 
-/* A SystemAssigned identity's stray ref is reported by chk__identity and is
- * no dependency: do not also resolve it. */
-static bool chk__identity_uses_ref(const manifest_identity *id)
-{
-	return !(id->type.set && id->type.value == MANIFEST_IDENTITY_SYSTEM_ASSIGNED);
-}
-
-/* The i-th reference of a document (typed refs first, then dependsOn), or
- * NULL past the last; `*path` names the field in messages. */
-static manifest_ref *chk__ref_at(manifest_doc *d, size_t i, const char **path)
-{
-	manifest_ref *typed[2] = { NULL, NULL };
-	const char *paths[2] = { NULL, NULL };
-	size_t n = 0;
-
-	switch (d->kind) {
-	case MANIFEST_KIND_LOG_ANALYTICS_CLUSTER:
-		if (chk__identity_uses_ref(&d->spec.cluster.identity))
-			typed[n] = &d->spec.cluster.identity.ref, paths[n++] = "spec.identity.ref";
-		typed[n] = &d->spec.cluster.key, paths[n++] = "spec.key";
-		break;
-	case MANIFEST_KIND_KUSTO_CLUSTER_KEY:
-		if (chk__identity_uses_ref(&d->spec.kusto.identity))
-			typed[n] = &d->spec.kusto.identity.ref, paths[n++] = "spec.identity.ref";
-		typed[n] = &d->spec.kusto.key, paths[n++] = "spec.key";
-		break;
-	case MANIFEST_KIND_WORKSPACE_LINK:
-		typed[0] = &d->spec.workspace_link.cluster, paths[0] = "spec.cluster";
-		n = 1;
-		break;
-	case MANIFEST_KIND_APP_INSIGHTS_COMPONENT_LINK:
-		typed[0] = &d->spec.app_insights.cluster, paths[0] = "spec.cluster";
-		n = 1;
-		break;
-	default:
-		break;
-	}
-	if (i < n) {
-		*path = paths[i];
-		return typed[i];
-	}
-	i -= n;
-	if (i < d->depends_on_count) {
-		*path = "metadata.dependsOn";
-		return &d->depends_on[i];
-	}
-	return NULL;
-}
-
 /* Documents' positions in the set, for the cycle search's colour array. */
 typedef struct {
 	const manifest_doc *doc;
@@ -507,7 +458,7 @@ static void chk__cycles(checker *c)
 			manifest_doc *d = stack[depth - 1];
 			size_t di = chk__pos(pos, n, d), ti;
 			const char *path;
-			manifest_ref *r = chk__ref_at(d, next[di], &path);
+			manifest_ref *r = manifest_doc_ref_at(d, next[di], &path);
 			manifest_doc *t;
 
 			if (!r) {
@@ -817,7 +768,7 @@ int validate_manifest_set(manifest_diags *diags, manifest_set *set)
 		const char *path;
 		manifest_ref *r;
 
-		for (size_t k = 0; (r = chk__ref_at(d, k, &path)) != NULL; k++)
+		for (size_t k = 0; (r = manifest_doc_ref_at(d, k, &path)) != NULL; k++)
 			chk__resolve(&c, idx, nidx, d, r, path);
 	}
 	free(idx);

@@ -79,33 +79,28 @@ out:
 	return error;
 }
 
-/* Every document `d` references, for the closure. */
+/* Every document `d` references, for the closure, from the one list of
+ * references per kind (manifest_doc_ref_at). The order is the one sharding
+ * always used - dependsOn first, then the typed references last to first -
+ * because the first cross-shard reference found is the one the error
+ * names. */
 static size_t shard__refs(const manifest_doc **out, size_t cap, const manifest_doc *d)
 {
-	size_t n = 0;
+	const manifest_ref *r;
+	const char *path;
+	size_t n = 0, ntyped = 0;
 
-#define SHARD_ADD(ref) do { if ((ref).target && n < cap) out[n++] = (ref).target; } while (0)
-	for (size_t i = 0; i < d->depends_on_count; i++)
-		SHARD_ADD(d->depends_on[i]);
-	switch (d->kind) {
-	case MANIFEST_KIND_LOG_ANALYTICS_CLUSTER:
-		SHARD_ADD(d->spec.cluster.key);
-		SHARD_ADD(d->spec.cluster.identity.ref);
-		break;
-	case MANIFEST_KIND_WORKSPACE_LINK:
-		SHARD_ADD(d->spec.workspace_link.cluster);
-		break;
-	case MANIFEST_KIND_KUSTO_CLUSTER_KEY:
-		SHARD_ADD(d->spec.kusto.key);
-		SHARD_ADD(d->spec.kusto.identity.ref);
-		break;
-	case MANIFEST_KIND_APP_INSIGHTS_COMPONENT_LINK:
-		SHARD_ADD(d->spec.app_insights.cluster);
-		break;
-	default:
-		break;
+	for (size_t i = 0; (r = manifest_doc_ref_at(d, i, &path)) != NULL; i++) {
+		if (strcmp(path, "metadata.dependsOn") != 0)
+			ntyped = i + 1;
+		else if (r->target && n < cap)
+			out[n++] = r->target;
 	}
-#undef SHARD_ADD
+	for (size_t i = ntyped; i-- > 0;) {
+		r = manifest_doc_ref_at(d, i, &path);
+		if (r->target && n < cap)
+			out[n++] = r->target;
+	}
 	return n;
 }
 
