@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/commands.h"
 #include "cli/gha.h"
 
 static cli_common cli__current;
@@ -178,6 +179,34 @@ void cli_report_diags(const char *cmd, const manifest_diags *d)
 	}
 	if (gha_active())
 		gha_annotate_diags(stderr, d);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "cmkctl %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nRun 'cmkctl %s --help' for usage.\n", cmd);
+	return CMK_EXIT_USAGE;
+}
+
+bool cli_is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+int cli_parallelism_value(unsigned *out, const char *v)
+{
+	char *end = NULL;
+	long n = strtol(v, &end, 10);
+
+	if (!end || *end || n < 1 || n > 256)
+		return cmk_error_set(CMK_EUSAGE, "--parallelism: expected a number from 1 to 256");
+	*out = (unsigned)n;
+	return 0;
 }
 
 const ui_hooks *cli_ui(void)

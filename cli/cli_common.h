@@ -88,6 +88,20 @@ void cli_warn(const char *cmd, const char *fmt, ...) CMK_PRINTF(2, 3);
 FILE *cli_diag_stream(void);
 void cli_report_diags(const char *cmd, const manifest_diags *d);
 
+/*
+ * A usage error of command `cmd`: "cmkctl <cmd>: <message>" and a pointer
+ * to its --help on stderr. Returns CMK_EXIT_USAGE (64) for the command to
+ * return.
+ */
+int cli_usage_error(const char *cmd, const char *fmt, ...) CMK_PRINTF(2, 3);
+
+/* Whether `arg` asks for a command's help: -h or --help. */
+bool cli_is_help(const char *arg);
+
+/* --parallelism N: a number from 1 to 256 into *out; CMK_EUSAGE with the
+ * message set otherwise. */
+int cli_parallelism_value(unsigned *out, const char *v) CMK_WUR;
+
 /* The options applied now and the reporting functions above, for the
  * reconciler (reconciler/ui.h). Valid until the next cli_common_apply. */
 const ui_hooks *cli_ui(void);

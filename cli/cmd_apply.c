@@ -24,24 +24,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/buf.h"
-#include "common/error.h"
-#include "common/log.h"
-#include "planner/diff.h"
-#include "planner/plan.h"
-#include "planner/render.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
-#include "cli/manifest_options.h"
 #include "cli/gha.h"
+#include "cli/manifest_options.h"
+#include "cli/plan_cmd.h"
+#include "common/buf.h"
+#include "common/error.h"
+#include "planner/plan.h"
+#include "reconciler/converge.h"
 #include "reconciler/executor.h"
 #include "reconciler/live_azure.h"
 #include "reconciler/opstate.h"
-#include "reconciler/plan_input.h"
 #include "reconciler/progress.h"
 #include "reconciler/report.h"
-#include "reconciler/shard.h"
-#include "sources/source.h"
 
 #define CMD_APPLY_EXIT_INTERRUPTED 130
 
@@ -89,12 +85,6 @@ static void cmd_apply__usage(FILE *out)
 		"Azure'), never from the command line.\n"
 		"Exit codes: 0 converged, 1 error/failed step, 64 usage, 130 interrupted.\n",
 		source_options_help(), shard_options_help(), EXECUTOR_DEFAULT_PARALLELISM);
-}
-
-static int cmd_apply__usage_error(const char *msg)
-{
-	fprintf(stderr, "cmkctl apply: %s\nRun 'cmkctl apply --help' for usage.\n", msg);
-	return CMK_EXIT_USAGE;
 }
 
 static double cmd_apply__env_double(const char *name, double dflt)
@@ -153,26 +143,6 @@ static const char *cmd_apply__str(const cJSON *o, const char *name)
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
 }
 
-/* Two source revision records name the same manifests: a directory by its
- * paths, a git folder by URL, commit and path (however the ref was asked). */
-static bool cmd_apply__same_source(const cJSON *a, const cJSON *b)
-{
-	static const char *const git_keys[] = { "kind", "url", "commit", "path" };
-	const char *ka = cmd_apply__str(a, "kind");
-
-	if (!ka || !cmd_apply__str(b, "kind") || strcmp(ka, cmd_apply__str(b, "kind")) != 0)
-		return false;
-	if (strcmp(ka, "git") != 0)
-		return cJSON_Compare(a, b, true);
-	for (size_t i = 0; i < sizeof(git_keys) / sizeof(git_keys[0]); i++) {
-		const char *x = cmd_apply__str(a, git_keys[i]), *y = cmd_apply__str(b, git_keys[i]);
-
-		if (!x != !y || (x && strcmp(x, y) != 0))
-			return false;
-	}
-	return true;
-}
-
 /* The source a saved plan was made from, as -f paths (a directory source;
  * *paths holds their storage, freed by the caller) or the git URL pinned
  * to the plan's commit. Borrowed strings point into p->source. */
@@ -203,101 +173,236 @@ static int cmd_apply__source_from_plan(source_spec *spec, char **paths, const pl
 	return 0;
 }
 
-int cmd_apply(int argc, char **argv)
-{
-	source_spec spec = SOURCE_SPEC_INIT;
-	shard_filter shard = SHARD_FILTER_INIT;
-	plan_options popts = PLAN_OPTIONS_INIT;
-	render_options ropts = RENDER_OPTIONS_INIT;
-	live_azure_opts lopts = { 0 };
-	executor_opts eopts = { 0 };
-	progress_opts gopts = { 0 };
-	live_azure_conn conn = { 0 };
-	plan_input in;
-	plan *p = NULL, empty = { 0 };
-	report *r = NULL;
-	opstate *journal = NULL;
-	progress *pg = NULL;
-	cmk_buf text = CMK_BUF_INIT;
-	const char *plan_path = NULL, *state_dir = NULL, *format = "text", *v;
-	char *src_paths = NULL;
-	char dirbuf[4096], msg[512];
-	bool auto_approve = false;
-	unsigned parallelism = EXECUTOR_DEFAULT_PARALLELISM;
-	struct sigaction sa, old_int, old_term;
-	int rc = CMK_EXIT_ERROR, error;
-	double scale;
 
-	memset(&in, 0, sizeof(in));
+/* What the command line asked for. */
+typedef struct {
+	source_spec spec;
+	shard_filter shard;
+	plan_options popts;
+	const char *plan_path; /* PLAN.json: apply a saved plan */
+	const char *state_dir; /* NULL: opstate_default_dir */
+	const char *format;    /* report: text, json or markdown */
+	bool auto_approve;
+	unsigned parallelism;
+} cmd_apply__args;
+
+/* argv into `a`. Returns -1 to go on, else the exit code to return (help
+ * printed, or a usage error reported). */
+static int cmd_apply__parse(cmd_apply__args *a, int argc, char **argv)
+{
+	const char *v;
+
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *arg = argv[i];
 		bool missing = false;
 		int taken;
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		if (cli_is_help(arg)) {
 			cmd_apply__usage(stdout);
 			return CMK_EXIT_OK;
 		}
-		if ((taken = source_options_take(&spec, argc, argv, &i)) != 0) {
+		if ((taken = manifest_options_take(&a->spec, &a->shard, argc, argv, &i)) != 0) {
 			if (taken < 0)
-				return cmd_apply__usage_error(cmk_error_last());
-			continue;
-		}
-		if ((taken = shard_options_take(&shard, argc, argv, &i)) != 0) {
-			if (taken < 0)
-				return cmd_apply__usage_error(cmk_error_last());
+				return cli_usage_error("apply", "%s", cmk_error_last());
 			continue;
 		}
 		if ((v = cli_option_value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
-			format = v;
+			a->format = v;
 		} else if ((v = cli_option_value(argc, argv, &i, "--state-dir", NULL, &missing)) != NULL) {
-			state_dir = v;
+			a->state_dir = v;
 		} else if ((v = cli_option_value(argc, argv, &i, "--parallelism", NULL, &missing)) != NULL) {
-			char *end = NULL;
-			long n = strtol(v, &end, 10);
-
-			if (!end || *end || n < 1 || n > 256)
-				return cmd_apply__usage_error("--parallelism: expected a number from 1 to 256");
-			parallelism = (unsigned)n;
+			if (cli_parallelism_value(&a->parallelism, v) < 0)
+				return cli_usage_error("apply", "%s", cmk_error_last());
 		} else if (missing) {
-			snprintf(msg, sizeof(msg), "option '%s' needs a value", a);
-			return cmd_apply__usage_error(msg);
-		} else if (strcmp(a, "--auto-approve") == 0) {
-			auto_approve = true;
-		} else if (strcmp(a, "--allow-destroy") == 0) {
-			popts.allow_destroy = true;
-		} else if (strcmp(a, "--allow-unlink") == 0) {
-			popts.allow_unlink = true;
-		} else if (strcmp(a, "--no-grant") == 0) {
-			popts.no_grant = true;
-		} else if (a[0] != '-' && !plan_path) {
-			plan_path = a;
+			return cli_usage_error("apply", "option '%s' needs a value", arg);
+		} else if (strcmp(arg, "--auto-approve") == 0) {
+			a->auto_approve = true;
+		} else if (plan_cmd_flag(&a->popts, arg)) {
+			continue;
+		} else if (arg[0] != '-' && !a->plan_path) {
+			a->plan_path = arg;
 		} else {
-			snprintf(msg, sizeof(msg), a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
-			return cmd_apply__usage_error(msg);
+			return cli_usage_error("apply", arg[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'",
+					       arg);
 		}
 	}
-	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "markdown") != 0) {
-		snprintf(msg, sizeof(msg), "unknown output format '%s' (text, json or markdown)", format);
-		return cmd_apply__usage_error(msg);
+	if (strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0 && strcmp(a->format, "markdown") != 0)
+		return cli_usage_error("apply", "unknown output format '%s' (text, json or markdown)", a->format);
+	return -1;
+}
+
+/* The approval asked before a fresh plan's steps run. */
+static int cmd_apply__approve(const plan *p, void *ctx)
+{
+	(void)ctx;
+	if (!isatty(STDIN_FILENO))
+		return cmk_error_set(CMK_EINVALID, "not applied: no terminal to ask for approval "
+				     "(give --auto-approve, or apply a reviewed plan file)");
+	if (!cmd_apply__confirm(p->step_count))
+		return cmk_error_set(CMK_ECANCELED, "not applied: not approved");
+	return 0;
+}
+
+/* What one apply holds open: the connection, the journal, the report and
+ * the progress lines. */
+typedef struct {
+	live_azure_conn conn;
+	opstate *journal;
+	report *r;
+	progress *pg;
+} cmd_apply__session;
+
+static int cmd_apply__open(cmd_apply__session *s, const cmd_apply__args *a)
+{
+	live_azure_opts lopts = { 0 };
+	progress_opts gopts = { 0 };
+	const char *state_dir = a->state_dir;
+	char dirbuf[4096];
+	double scale = cmd_apply__env_double("CMKCTL_TIME_SCALE", 1.0);
+	int error;
+
+	lopts.cancel = &cmd_apply__cancel;
+	lopts.max_parallel = a->parallelism;
+	if ((error = report_new(&s->r, NULL)) < 0 || (error = live_azure_connect(&s->conn, &lopts)) < 0)
+		return error;
+	s->r->time_scale = scale;
+	s->r->started_ms = arm_now_ms();
+	if (!state_dir) {
+		if ((error = opstate_default_dir(dirbuf, sizeof(dirbuf))) < 0)
+			return error;
+		state_dir = dirbuf;
 	}
-	if (plan_path) {
-		if (plan_load(&p, plan_path) < 0) {
+	if ((error = opstate_open(&s->journal, state_dir, s->conn.cloud->arm_endpoint)) < 0)
+		return error;
+	gopts.out = stderr;
+	gopts.tty = isatty(STDERR_FILENO) && !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
+	gopts.interval_s = cmd_apply__env_double("CMKCTL_PROGRESS_INTERVAL", 30.0);
+	gopts.time_scale = scale;
+	gopts.quiet = cli_common_get()->quiet;
+	gopts.json = cli_log_json();
+	return progress_new(&s->pg, &gopts);
+}
+
+static void cmd_apply__close(cmd_apply__session *s)
+{
+	report_free(s->r);
+	progress_free(s->pg);
+	opstate_free(s->journal);
+	live_azure_disconnect(&s->conn);
+}
+
+/* Nothing was applied: a report even so (what an earlier run's operations
+ * did), then the error. */
+static int cmd_apply__refused(const converge_result *res, cmd_apply__session *s, const char *format)
+{
+	plan empty = { 0 };
+	char *why;
+
+	progress_finish(s->pg);
+	why = strdup(cmk_error_last());
+	if (!s->r->error)
+		s->r->error = why ? strdup(why) : NULL;
+	s->r->interrupted = cmd_apply__cancel != 0;
+	s->r->ended_ms = arm_now_ms();
+	report_count(s->r);
+	(void)cmd_apply__print_report(s->r, res->plan ? res->plan : &empty, format, res->in.revision,
+				      res->in.revision_line);
+	cli_error("apply", "%s", why ? why : "failed");
+	free(why);
+	return cmd_apply__cancel ? CMD_APPLY_EXIT_INTERRUPTED : CMK_EXIT_ERROR;
+}
+
+static int cmd_apply__failed(void)
+{
+	cli_error("apply", "%s", cmk_error_last());
+	return cmd_apply__cancel ? CMD_APPLY_EXIT_INTERRUPTED : CMK_EXIT_ERROR;
+}
+
+/* The report and the exit code of a converge that got to a plan. */
+static int cmd_apply__finish(const converge_result *res, int error, cmd_apply__session *s, const char *format)
+{
+	if (error == 0 && res->stage == CONVERGE_NO_CHANGES) {
+		cli_note("apply", "no changes: Azure matches the manifests");
+		if (cmd_apply__print_report(s->r, res->plan, format, res->in.revision, res->in.revision_line) < 0)
+			return cmd_apply__failed();
+		return CMK_EXIT_OK;
+	}
+	if (res->stage != CONVERGE_EXECUTED)
+		return cmd_apply__refused(res, s, format);
+	if (cmd_apply__print_report(s->r, res->plan, format, res->in.revision, res->in.revision_line) < 0)
+		return cmd_apply__failed();
+	if (error == CMK_ECANCELED || s->r->interrupted) {
+		cli_error("apply", "interrupted; running operations are recorded in %s and the next "
+			"apply waits for them", opstate_path(s->journal));
+		return CMD_APPLY_EXIT_INTERRUPTED;
+	}
+	if (error < 0) {
+		cli_error("apply", "%s", cmk_error_last());
+		return CMK_EXIT_ERROR;
+	}
+	return CMK_EXIT_OK;
+}
+
+/* Converge with the command's options; `res` holds the saved plan if any. */
+static int cmd_apply__run(converge_result *res, const cmd_apply__args *a)
+{
+	cmd_apply__session s = { 0 };
+	converge_opts co = { 0 };
+	int rc, error;
+
+	if (cmd_apply__open(&s, a) < 0) {
+		rc = cmd_apply__failed();
+		goto out;
+	}
+	co.cmd = "apply";
+	co.ui = cli_ui();
+	co.spec = &a->spec;
+	co.shard = &a->shard;
+	co.popts = &a->popts;
+	co.client = s.conn.client;
+	co.journal = s.journal;
+	co.progress = s.pg;
+	co.parallelism = a->parallelism;
+	co.show_plan = true;
+	co.blocked_hint = "";
+	co.saved_path = a->plan_path;
+	if (!a->auto_approve && !a->plan_path)
+		co.approve = cmd_apply__approve;
+	error = converge_run(res, s.r, &co);
+	rc = cmd_apply__finish(res, error, &s, a->format);
+out:
+	converge_result_free(res); /* the plan input borrows the connection */
+	cmd_apply__close(&s);
+	return rc;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	cmd_apply__args a = { .spec = SOURCE_SPEC_INIT, .shard = SHARD_FILTER_INIT, .popts = PLAN_OPTIONS_INIT,
+			      .format = "text", .parallelism = EXECUTOR_DEFAULT_PARALLELISM };
+	converge_result res;
+	char *src_paths = NULL;
+	struct sigaction sa, old_int, old_term;
+	int rc;
+
+	converge_result_init(&res);
+	if ((rc = cmd_apply__parse(&a, argc, argv)) >= 0)
+		return rc;
+	if (a.plan_path) {
+		if (plan_load(&res.plan, a.plan_path) < 0) {
 			cli_error("apply", "%s", cmk_error_last());
 			return CMK_EXIT_ERROR;
 		}
 		/* without -f / --git-url: the manifests the plan names */
-		if (spec.nfiles == 0 && !spec.git_url && cmd_apply__source_from_plan(&spec, &src_paths, p) < 0) {
-			plan_free(p);
-			return cmd_apply__usage_error(cmk_error_last());
+		if (a.spec.nfiles == 0 && !a.spec.git_url &&
+		    cmd_apply__source_from_plan(&a.spec, &src_paths, res.plan) < 0) {
+			rc = cli_usage_error("apply", "%s", cmk_error_last());
+			goto out;
 		}
 	}
-	if (spec.nfiles == 0 && !spec.git_url)
-		return cmd_apply__usage_error("no manifests given: use -f PATH");
-	if (source_spec_check(&spec) < 0) {
-		plan_free(p);
-		free(src_paths);
-		return cmd_apply__usage_error(cmk_error_last());
+	if (manifest_options_check(&a.spec) < 0) {
+		rc = cli_usage_error("apply", "%s", cmk_error_last());
+		goto out;
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -306,142 +411,11 @@ int cmd_apply(int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	cmd_apply__cancel = 0;
-
-	scale = cmd_apply__env_double("CMKCTL_TIME_SCALE", 1.0);
-	lopts.cancel = &cmd_apply__cancel;
-	lopts.max_parallel = parallelism;
-	if ((error = report_new(&r, NULL)) < 0 || (error = live_azure_connect(&conn, &lopts)) < 0)
-		goto fail;
-	r->time_scale = scale;
-	r->started_ms = arm_now_ms();
-	if (!state_dir) {
-		if ((error = opstate_default_dir(dirbuf, sizeof(dirbuf))) < 0)
-			goto fail;
-		state_dir = dirbuf;
-	}
-	if ((error = opstate_open(&journal, state_dir, conn.cloud->arm_endpoint)) < 0)
-		goto fail;
-	gopts.out = stderr;
-	gopts.tty = isatty(STDERR_FILENO) && !(getenv("TERM") && strcmp(getenv("TERM"), "dumb") == 0);
-	gopts.interval_s = cmd_apply__env_double("CMKCTL_PROGRESS_INTERVAL", 30.0);
-	gopts.time_scale = scale;
-	gopts.quiet = cli_common_get()->quiet;
-	gopts.json = cli_log_json();
-	if ((error = progress_new(&pg, &gopts)) < 0)
-		goto fail;
-
-	/* 1. what an interrupted run left running */
-	if ((error = executor_resume(r, conn.client, journal, pg, 0)) < 0)
-		goto fail_report;
-
-	/* 2. the plan */
-	in.client = conn.client;
-	in.shard = &shard;
-	if ((error = plan_input_open(&in, &spec, NULL, cli_diag_stream())) < 0) {
-		cli_report_diags("apply", &in.diags);
-		goto fail_report;
-	}
-	if (plan_path) {
-		if (!p->source || !in.revision || !cmd_apply__same_source(p->source, in.revision)) {
-			char *was = p->source ? cJSON_PrintUnformatted(p->source) : NULL;
-
-			error = cmk_error_set(CMK_ECONFLICT, "%s was made from source %s, but the manifests given are "
-					      "%s: plan again", plan_path, was ? was : "(none)", in.revision_line);
-			free(was);
-			goto fail_report;
-		}
-		if ((error = plan_check_fresh(p, &in.live)) < 0)
-			goto fail_report;
-	} else {
-		if ((error = plan_build(&p, in.set, &in.live, &popts)) < 0 ||
-		    (error = plan_set_source(p, in.revision)) < 0)
-			goto fail_report;
-	}
-	ropts.source_line = in.revision_line;
-	if ((error = render_plan_text(&text, p, &ropts)) < 0)
-		goto fail_report;
-	if (!cli_log_json() && !cli_common_get()->quiet)
-		fwrite(cmk_buf_cstr(&text), 1, text.len, stderr);
-	fflush(stderr);
-	if (!plan_is_applicable(p)) {
-		error = cmk_error_set(CMK_EINVALID, "%zu step%s blocked: nothing was applied",
-				      p->summary.blocked_steps, p->summary.blocked_steps == 1 ? " is" : "s are");
-		goto fail_report;
-	}
-	if ((error = report_set_plan(r, p)) < 0)
-		goto fail_report;
-	if (!plan_has_changes(p)) {
-		cli_note("apply", "no changes: Azure matches the manifests");
-		r->ended_ms = arm_now_ms();
-		if ((error = cmd_apply__print_report(r, p, format, in.revision, in.revision_line)) < 0)
-			goto fail;
-		rc = CMK_EXIT_OK;
-		goto out;
-	}
-	if (!auto_approve && !plan_path) {
-		if (!isatty(STDIN_FILENO)) {
-			error = cmk_error_set(CMK_EINVALID, "not applied: no terminal to ask for approval "
-					      "(give --auto-approve, or apply a reviewed plan file)");
-			goto fail_report;
-		}
-		if (!cmd_apply__confirm(p->step_count)) {
-			error = cmk_error_set(CMK_ECANCELED, "not applied: not approved");
-			goto fail_report;
-		}
-	}
-
-	/* 3. the steps */
-	eopts.parallelism = parallelism;
-	eopts.journal = journal;
-	eopts.progress = pg;
-	error = executor_run(r, conn.client, p, &eopts);
-	progress_finish(pg);
-	if (cmd_apply__print_report(r, p, format, in.revision, in.revision_line) < 0)
-		goto fail;
-	if (error == CMK_ECANCELED || r->interrupted) {
-		cli_error("apply", "interrupted; running operations are recorded in %s and the next "
-			"apply waits for them", opstate_path(journal));
-		rc = CMD_APPLY_EXIT_INTERRUPTED;
-	} else if (error < 0) {
-		cli_error("apply", "%s", cmk_error_last());
-		rc = CMK_EXIT_ERROR;
-	} else {
-		rc = CMK_EXIT_OK;
-	}
-	goto out;
-
-fail_report:
-	/* a report even when nothing ran: what the earlier run's operations did */
-	progress_finish(pg);
-	{
-		char *why = strdup(cmk_error_last());
-
-		if (r && !r->error)
-			r->error = why ? strdup(why) : NULL;
-		if (r) {
-			r->interrupted = cmd_apply__cancel != 0;
-			r->ended_ms = arm_now_ms();
-			report_count(r);
-			(void)cmd_apply__print_report(r, p ? p : &empty, format, in.revision, in.revision_line);
-		}
-		cli_error("apply", "%s", why ? why : "failed");
-		free(why);
-		rc = cmd_apply__cancel ? CMD_APPLY_EXIT_INTERRUPTED : CMK_EXIT_ERROR;
-	}
-	goto out;
-fail:
-	cli_error("apply", "%s", cmk_error_last());
-	rc = cmd_apply__cancel ? CMD_APPLY_EXIT_INTERRUPTED : CMK_EXIT_ERROR;
-out:
-	cmk_buf_free(&text);
-	plan_input_close(&in);
-	plan_free(p);
-	free(src_paths);
-	report_free(r);
-	progress_free(pg);
-	opstate_free(journal);
-	live_azure_disconnect(&conn);
+	rc = cmd_apply__run(&res, &a);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+out:
+	converge_result_free(&res);
+	free(src_paths);
 	return rc;
 }

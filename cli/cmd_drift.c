@@ -18,16 +18,13 @@
 
 #include "common/buf.h"
 #include "common/error.h"
-#include "planner/diff.h"
-#include "planner/plan.h"
-#include "planner/render.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
-#include "cli/manifest_options.h"
 #include "cli/gha.h"
-#include "reconciler/plan_input.h"
-#include "reconciler/shard.h"
-#include "sources/source.h"
+#include "cli/manifest_options.h"
+#include "cli/plan_cmd.h"
+#include "planner/plan.h"
+#include "planner/render.h"
 
 static void cmd_drift__usage(FILE *out)
 {
@@ -52,113 +49,48 @@ static void cmd_drift__usage(FILE *out)
 		source_options_help(), shard_options_help());
 }
 
-static int cmd_drift__usage_error(const char *msg)
-{
-	fprintf(stderr, "cmkctl drift: %s\nRun 'cmkctl drift --help' for usage.\n", msg);
-	return CMK_EXIT_USAGE;
-}
-
 int cmd_drift(int argc, char **argv)
 {
-	source_spec spec = SOURCE_SPEC_INIT;
-	shard_filter shard = SHARD_FILTER_INIT;
-	plan_options popts = PLAN_OPTIONS_INIT;
-	render_options ropts = RENDER_OPTIONS_INIT;
-	plan_input in;
-	plan *p = NULL;
-	cmk_buf out = CMK_BUF_INIT;
-	const char *live_path = NULL, *format = "text", *v;
+	plan_cmd c;
 	int rc = CMK_EXIT_ERROR, error;
-	char msg[256];
 
-	memset(&in, 0, sizeof(in));
+	plan_cmd_init(&c);
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool missing = false;
 		int taken;
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		if (cli_is_help(argv[i])) {
 			cmd_drift__usage(stdout);
 			return CMK_EXIT_OK;
 		}
-		if ((taken = source_options_take(&spec, argc, argv, &i)) != 0) {
-			if (taken < 0)
-				return cmd_drift__usage_error(cmk_error_last());
-			continue;
-		}
-		if ((taken = shard_options_take(&shard, argc, argv, &i)) != 0) {
-			if (taken < 0)
-				return cmd_drift__usage_error(cmk_error_last());
-			continue;
-		}
-		if ((v = cli_option_value(argc, argv, &i, "--live-state", NULL, &missing)) != NULL) {
-			live_path = v;
-		} else if ((v = cli_option_value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
-			format = v;
-		} else if ((v = cli_option_value(argc, argv, &i, "--now", NULL, &missing)) != NULL) {
-			if (diff_parse_time(&popts.now, v) < 0)
-				return cmd_drift__usage_error(cmk_error_last());
-		} else if (missing) {
-			snprintf(msg, sizeof(msg), "option '%s' needs a value", a);
-			return cmd_drift__usage_error(msg);
-		} else {
-			snprintf(msg, sizeof(msg), a[0] == '-' ? "unknown option '%s'"
-							       : "unexpected argument '%s' (use -f PATH)", a);
-			return cmd_drift__usage_error(msg);
-		}
+		if ((taken = plan_cmd_take(&c.args, argc, argv, &i)) < 0)
+			return cli_usage_error("drift", "%s", cmk_error_last());
+		if (taken == 0)
+			return plan_cmd_reject("drift", argv[i]);
 	}
-	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "markdown") != 0) {
-		snprintf(msg, sizeof(msg), "unknown output format '%s' (text, json or markdown)", format);
-		return cmd_drift__usage_error(msg);
-	}
-	if (spec.nfiles == 0 && !spec.git_url)
-		return cmd_drift__usage_error("no manifests given: use -f PATH");
-	if (source_spec_check(&spec) < 0)
-		return cmd_drift__usage_error(cmk_error_last());
+	if (plan_cmd_check(&c.args) < 0)
+		return cli_usage_error("drift", "%s", cmk_error_last());
 
-	in.shard = &shard;
-	if ((error = plan_input_open(&in, &spec, live_path, cli_diag_stream())) < 0) {
-		cli_report_diags("drift", &in.diags);
-		rc = error == CMK_EUSAGE ? CMK_EXIT_USAGE : CMK_EXIT_ERROR;
-		goto fail;
-	}
-	if ((error = plan_build(&p, in.set, &in.live, &popts)) < 0 || (error = plan_set_source(p, in.revision)) < 0)
-		goto fail;
-	ropts.mode = RENDER_DRIFT;
-	ropts.source_line = in.revision_line;
-	ropts.color = strcmp(format, "text") == 0 && cli_color(stdout);
-	if (strcmp(format, "json") == 0)
-		error = render_plan_json(&out, p);
-	else if (strcmp(format, "markdown") == 0)
-		error = render_plan_markdown(&out, p, &ropts, 0);
-	else
-		error = render_plan_text(&out, p, &ropts);
-	if (error < 0)
-		goto fail;
-	fwrite(cmk_buf_cstr(&out), 1, out.len, stdout);
-	fflush(stdout);
-	rc = plan_has_drift(p) ? CMK_EXIT_CHANGES : CMK_EXIT_OK;
+	c.ropts.mode = RENDER_DRIFT;
+	if ((rc = plan_cmd_show(&c, "drift")) != CMK_EXIT_OK)
+		goto out;
+	rc = plan_has_drift(c.plan) ? CMK_EXIT_CHANGES : CMK_EXIT_OK;
 	if (gha_active()) {
 		/* the findings on the job's summary page, and a warning to see */
 		cmk_buf md = CMK_BUF_INIT;
 
-		if ((error = render_plan_markdown(&md, p, &ropts, 0)) == 0)
+		if ((error = render_plan_markdown(&md, c.plan, &c.ropts, 0)) == 0)
 			error = gha_step_summary_append(cmk_buf_cstr(&md));
 		cmk_buf_free(&md);
-		if (error < 0)
-			goto fail;
+		if (error < 0) {
+			cli_error("drift", "%s", cmk_error_last());
+			rc = CMK_EXIT_ERROR;
+			goto out;
+		}
 		if (rc == CMK_EXIT_CHANGES)
 			gha_annotate(stderr, "warning", "cmkctl drift",
 				     "Azure differs from the manifests: see the job summary");
 	}
-	goto out;
-fail:
-	cli_error("drift", "%s", cmk_error_last());
-	if (rc != CMK_EXIT_USAGE)
-		rc = CMK_EXIT_ERROR;
 out:
-	cmk_buf_free(&out);
-	plan_free(p);
-	plan_input_close(&in);
+	plan_cmd_free(&c);
 	return rc;
 }

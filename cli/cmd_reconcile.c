@@ -18,6 +18,7 @@
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/manifest_options.h"
+#include "cli/plan_cmd.h"
 #include "reconciler/executor.h"
 #include "reconciler/opstate.h"
 #include "reconciler/reconcile.h"
@@ -70,10 +71,82 @@ static void cmd_reconcile__usage(FILE *out)
 		source_options_help(), shard_options_help(), EXECUTOR_DEFAULT_PARALLELISM);
 }
 
-static int cmd_reconcile__usage_error(const char *msg)
+/* argv into `o`, `spec` and `shard`. Returns -1 to go on, else the exit
+ * code to return (help printed, or a usage error reported). */
+static int cmd_reconcile__parse(reconcile_opts *o, source_spec *spec, shard_filter *shard, int argc,
+				char **argv)
 {
-	fprintf(stderr, "cmkctl reconcile: %s\nRun 'cmkctl reconcile --help' for usage.\n", msg);
-	return CMK_EXIT_USAGE;
+	const char *mode = "apply";
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		bool missing = false;
+		int taken;
+
+		if (cli_is_help(a)) {
+			cmd_reconcile__usage(stdout);
+			return CMK_EXIT_OK;
+		}
+		if ((taken = manifest_options_take(spec, shard, argc, argv, &i)) != 0) {
+			if (taken < 0)
+				return cli_usage_error("reconcile", "%s", cmk_error_last());
+			continue;
+		}
+		if ((v = cli_option_value(argc, argv, &i, "--interval", NULL, &missing)) != NULL) {
+			if (reconcile_parse_duration(&o->interval_s, v) < 0)
+				return cli_usage_error("reconcile", "--interval: %s", cmk_error_last());
+		} else if ((v = cli_option_value(argc, argv, &i, "--jitter", NULL, &missing)) != NULL) {
+			char *end = NULL;
+
+			o->jitter = strtod(v, &end);
+			if (!end || *end || end == v || o->jitter < 0 || o->jitter > 0.5)
+				return cli_usage_error("reconcile", "--jitter: expected a fraction from 0 to 0.5");
+		} else if ((v = cli_option_value(argc, argv, &i, "--mode", NULL, &missing)) != NULL) {
+			mode = v;
+		} else if ((v = cli_option_value(argc, argv, &i, "--iterations", NULL, &missing)) != NULL) {
+			char *end = NULL;
+
+			o->iterations = strtol(v, &end, 10);
+			if (!end || *end || end == v || o->iterations < 1)
+				return cli_usage_error("reconcile", "--iterations: expected a number >= 1");
+		} else if ((v = cli_option_value(argc, argv, &i, "--state-dir", NULL, &missing)) != NULL) {
+			o->state_dir = v;
+		} else if ((v = cli_option_value(argc, argv, &i, "--status-file", NULL, &missing)) != NULL) {
+			o->status_path = v;
+		} else if ((v = cli_option_value(argc, argv, &i, "--metrics-file", NULL, &missing)) != NULL) {
+			o->metrics_path = v;
+		} else if ((v = cli_option_value(argc, argv, &i, "--metrics-listen", NULL, &missing)) != NULL) {
+			o->metrics_listen = v;
+		} else if ((v = cli_option_value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
+			o->output = v;
+		} else if ((v = cli_option_value(argc, argv, &i, "--parallelism", NULL, &missing)) != NULL) {
+			if (cli_parallelism_value(&o->parallelism, v) < 0)
+				return cli_usage_error("reconcile", "%s", cmk_error_last());
+		} else if (missing) {
+			return cli_usage_error("reconcile", "option '%s' needs a value", a);
+		} else if (strcmp(a, "--once") == 0) {
+			o->iterations = 1;
+		} else if (!plan_cmd_flag(&o->popts, a)) {
+			return cli_usage_error("reconcile", a[0] == '-' ? "unknown option '%s'"
+								: "unexpected argument '%s' (use -f PATH)", a);
+		}
+	}
+	if (strcmp(mode, "apply") == 0)
+		o->drift_only = false;
+	else if (strcmp(mode, "drift") == 0)
+		o->drift_only = true;
+	else
+		return cli_usage_error("reconcile", "--mode: expected apply or drift");
+	if (strcmp(o->output, "text") != 0 && strcmp(o->output, "json") != 0 && strcmp(o->output, "none") != 0)
+		return cli_usage_error("reconcile", "--output: expected text, json or none");
+	if (spec->nfiles == 0 && !spec->git_url)
+		return cli_usage_error("reconcile", "no manifests given: use -f PATH or --git-url URL");
+	if (source_spec_check(spec) < 0)
+		return cli_usage_error("reconcile", "%s", cmk_error_last());
+	for (size_t i = 0; i < spec->nfiles; i++)
+		if (strcmp(spec->files[i], "-") == 0)
+			return cli_usage_error("reconcile", "-f -: standard input can be read only once; give files");
+	return -1;
 }
 
 int cmd_reconcile(int argc, char **argv)
@@ -82,98 +155,16 @@ int cmd_reconcile(int argc, char **argv)
 	shard_filter shard = SHARD_FILTER_INIT;
 	reconcile_opts o;
 	struct sigaction sa, old_int, old_term;
-	char dirbuf[4096], msg[512];
-	const char *v, *mode = "apply";
-	int rc = CMK_EXIT_ERROR, exit_code = CMK_EXIT_ERROR;
+	char dirbuf[4096];
+	int rc, exit_code = CMK_EXIT_ERROR;
 
 	memset(&o, 0, sizeof(o));
 	o.popts = (plan_options)PLAN_OPTIONS_INIT;
 	o.interval_s = 600;
 	o.jitter = 0.1;
 	o.output = "text";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool missing = false;
-		int taken;
-
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			cmd_reconcile__usage(stdout);
-			return CMK_EXIT_OK;
-		}
-		if ((taken = source_options_take(&spec, argc, argv, &i)) != 0 ||
-		    (taken = shard_options_take(&shard, argc, argv, &i)) != 0) {
-			if (taken < 0)
-				return cmd_reconcile__usage_error(cmk_error_last());
-			continue;
-		}
-		if ((v = cli_option_value(argc, argv, &i, "--interval", NULL, &missing)) != NULL) {
-			if (reconcile_parse_duration(&o.interval_s, v) < 0) {
-				snprintf(msg, sizeof(msg), "--interval: %s", cmk_error_last());
-				return cmd_reconcile__usage_error(msg);
-			}
-		} else if ((v = cli_option_value(argc, argv, &i, "--jitter", NULL, &missing)) != NULL) {
-			char *end = NULL;
-
-			o.jitter = strtod(v, &end);
-			if (!end || *end || end == v || o.jitter < 0 || o.jitter > 0.5)
-				return cmd_reconcile__usage_error("--jitter: expected a fraction from 0 to 0.5");
-		} else if ((v = cli_option_value(argc, argv, &i, "--mode", NULL, &missing)) != NULL) {
-			mode = v;
-		} else if ((v = cli_option_value(argc, argv, &i, "--iterations", NULL, &missing)) != NULL) {
-			char *end = NULL;
-
-			o.iterations = strtol(v, &end, 10);
-			if (!end || *end || end == v || o.iterations < 1)
-				return cmd_reconcile__usage_error("--iterations: expected a number >= 1");
-		} else if ((v = cli_option_value(argc, argv, &i, "--state-dir", NULL, &missing)) != NULL) {
-			o.state_dir = v;
-		} else if ((v = cli_option_value(argc, argv, &i, "--status-file", NULL, &missing)) != NULL) {
-			o.status_path = v;
-		} else if ((v = cli_option_value(argc, argv, &i, "--metrics-file", NULL, &missing)) != NULL) {
-			o.metrics_path = v;
-		} else if ((v = cli_option_value(argc, argv, &i, "--metrics-listen", NULL, &missing)) != NULL) {
-			o.metrics_listen = v;
-		} else if ((v = cli_option_value(argc, argv, &i, "--output", "-o", &missing)) != NULL) {
-			o.output = v;
-		} else if ((v = cli_option_value(argc, argv, &i, "--parallelism", NULL, &missing)) != NULL) {
-			char *end = NULL;
-			long n = strtol(v, &end, 10);
-
-			if (!end || *end || n < 1 || n > 256)
-				return cmd_reconcile__usage_error("--parallelism: expected a number from 1 to 256");
-			o.parallelism = (unsigned)n;
-		} else if (missing) {
-			snprintf(msg, sizeof(msg), "option '%s' needs a value", a);
-			return cmd_reconcile__usage_error(msg);
-		} else if (strcmp(a, "--once") == 0) {
-			o.iterations = 1;
-		} else if (strcmp(a, "--allow-destroy") == 0) {
-			o.popts.allow_destroy = true;
-		} else if (strcmp(a, "--allow-unlink") == 0) {
-			o.popts.allow_unlink = true;
-		} else if (strcmp(a, "--no-grant") == 0) {
-			o.popts.no_grant = true;
-		} else {
-			snprintf(msg, sizeof(msg), a[0] == '-' ? "unknown option '%s'"
-							       : "unexpected argument '%s' (use -f PATH)", a);
-			return cmd_reconcile__usage_error(msg);
-		}
-	}
-	if (strcmp(mode, "apply") == 0)
-		o.drift_only = false;
-	else if (strcmp(mode, "drift") == 0)
-		o.drift_only = true;
-	else
-		return cmd_reconcile__usage_error("--mode: expected apply or drift");
-	if (strcmp(o.output, "text") != 0 && strcmp(o.output, "json") != 0 && strcmp(o.output, "none") != 0)
-		return cmd_reconcile__usage_error("--output: expected text, json or none");
-	if (spec.nfiles == 0 && !spec.git_url)
-		return cmd_reconcile__usage_error("no manifests given: use -f PATH or --git-url URL");
-	if (source_spec_check(&spec) < 0)
-		return cmd_reconcile__usage_error(cmk_error_last());
-	for (size_t i = 0; i < spec.nfiles; i++)
-		if (strcmp(spec.files[i], "-") == 0)
-			return cmd_reconcile__usage_error("-f -: standard input can be read only once; give files");
+	if ((rc = cmd_reconcile__parse(&o, &spec, &shard, argc, argv)) >= 0)
+		return rc;
 	if (!o.state_dir) {
 		if (opstate_default_dir(dirbuf, sizeof(dirbuf)) < 0) {
 			cli_error("reconcile", "%s", cmk_error_last());
@@ -195,7 +186,7 @@ int cmd_reconcile(int argc, char **argv)
 
 	if ((rc = reconcile_run(&exit_code, &o)) < 0) {
 		if (rc == CMK_EUSAGE) {
-			rc = cmd_reconcile__usage_error(cmk_error_last());
+			rc = cli_usage_error("reconcile", "%s", cmk_error_last());
 		} else {
 			cli_error("reconcile", "%s", cmk_error_last());
 			rc = CMK_EXIT_ERROR;

@@ -51,14 +51,6 @@ static void cmd_validate__usage(FILE *out)
 		SOURCE_GIT_DEFAULT_TIMEOUT_S);
 }
 
-static int cmd_validate__usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "cmkctl validate: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nRun 'cmkctl validate --help' for usage.\n");
-	return CMK_EXIT_USAGE;
-}
-
 /* Name files as the user knows them: strip a git checkout's temporary root
  * from every diagnostic (the rewrite only ever shortens the text). */
 static void cmd_validate__relativize(const source *src, manifest_diags *diags)
@@ -105,13 +97,13 @@ int cmd_validate(int argc, char **argv)
 		const char *a = argv[i], *val = NULL;
 		int taken;
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		if (cli_is_help(a)) {
 			cmd_validate__usage(stdout);
 			return CMK_EXIT_OK;
 		}
 		if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
 			if (i + 1 >= argc)
-				return cmd_validate__usage_error("option '%s' needs a value", a);
+				return cli_usage_error("validate", "option '%s' needs a value", a);
 			val = argv[++i];
 		} else if (strncmp(a, "--output=", 9) == 0) {
 			val = a + 9;
@@ -122,19 +114,19 @@ int cmd_validate(int argc, char **argv)
 			else if (strcmp(val, "text") == 0)
 				json = false;
 			else
-				return cmd_validate__usage_error("unknown output format '%s' (text or json)", val);
+				return cli_usage_error("validate", "unknown output format '%s' (text or json)", val);
 			continue;
 		}
 		if ((taken = source_options_take(&spec, argc, argv, &i)) < 0)
-			return cmd_validate__usage_error("%s", cmk_error_last());
+			return cli_usage_error("validate", "%s", cmk_error_last());
 		if (taken)
 			continue;
 		if (a[0] == '-' && a[1])
-			return cmd_validate__usage_error("unknown option '%s'", a);
-		return cmd_validate__usage_error("unexpected argument '%s' (use -f PATH)", a);
+			return cli_usage_error("validate", "unknown option '%s'", a);
+		return cli_usage_error("validate", "unexpected argument '%s' (use -f PATH)", a);
 	}
 	if (spec.nfiles == 0 && !spec.git_url)
-		return cmd_validate__usage_error("%sno manifests given: use -f PATH or --git-url URL", "");
+		return cli_usage_error("validate", "no manifests given: use -f PATH or --git-url URL");
 
 	if ((error = source_open(&src, &spec)) < 0) {
 		cli_error("validate", "%s", cmk_error_last());

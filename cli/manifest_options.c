@@ -166,3 +166,19 @@ const char *shard_options_help(void)
 	       "  --shard K/N          only the subscriptions that hash to shard K of N\n"
 	       "                       (README 'Scaling past one machine')\n";
 }
+
+int manifest_options_take(source_spec *spec, shard_filter *shard, int argc, char **argv, int *i)
+{
+	int taken;
+
+	if ((taken = source_options_take(spec, argc, argv, i)) != 0)
+		return taken;
+	return shard_options_take(shard, argc, argv, i);
+}
+
+int manifest_options_check(const source_spec *spec)
+{
+	if (spec->nfiles == 0 && !spec->git_url)
+		return cmk_error_set(CMK_EUSAGE, "no manifests given: use -f PATH");
+	return source_spec_check(spec);
+}

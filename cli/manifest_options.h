@@ -15,6 +15,15 @@
 #include "reconciler/shard.h"
 #include "sources/source.h"
 
+/* If argv[*i] is a source or scope option, consume it into `spec` or
+ * `shard` and return 1; 0 when it is neither; CMK_EUSAGE (message set) for
+ * a missing or malformed value. */
+int manifest_options_take(source_spec *spec, shard_filter *shard, int argc, char **argv, int *i) CMK_WUR;
+
+/* After parsing: CMK_EUSAGE "no manifests given: use -f PATH" when neither
+ * -f nor --git-url was given, else source_spec_check. */
+int manifest_options_check(const source_spec *spec) CMK_WUR;
+
 /* If argv[*i] is a source option, consume it (and its value) into `spec`,
  * leaving *i on the last argument consumed, and return 1. Return 0 when
  * argv[*i] is not a source option, CMK_EUSAGE (message set) when its value

@@ -14,7 +14,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "planner/render.h"
-#include "reconciler/executor.h"
+#include "reconciler/converge.h"
 #include "reconciler/live_azure.h"
 #include "reconciler/opstate.h"
 #include "reconciler/plan_input.h"
@@ -159,21 +159,77 @@ static void reconcile__print(const reconcile_loop *L, const plan *p, const repor
 	cmk_buf_free(&out);
 }
 
+/* What the iteration's plan says, for the status and metrics. */
+static void reconcile__record_plan(reconcile_loop *L, const converge_result *res)
+{
+	if (res->input_read) {
+		const cJSON *c = cJSON_GetObjectItem(res->in.revision, "commit");
+
+		cJSON_Delete(L->st.last_source);
+		L->st.last_source = cJSON_Duplicate(res->in.revision, true);
+		snprintf(L->st.commit, sizeof(L->st.commit), "%s", cJSON_IsString(c) ? c->valuestring : "");
+	}
+	if (res->plan && res->stage != CONVERGE_FAILED) {
+		L->st.planned_steps = (long)res->plan->step_count;
+		L->st.drift_resources = reconcile__drift_count(res->plan);
+	}
+}
+
+/* The iteration's result and report from how far converge got. */
+static void reconcile__conclude(reconcile_loop *L, const converge_result *res, report *r, int error)
+{
+	const plan *p = res->plan;
+	const char *line = res->in.revision_line;
+
+	switch (res->stage) {
+	case CONVERGE_PLANNED:
+		if (error < 0)
+			break; /* failed before a write: no report */
+		snprintf(L->st.last_result, sizeof(L->st.last_result), "%s", plan_has_drift(p) ? "drift" : "in-sync");
+		reconcile__print(L, p, NULL, line, res->in.revision);
+		break;
+	case CONVERGE_BLOCKED:
+		reconcile__print(L, p, NULL, line, res->in.revision);
+		break;
+	case CONVERGE_NO_CHANGES:
+		snprintf(L->st.last_result, sizeof(L->st.last_result), "no-changes");
+		reconcile__print(L, p, r, line, res->in.revision);
+		break;
+	case CONVERGE_EXECUTED:
+		report_count(r);
+		L->st.steps[0] += r->succeeded;
+		L->st.steps[1] += r->failed;
+		L->st.steps[2] += r->skipped;
+		L->st.steps[3] += r->pending;
+		L->st.steps[4] += r->running;
+		if (error == 0)
+			snprintf(L->st.last_result, sizeof(L->st.last_result), "succeeded");
+		else if (error == CMK_ECANCELED || r->interrupted)
+			snprintf(L->st.last_result, sizeof(L->st.last_result), "interrupted");
+		if (error < 0 && !L->st.last_error[0])
+			snprintf(L->st.last_error, sizeof(L->st.last_error), "%s",
+				 r->error ? r->error : cmk_error_last());
+		reconcile__print(L, p, r, line, res->in.revision);
+		break;
+	case CONVERGE_FAILED:
+		break;
+	}
+}
+
 /* One iteration; fills L->st.last_*. Returns 0 when it succeeded (drift
  * found in drift mode counts as success), else negative. */
 static int reconcile__iterate(reconcile_loop *L)
 {
 	const reconcile_opts *o = L->o;
-	plan_input in;
-	plan *p = NULL;
+	converge_opts co = { 0 };
+	converge_result res;
 	report *r = NULL;
 	progress *pg = NULL;
 	progress_opts gopts = { 0 };
-	executor_opts eopts = { 0 };
 	double t0 = reconcile__now_s();
 	int error;
 
-	memset(&in, 0, sizeof(in));
+	converge_result_init(&res);
 	L->st.last_error[0] = '\0';
 	snprintf(L->st.last_result, sizeof(L->st.last_result), "failed");
 	gopts.out = stderr;
@@ -192,80 +248,27 @@ static int reconcile__iterate(reconcile_loop *L)
 	r->time_scale = gopts.time_scale;
 	r->started_ms = arm_now_ms();
 
-	/* 1. what an interrupted run left running */
-	if (L->journal && opstate_count(L->journal) &&
-	    (error = executor_resume(r, L->conn.client, L->journal, pg, 0)) < 0)
-		goto out;
-
-	/* 2. source, manifests, live state, plan */
-	in.client = L->conn.client;
-	in.shard = o->shard;
-	if ((error = plan_input_open(&in, o->spec, NULL, o->ui->diag_stream())) < 0) {
-		o->ui->report_diags("reconcile", &in.diags);
-		goto out;
-	}
-	cJSON_Delete(L->st.last_source);
-	L->st.last_source = cJSON_Duplicate(in.revision, true);
-	{
-		const cJSON *c = cJSON_GetObjectItem(in.revision, "commit");
-
-		snprintf(L->st.commit, sizeof(L->st.commit), "%s", cJSON_IsString(c) ? c->valuestring : "");
-	}
-	if ((error = plan_build(&p, in.set, &in.live, &o->popts)) < 0 ||
-	    (error = plan_set_source(p, in.revision)) < 0)
-		goto out;
-	L->st.planned_steps = (long)p->step_count;
-	L->st.drift_resources = reconcile__drift_count(p);
-
-	if (o->drift_only) {
-		snprintf(L->st.last_result, sizeof(L->st.last_result), "%s", plan_has_drift(p) ? "drift" : "in-sync");
-		reconcile__print(L, p, NULL, in.revision_line, in.revision);
-		goto out;
-	}
-	if (!plan_is_applicable(p)) {
-		error = cmk_error_set(CMK_EINVALID, "%zu step%s blocked: nothing was applied (run 'cmkctl plan' "
-				      "to see why)", p->summary.blocked_steps,
-				      p->summary.blocked_steps == 1 ? " is" : "s are");
-		reconcile__print(L, p, NULL, in.revision_line, in.revision);
-		goto out;
-	}
-	if (!plan_has_changes(p)) {
-		snprintf(L->st.last_result, sizeof(L->st.last_result), "no-changes");
-		if ((error = report_set_plan(r, p)) < 0)
-			goto out;
-		r->ended_ms = arm_now_ms();
-		reconcile__print(L, p, r, in.revision_line, in.revision);
-		goto out;
-	}
-
-	/* 3. apply */
-	if ((error = report_set_plan(r, p)) < 0)
-		goto out;
-	eopts.parallelism = o->parallelism;
-	eopts.journal = L->journal;
-	eopts.progress = pg;
-	error = executor_run(r, L->conn.client, p, &eopts);
-	progress_finish(pg);
-	report_count(r);
-	L->st.steps[0] += r->succeeded;
-	L->st.steps[1] += r->failed;
-	L->st.steps[2] += r->skipped;
-	L->st.steps[3] += r->pending;
-	L->st.steps[4] += r->running;
-	if (error == 0)
-		snprintf(L->st.last_result, sizeof(L->st.last_result), "succeeded");
-	else if (error == CMK_ECANCELED || r->interrupted)
-		snprintf(L->st.last_result, sizeof(L->st.last_result), "interrupted");
-	if (error < 0 && !L->st.last_error[0])
-		snprintf(L->st.last_error, sizeof(L->st.last_error), "%s", r->error ? r->error : cmk_error_last());
-	reconcile__print(L, p, r, in.revision_line, in.revision);
+	co.cmd = "reconcile";
+	co.ui = o->ui;
+	co.spec = o->spec;
+	co.shard = o->shard;
+	co.popts = &o->popts;
+	co.client = L->conn.client;
+	co.journal = L->journal;
+	co.progress = pg;
+	co.parallelism = o->parallelism;
+	co.drift_only = o->drift_only;
+	co.blocked_hint = " (run 'cmkctl plan' to see why)";
+	error = converge_run(&res, r, &co);
+	reconcile__record_plan(L, &res);
+	reconcile__conclude(L, &res, r, error);
 out:
 	if (error < 0) {
 		if (!L->st.last_error[0])
 			snprintf(L->st.last_error, sizeof(L->st.last_error), "%s", cmk_error_last());
 		if (error == CMK_ECANCELED || (o->stop && *o->stop))
 			snprintf(L->st.last_result, sizeof(L->st.last_result), "interrupted");
-		if (!p)
+		if (!res.plan)
 			reconcile__print(L, NULL, NULL, NULL, NULL);
 	}
 	progress_finish(pg);
@@ -275,17 +278,17 @@ out:
 		L->st.iterations_ok++;
 		L->st.last_success = L->st.last_run;
 		o->ui->note("reconcile", "iteration %ld %s in %.1f s (%ld planned step%s, %ld resource%s drifted)",
-			 L->st.iteration, L->st.last_result, L->st.last_duration_s, L->st.planned_steps,
-			 L->st.planned_steps == 1 ? "" : "s", L->st.drift_resources,
-			 L->st.drift_resources == 1 ? "" : "s");
+			    L->st.iteration, L->st.last_result, L->st.last_duration_s, L->st.planned_steps,
+			    L->st.planned_steps == 1 ? "" : "s", L->st.drift_resources,
+			    L->st.drift_resources == 1 ? "" : "s");
 	} else {
 		L->st.iterations_failed++;
-		o->ui->error("reconcile", "iteration %ld %s: %s", L->st.iteration, L->st.last_result, L->st.last_error);
+		o->ui->error("reconcile", "iteration %ld %s: %s", L->st.iteration, L->st.last_result,
+			     L->st.last_error);
 	}
-	plan_free(p);
+	converge_result_free(&res);
 	report_free(r);
 	progress_free(pg);
-	plan_input_close(&in);
 	return error;
 }
 
