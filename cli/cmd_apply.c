@@ -31,6 +31,7 @@
 #include "cli/plan_cmd.h"
 #include "common/buf.h"
 #include "common/error.h"
+#include "common/time.h"
 #include "planner/plan.h"
 #include "reconciler/converge.h"
 #include "reconciler/executor.h"
@@ -258,9 +259,12 @@ static int cmd_apply__open(cmd_apply__session *s, const cmd_apply__args *a)
 	progress_opts gopts = { 0 };
 	const char *state_dir = a->state_dir;
 	char dirbuf[4096];
-	double scale = cmd_apply__env_double("CMKCTL_TIME_SCALE", 1.0);
+	double scale;
 	int error;
 
+	/* a bad value is refused by live_azure_connect below, with its message */
+	if (cmk_time_scale_env(&scale) < 0)
+		scale = 1.0;
 	lopts.cancel = &cmd_apply__cancel;
 	lopts.max_parallel = a->parallelism;
 	if ((error = report_new(&s->r, NULL)) < 0 || (error = live_azure_connect(&s->conn, &lopts)) < 0)

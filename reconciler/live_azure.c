@@ -4,33 +4,23 @@
  */
 #include "reconciler/live_azure.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/time.h"
 #include "providers/cloud.h"
 
 int live_azure_connect(live_azure_conn *out, const live_azure_opts *opts)
 {
 	arm_client_opts o = { 0 };
-	const char *scale = getenv("CMKCTL_TIME_SCALE");
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	if (scale && *scale) {
-		char *end = NULL;
-		double v;
-
-		errno = 0;
-		v = strtod(scale, &end);
-		if (errno || !end || *end || !(v > 0) || !isfinite(v))
-			return cmk_error_set(CMK_EINVALID, "CMKCTL_TIME_SCALE: expected a positive number, got '%s'",
-					     scale);
-		o.time_scale = v;
-	}
+	/* the one parser (common/time.h); 1.0 when unset */
+	if ((error = cmk_time_scale_env(&o.time_scale)) < 0)
+		return error;
 	if ((error = arm_cloud_resolve(&out->cloud, NULL)) < 0)
 		return error;
 	o.cloud = out->cloud;

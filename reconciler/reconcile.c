@@ -13,6 +13,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/time.h"
 #include "planner/render.h"
 #include "reconciler/converge.h"
 #include "reconciler/live_azure.h"
@@ -236,13 +237,8 @@ static int reconcile__iterate(reconcile_loop *L)
 	gopts.interval_s = 30;
 	gopts.quiet = o->ui->quiet;
 	gopts.json = o->ui->log_json;
-	gopts.time_scale = 1;
-	{
-		const char *ts = getenv("CMKCTL_TIME_SCALE");
-
-		if (ts && atof(ts) > 0)
-			gopts.time_scale = atof(ts);
-	}
+	if (cmk_time_scale_env(&gopts.time_scale) < 0)
+		gopts.time_scale = 1; /* not reached: the connection refused it already */
 	if ((error = progress_new(&pg, &gopts)) < 0 || (error = report_new(&r, NULL)) < 0)
 		goto out;
 	r->time_scale = gopts.time_scale;
