@@ -2,10 +2,13 @@
  * executor.h - run a plan's step graph against Azure.
  *
  * The executor decides nothing: it runs the steps plan_build produced
- * (planner/plan.h). The whole run is one wait of the provider's loop
- * (lro.h arm_op_wait_all with a `more` hook): a step starts the moment
- * every step it depends on succeeded and its cluster's lock is free - its
- * write goes out at once (ready link writes together, concurrently, paced
+ * (planner/plan.h), each through the handler of its kind (one per row of
+ * PLAN_STEP_KINDS: exec_steps.c, exec_links.c), which calls the resource's
+ * adapter (providers/adapter_*.h): the executor itself never builds a
+ * request, knows an api-version or reads a path out of an answer. The
+ * whole run is one wait of the provider's loop (lro.h arm_op_wait_all with
+ * a `more` hook): a step starts the moment every step it depends on
+ * succeeded and its cluster's lock is free - its write goes out at once (ready link writes together, concurrently, paced
  * by ARM's rate-limit headers) - and every long-running operation is
  * waited for in the same loop: status URLs are polled after their
  * Retry-After, workspace links and unlinks are observed with one
