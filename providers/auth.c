@@ -257,9 +257,16 @@ static const char *auth__audience(const arm_auth *a, arm_audience aud)
 	return aud == ARM_AUD_KEYVAULT ? a->cloud->keyvault_audience : a->cloud->arm_audience;
 }
 
-/* Send a token request and parse the answer; messages name the credential. */
+/*
+ * Send a token request and parse the answer; messages name the credential.
+ * `probe`: the endpoint is only a guess (IMDS, nothing configured it), so a
+ * request nobody answered means "not available" and the default chain moves
+ * on. A configured credential that cannot be reached (TLS, DNS, refused)
+ * fails with its own error, as DefaultAzureCredential does: falling through
+ * to the next kind would hide the cause behind that kind's message.
+ */
 static int auth__exchange(arm_token *out, arm_auth *a, const char *what,
-			  const arm_request *req)
+			  const arm_request *req, int probe)
 {
 	arm_response *resp = NULL;
 	char prior[2048];
@@ -268,8 +275,10 @@ static int auth__exchange(arm_token *out, arm_auth *a, const char *what,
 	error = a->send(&resp, a->send_ctx, req);
 	if (error < 0) {
 		snprintf(prior, sizeof(prior), "%s", cmk_error_last());
-		if (!resp) /* never answered: for the chain, "not available" */
+		if (!resp && probe)
 			error = cmk_error_set(AUTH_UNAVAILABLE, "%s: %s", what, prior);
+		else if (!resp)
+			error = cmk_error_set(CMK_EAUTH, "%s: %s", what, prior);
 		else
 			error = cmk_error_set(CMK_EAUTH, "%s could not get a token: %s", what,
 					      prior);
@@ -348,7 +357,7 @@ static int auth__aad(arm_token *out, arm_auth *a, arm_audience aud, const char *
 	req.audience = ARM_AUD_NONE;
 	req.retry_post = 1; /* a token request has no side effect */
 	req.max_body = AUTH_MAX_RESPONSE;
-	error = auth__exchange(out, a, what, &req);
+	error = auth__exchange(out, a, what, &req, 0);
 out:
 	/* the form holds the secret or assertion: wipe before freeing */
 	if (form.ptr)
@@ -451,7 +460,9 @@ static int auth__managed(arm_token *out, arm_auth *a, arm_audience aud, int prob
 		req.connect_timeout_ms = 1000;
 		req.max_attempts = 1;
 	}
-	error = auth__exchange(out, a, what, &req);
+	/* only the guessed IMDS address is a probe: an endpoint from the
+	 * environment is configured */
+	error = auth__exchange(out, a, what, &req, probe && !base);
 out:
 	cmk_buf_free(&url);
 	cmk_buf_free(&q);
@@ -538,7 +549,13 @@ static int auth__azure_cli(arm_token *out, arm_auth *a, arm_audience aud)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		const char *msg = cmk_buf_cstr(&serr);
 		size_t n = strcspn(msg, "\n");
-		error = cmk_error_set(CMK_EAUTH, "%s: 'az account get-access-token' failed "
+		/* not logged in: the CLI is there but holds no account, which the
+		 * default chain counts as "not available" (DefaultAzureCredential
+		 * does the same); any other failure is the CLI's error */
+		int code = strstr(msg, "az login") || strstr(msg, "az account set") ? AUTH_UNAVAILABLE
+										     : CMK_EAUTH;
+
+		error = cmk_error_set(code, "%s: 'az account get-access-token' failed "
 				      "(exit %d): %.*s%s", what,
 				      WIFEXITED(status) ? WEXITSTATUS(status) : -1, (int)n, msg,
 				      n == 0 ? "no message (run 'az login')" : "");

@@ -13,7 +13,13 @@
  *                      run from PATH, nothing secret in its argv
  *   default            the first of the above that is configured/available, in
  *                      that order (like DefaultAzureCredential); once one has
- *                      produced a token it is kept
+ *                      produced a token it is kept. A kind that is configured
+ *                      (its variables set, or an identity endpoint given) and
+ *                      fails - TLS, unreachable, refused - ends the chain with
+ *                      its own error. Unavailable means: not configured, IMDS
+ *                      not answering the probe, `az` not on PATH or not
+ *                      logged in; when every kind is, the error lists each
+ *                      one and why.
  * The authority host comes from the cloud (AZURE_AUTHORITY_HOST overrides it).
  *
  * Tokens are cached per audience (ARM, Key Vault) and refreshed when less than

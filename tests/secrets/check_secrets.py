@@ -101,9 +101,35 @@ def fetch_token(sim, client_id, client_secret, scope):
         return json.load(r)["access_token"]
 
 
-def fake_az(s, tokens):
-    """An `az` that records its argv and answers like get-access-token with
-    tokens[audience] for --resource <audience>."""
+AZ_VARIANTS = ("working", "failing")
+NOT_LOGGED_IN = "ERROR: Please run 'az login' to setup account."
+
+
+def take_az_variant():
+    """`--az working|failing` (ctest runs both; default working): which
+    stand-in `az` these checks put on PATH. Taken out of argv before the
+    common options are parsed."""
+    variant = "working"
+    if "--az" in sys.argv:
+        i = sys.argv.index("--az")
+        variant = sys.argv[i + 1] if i + 1 < len(sys.argv) else ""
+        del sys.argv[i:i + 2]
+    if variant not in AZ_VARIANTS:
+        sys.exit("--az must be one of %s" % ", ".join(AZ_VARIANTS))
+    return variant
+
+
+def path_with(bindir):
+    """PATH for cmkctl: `bindir` first, then the system directories that hold
+    no `az`: whatever Azure CLI the machine has is never what runs."""
+    system = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+    return os.pathsep.join([bindir] + [d for d in system if not os.path.exists(os.path.join(d, "az"))])
+
+
+def fake_az(s, tokens, variant="working", log=None):
+    """An `az` that records its argv in `log` and, working, answers like
+    get-access-token with tokens[audience] for --resource <audience>;
+    failing, says what an Azure CLI without an account says."""
     bindir = s.path("fake-bin")
     os.makedirs(bindir)
     cases = ""
@@ -112,11 +138,13 @@ def fake_az(s, tokens):
         with open(answer, "w") as f:
             json.dump({"accessToken": token, "expiresOn": "2099-01-01 00:00:00.000000",
                        "expires_on": 4070908800, "tenant": "x", "tokenType": "Bearer"}, f)
-        cases += "  *'%s'*) cat '%s' ;;\n" % (aud, answer)
+        cases += "  *'%s'*) /bin/cat '%s' ;;\n" % (aud, answer)
+    if variant == "failing":
+        cases = "  *) echo \"%s\" >&2; exit 1 ;;\n" % NOT_LOGGED_IN
     script = os.path.join(bindir, "az")
     with open(script, "w") as f:
         f.write("#!/bin/sh\nprintf '%%s\\n' \"$*\" >> '%s'\ncase \"$*\" in\n%s  *) exit 1 ;;\nesac\n"
-                % (s.path("out", "az-argv.log"), cases))
+                % (log or s.path("out", "az-argv.log"), cases))
     os.chmod(script, 0o755)
     return bindir
 
@@ -146,14 +174,14 @@ def body(args, s):
                          "IDENTITY_HEADER": sim.env["IDENTITY_HEADER"]}
         for aud, t in az_tokens.items():
             secret_values["az token for " + aud] = t
-        bindir = fake_az(s, az_tokens)
+        bindir = fake_az(s, az_tokens, AZ)
         env = g.base_env(sim.env)
         env["CMKCTL_TIME_SCALE"] = str(SCALE)
         env["CMKCTL_PROGRESS_INTERVAL"] = "0.05"
         env["CMKCTL_GIT_TOKEN"] = git_token
         env["XDG_CACHE_HOME"] = s.path("out", "xdg-cache")
         env["XDG_STATE_HOME"] = s.path("out", "xdg-state")
-        env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+        env["PATH"] = path_with(bindir)
         examples = os.path.join(args.source_dir, g.EXAMPLES)
         state = s.path("out", "state")
         runs = [0]
@@ -225,10 +253,12 @@ def body(args, s):
               "AZURE_CLIENT_SECRET": ""}
         cli = {"CMKCTL_CREDENTIAL": "azure-cli", "AZURE_CLIENT_SECRET": ""}
         for cred, extra in (("wi", wi), ("cli", cli)):
+            # an Azure CLI without an account fails the runs that choose it
+            ok = (1,) if cred == "cli" and AZ == "failing" else (0, 2)
             for gl in (["--verbose"], ["--verbose", "--log-format", "json"]):
-                cm(gl + ["plan", "-f", examples, "-o", "json"], extra, name="plan-" + cred)
+                cm(gl + ["plan", "-f", examples, "-o", "json"], extra, ok=ok, name="plan-" + cred)
                 cm(gl + ["apply", "-f", examples, "--auto-approve", "-o", "markdown", "--state-dir", state],
-                   extra, name="apply-" + cred)
+                   extra, ok=ok, name="apply-" + cred)
         g.check(os.path.exists(s.path("out", "az-argv.log")), "the Azure CLI credential never ran az")
 
         # the search: every byte of everything cmkctl wrote or printed (and,
@@ -279,14 +309,21 @@ def body(args, s):
                     if not os.path.islink(p) and mode(p) & 0o077:
                         bad.append("%s: %o" % (p, mode(p)))
         g.check(not bad, "files readable by others:\n  " + "\n  ".join(bad[:30]))
-        print("secrets: %d cmkctl runs (+1 interrupted), %d files searched for %d known secrets and any JWT: "
-              "0 hits; az argv clean (%d calls); plans, status, metrics, journal, lock, git cache private"
-              % (runs[0], files, len(secret_values), len(argv_lines)))
+        if AZ == "failing":
+            failed = glob.glob(s.path("out", "run*-plan-cli.err")) + glob.glob(s.path("out", "run*-apply-cli.err"))
+            g.check(len(failed) == 4 and all("az login" in open(p).read() for p in failed),
+                    "the runs with the failing az do not say why: %s" % failed)
+        print("secrets (az %s): %d cmkctl runs (+1 interrupted), %d files searched for %d known secrets and any "
+              "JWT: 0 hits; az argv clean (%d calls); plans, status, metrics, journal, lock, git cache private"
+              % (AZ, runs[0], files, len(secret_values), len(argv_lines)))
     finally:
         git_proc.terminate()
         git_proc.wait()
         sim.stop()
 
 
+AZ = "working"
+
 if __name__ == "__main__":
+    AZ = take_az_variant()
     g.main(body)

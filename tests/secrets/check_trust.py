@@ -18,6 +18,12 @@ http://localhost@example.invalid/ are refused before any connection).
 The control run with the right CA succeeds. A polling URL on another host
 than the ARM endpoint is refused: tests/hostile (test_hostile.c) and the
 provider tests cover it.
+
+PATH is set here: a stand-in `az` (`--az working`: it hands out a token;
+`--az failing`: "Please run 'az login'") before the system directories,
+without any real Azure CLI. The client-secret credential is configured, so
+its TLS failure ends the credential chain with its own error: the stand-in
+never runs, whichever it is.
 """
 import os
 import subprocess
@@ -54,6 +60,11 @@ def body(args, s):
     try:
         env = g.base_env(sim.env)
         ca = env["SSL_CERT_FILE"]
+        os.makedirs(s.path("secret-inputs"))
+        az_ran = s.path("az-ran.log")
+        env["PATH"] = cs.path_with(cs.fake_az(s, {"https://management.azure.com": "az-stand-in-token",
+                                                  "https://vault.azure.net": "az-stand-in-token"},
+                                              AZ, log=az_ran))
 
         def plan(name, extra, drop=(), expect_fail=True, words=TLS_WORDS, argv=None):
             e = dict(env)
@@ -114,7 +125,9 @@ def body(args, s):
                        "--git-timeout", "20"])
         plan("git https, CMKCTL_GIT_CA_FILE (control)", {"CMKCTL_GIT_TOKEN": token, "CMKCTL_GIT_CA_FILE": cert},
              expect_fail=False, argv=["validate", "--git-url", git_url, "--git-cache", s.path("git-cache")])
-        print("trust: %d cases: %s" % (len(results), "; ".join(results)))
+        g.check(not os.path.exists(az_ran), "the credential chain fell through to az: %s"
+                % (open(az_ran).read() if os.path.exists(az_ran) else ""))
+        print("trust (az %s): %d cases: %s" % (AZ, len(results), "; ".join(results)))
     finally:
         if git_proc:
             git_proc.terminate()
@@ -124,5 +137,8 @@ def body(args, s):
         sim.stop()
 
 
+AZ = "working"
+
 if __name__ == "__main__":
+    AZ = cs.take_az_variant()
     g.main(body)
