@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/gha.h"
+#include "common/out.h"
 
 static cli_common cli__current;
 
@@ -103,7 +104,7 @@ bool cli_color(FILE *stream)
 		return false;
 	if (term && strcmp(term, "dumb") == 0)
 		return false;
-	return isatty(fileno(stream)) != 0;
+	return cmk_out_isatty(stream);
 }
 
 bool cli_log_json(void)
@@ -124,7 +125,11 @@ static void cli__report(cmk_log_level level, const char *cmd, const char *fmt, v
 	}
 	cmk_log_redact(msg);
 	fflush(stdout);
-	fprintf(stderr, "cmkctl %s: %s%s\n", cmd, level == CMK_LOG_WARN ? "warning: " : "", msg);
+	fprintf(stderr, "cmkctl %s: %s", cmd, level == CMK_LOG_WARN ? "warning: " : "");
+	/* names and server text in the message: control characters shown as
+	 * text, the indented lines of a multi-line message kept */
+	cmk_out_fputs(msg, CMK_OUT_KEEP_CONTINUATION, stderr);
+	fputc('\n', stderr);
 	fflush(stderr);
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/out.h"
 
 bool gha_active(void)
 {
@@ -65,6 +66,21 @@ static const char *gha__relative(const char *file)
 	return file;
 }
 
+/* A property value: control characters shown as text, then escaped. */
+static int gha__property(cmk_buf *out, const char *s)
+{
+	char *shown;
+	int error;
+
+	if (!cmk_out_has_control(s))
+		return gha_escape_property(out, s);
+	if ((shown = cmk_out_escape_dup(s, 0)) == NULL)
+		return cmk_error_oom();
+	error = gha_escape_property(out, shown);
+	free(shown);
+	return error;
+}
+
 int gha_annotation(cmk_buf *out, const char *level, const char *file, unsigned line, unsigned col,
 		   const char *title, const char *message)
 {
@@ -76,11 +92,20 @@ int gha_annotation(cmk_buf *out, const char *level, const char *file, unsigned l
 	if (!msg)
 		return cmk_error_oom();
 	cmk_log_redact(msg);
+	/* control characters shown as text first (the message's own line
+	 * breaks become %0A below), then GitHub's escapes */
+	if (cmk_out_has_control(msg)) {
+		char *shown = cmk_out_escape_dup(msg, CMK_OUT_KEEP_NEWLINE);
+
+		free(msg);
+		if ((msg = shown) == NULL)
+			return cmk_error_oom();
+	}
 	if ((error = cmk_buf_printf(out, "::%s", level)) < 0)
 		goto out;
 	if (file && *file) {
 		if ((error = cmk_buf_printf(out, "%sfile=", sep)) < 0 ||
-		    (error = gha_escape_property(out, gha__relative(file))) < 0)
+		    (error = gha__property(out, gha__relative(file))) < 0)
 			goto out;
 		sep = ",";
 		if (line) {
@@ -95,7 +120,7 @@ int gha_annotation(cmk_buf *out, const char *level, const char *file, unsigned l
 		}
 	}
 	if (title && *title) {
-		if ((error = cmk_buf_printf(out, "%stitle=", sep)) < 0 || (error = gha_escape_property(out, title)) < 0)
+		if ((error = cmk_buf_printf(out, "%stitle=", sep)) < 0 || (error = gha__property(out, title)) < 0)
 			goto out;
 	}
 	if ((error = cmk_buf_puts(out, "::")) < 0 || (error = gha_escape_data(out, msg)) < 0 ||
@@ -114,8 +139,10 @@ void gha_annotate_diags(FILE *stream, const manifest_diags *d)
 		const manifest_diag *g = &d->items[i];
 		cmk_buf msg = CMK_BUF_INIT;
 
-		if (cmk_buf_puts(&msg, g->message) < 0 ||
-		    (g->hint && cmk_buf_printf(&msg, "\nhint: %s", g->hint) < 0) ||
+		/* the line break before the hint is the annotation's; any in the
+		 * message or the hint are the manifest's, shown as \n */
+		if (cmk_out_escape(&msg, g->message, 0) < 0 ||
+		    (g->hint && (cmk_buf_puts(&msg, "\nhint: ") < 0 || cmk_out_escape(&msg, g->hint, 0) < 0)) ||
 		    gha_annotation(&b, "error", g->file, g->line, g->column, "cmkctl: invalid manifest",
 				   cmk_buf_cstr(&msg)) < 0) {
 			cmk_buf_free(&msg);
@@ -124,7 +151,7 @@ void gha_annotate_diags(FILE *stream, const manifest_diags *d)
 		cmk_buf_free(&msg);
 	}
 	fflush(stdout);
-	fwrite(cmk_buf_cstr(&b), 1, b.len, stream);
+	cmk_out_command(stream, cmk_buf_cstr(&b), b.len);
 	fflush(stream);
 	cmk_buf_free(&b);
 }
@@ -135,25 +162,10 @@ void gha_annotate(FILE *stream, const char *level, const char *title, const char
 
 	if (gha_annotation(&b, level, NULL, 0, 0, title, message) == 0) {
 		fflush(stdout);
-		fwrite(cmk_buf_cstr(&b), 1, b.len, stream);
+		cmk_out_command(stream, cmk_buf_cstr(&b), b.len);
 		fflush(stream);
 	}
 	cmk_buf_free(&b);
-}
-
-static int gha__write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
 }
 
 int gha_step_summary_append(const char *markdown)
@@ -168,7 +180,7 @@ int gha_step_summary_append(const char *markdown)
 		return cmk_error_oom();
 	cmk_log_redact(text);
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0 ||
-	    gha__write_all(fd, text, strlen(text)) < 0 || gha__write_all(fd, "\n", 1) < 0)
+	    cmk_out_write_all(fd, text, strlen(text)) < 0 || cmk_out_write_all(fd, "\n", 1) < 0)
 		error = cmk_error_set(CMK_ERROR, "GITHUB_STEP_SUMMARY %s: %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);

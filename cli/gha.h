@@ -7,8 +7,11 @@
  *   ::error file=F,line=L,col=C,title=T::MESSAGE
  * escaped by GitHub's rules (the runner's ActionCommand): in the message
  * '%' -> %25, '\r' -> %0D, '\n' -> %0A; in property values also
- * ':' -> %3A and ',' -> %2C. They are written to stderr (the runner reads
- * commands from both streams; stdout stays the report, e.g. JSON).
+ * ':' -> %3A and ',' -> %2C; before that, control characters in them are
+ * shown as text (common/out.h: ESC as \x1b, a file name's newline as \n).
+ * They are written to stderr (the runner reads commands from both streams;
+ * stdout stays the report, e.g. JSON) through cmk_out_command: the only
+ * lines of cmkctl's output that may start with "::".
  *
  * Secrets: every annotation and summary passes the log's secret filter
  * (common/log.h), so a registered secret is never echoed. `::add-mask::`

@@ -10,6 +10,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/out.h"
+
 int manifest_diag_add(manifest_diags *d, const char *file, unsigned line, unsigned column,
 		      const char *hint, const char *fmt, ...)
 {
@@ -84,14 +86,20 @@ void manifest_diags_print_text(FILE *out, const manifest_diags *d)
 	for (size_t i = 0; i < d->count; i++) {
 		const manifest_diag *g = &d->items[i];
 
+		/* file names, keys and values quoted in messages are the
+		 * manifest's: control characters shown as text (common/out.h) */
+		cmk_out_fputs(g->file, 0, out);
 		if (g->line)
-			fprintf(out, "%s:%u:%u: error: %s\n", g->file, g->line, g->column, g->message);
-		else if (g->file[0])
-			fprintf(out, "%s: error: %s\n", g->file, g->message);
+			fprintf(out, ":%u:%u: error: ", g->line, g->column);
 		else
-			fprintf(out, "error: %s\n", g->message);
-		if (g->hint)
-			fprintf(out, "  hint: %s\n", g->hint);
+			fputs(g->file[0] ? ": error: " : "error: ", out);
+		cmk_out_fputs(g->message, 0, out);
+		fputc('\n', out);
+		if (g->hint) {
+			fputs("  hint: ", out);
+			cmk_out_fputs(g->hint, 0, out);
+			fputc('\n', out);
+		}
 	}
 	if (d->dropped)
 		fprintf(out, "(%zu more errors not shown)\n", d->dropped);

@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/out.h"
 #include "common/vec.h"
 
 static const char *const plan__action_names[PLAN_ACTION__COUNT] = {
@@ -88,13 +89,26 @@ char *plan__fmt(const char *fmt, ...)
 	return s;
 }
 
+/* Display text (reasons, descriptions, findings, changes) quotes names and
+ * live values: control characters in it are shown as text (common/out.h). */
+static char *plan__shown(char *s)
+{
+	char *shown;
+
+	if (!s || !cmk_out_has_control(s))
+		return s;
+	shown = cmk_out_escape_dup(s, 0);
+	free(s);
+	return shown;
+}
+
 static char *plan__vfmt(const char *fmt, va_list ap)
 {
 	char *s = NULL;
 
 	if (vasprintf(&s, fmt, ap) < 0)
 		return NULL;
-	return s;
+	return plan__shown(s);
 }
 
 /* Room in *items (of `size`-byte elements) for a zeroed one at `count`. */
@@ -279,8 +293,8 @@ int plan__add_change(plan *p, size_t res, const char *field, const char *before,
 	if ((c = CMK_VEC_APPEND(r->changes, r->change_count)) == NULL)
 		return CMK_ENOMEM;
 	c->field = strdup(field);
-	c->before = plan__dup(before);
-	c->after = plan__dup(after);
+	c->before = plan__shown(plan__dup(before));
+	c->after = plan__shown(plan__dup(after));
 	if (!c->field || (before && !c->before) || (after && !c->after))
 		return cmk_error_oom();
 	return 0;

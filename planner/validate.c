@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "common/arm_id.h"
+#include "common/out.h"
 
 typedef struct {
 	manifest_diags *diags;
@@ -268,9 +269,60 @@ static void chk__linked_storage(checker *c, manifest_doc *d)
 			 "spec.storageAccounts is empty");
 }
 
+/* ---- control characters ---- */
+
+static const char *const CONTROL_HINT =
+	"names, tag keys and tag values cannot hold control characters (newline, tab, ESC, BEL, ...): "
+	"they would reach terminals and CI logs";
+
+static void chk__printable(checker *c, manifest_doc *d, const manifest_string *s, const char *what)
+{
+	if (s->value && cmk_out_has_control(s->value))
+		chk__err(c, d, s->loc, CONTROL_HINT, "%s '%s' contains a control character", what, s->value);
+}
+
+static void chk__printable_map(checker *c, manifest_doc *d, const manifest_map *m, const char *what)
+{
+	char key_what[64], value_what[64];
+
+	snprintf(key_what, sizeof(key_what), "%s key", what);
+	snprintf(value_what, sizeof(value_what), "%s value", what);
+	for (size_t i = 0; i < m->count; i++) {
+		chk__printable(c, d, &m->items[i].key, key_what);
+		chk__printable(c, d, &m->items[i].value, value_what);
+	}
+}
+
+/* Text that cmkctl prints and sends must not drive a terminal or a CI log
+ * (common/out.h escapes it anyway): refused where it is written. Names with
+ * a fixed character set are refused by their own rules. */
+static void chk__control_characters(checker *c, manifest_doc *d)
+{
+	chk__printable_map(c, d, &d->labels, "label");
+	chk__printable_map(c, d, &d->annotations, "annotation");
+	switch (d->kind) {
+	case MANIFEST_KIND_LOG_ANALYTICS_CLUSTER:
+		chk__printable_map(c, d, &d->spec.cluster.tags, "tag");
+		break;
+	case MANIFEST_KIND_MANAGED_IDENTITY:
+		chk__printable_map(c, d, &d->spec.managed_identity.tags, "tag");
+		break;
+	case MANIFEST_KIND_WORKSPACE_LINK:
+		for (size_t i = 0; i < d->spec.workspace_link.workspace_count; i++)
+			chk__printable(c, d, &d->spec.workspace_link.workspaces[i].id, "workspace");
+		break;
+	case MANIFEST_KIND_LINKED_STORAGE_ACCOUNT:
+		chk__printable(c, d, &d->spec.linked_storage.workspace, "spec.workspace");
+		break;
+	default:
+		break;
+	}
+}
+
 static void chk__document(checker *c, manifest_doc *d)
 {
 	chk__metadata_name(c, d);
+	chk__control_characters(c, d);
 	switch (d->kind) {
 	case MANIFEST_KIND_KEY_VAULT_KEY:
 		chk__key_vault_key(c, d);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/out.h"
 
 /* Running steps shown in the live view / named in a waiting line. */
 #define PROGRESS_SHOW 8
@@ -122,7 +123,9 @@ static void progress__line(progress *p, const char *step, const char *text)
 	/* the secret filter applies to progress as to every log line */
 	if ((copy = strdup(text)) != NULL) {
 		cmk_log_redact(copy);
-		fprintf(p->o.out, "%s\n", copy);
+		/* names and server text: control characters shown as text */
+		cmk_out_fputs(copy, CMK_OUT_KEEP_CONTINUATION, p->o.out);
+		fputc('\n', p->o.out);
 		free(copy);
 	}
 	fflush(p->o.out);
@@ -190,7 +193,8 @@ void progress_status(progress *p, const char *step_id, const char *status)
 		if (strcmp(p->run[i].id, step_id) != 0)
 			continue;
 		if (!p->run[i].status || strcmp(p->run[i].status, status) != 0) {
-			char *copy = strdup(status);
+			/* a server's words, shown in the live view: escaped once here */
+			char *copy = cmk_out_escape_dup(status, 0);
 
 			if (copy) {
 				free(p->run[i].status);

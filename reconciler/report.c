@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/out.h"
+
 static const char *const report__names[REPORT__COUNT] = {
 	"not started", "running", "succeeded", "failed", "skipped",
 };
@@ -89,9 +91,11 @@ void report_count(report *r)
 	}
 }
 
+/* Step errors and notes quote names and Azure's messages: control
+ * characters shown as text (common/out.h), continuation lines kept. */
 static int report__dup(char **field, const char *text)
 {
-	char *copy = text ? strdup(text) : NULL;
+	char *copy = text ? cmk_out_escape_dup(text, CMK_OUT_KEEP_CONTINUATION) : NULL;
 
 	if (text && !copy)
 		return cmk_error_oom();
@@ -182,7 +186,9 @@ int report_render_text(cmk_buf *out, const report *r, const plan *p, const char 
 		return error;
 	if ((error = report__summary(out, r)) < 0)
 		return error;
-	if (r->error && (error = cmk_buf_printf(out, "\nerror: %s\n", r->error)) < 0)
+	if (r->error && ((error = cmk_buf_puts(out, "\nerror: ")) < 0 ||
+			 (error = cmk_out_escape(out, r->error, CMK_OUT_KEEP_CONTINUATION)) < 0 ||
+			 (error = cmk_buf_puts(out, "\n")) < 0))
 		return error;
 	if (r->resumed_count) {
 		if ((error = cmk_buf_printf(out, "\nOperations of an earlier run, waited for first:\n")) < 0)
@@ -333,7 +339,9 @@ int report_render_markdown(cmk_buf *out, const report *r, const plan *p, const c
 		return error;
 	if (source_line && *source_line && (error = cmk_buf_printf(out, "Source: `%s`\n\n", source_line)) < 0)
 		return error;
-	if (r->error && (error = cmk_buf_printf(out, "> **Error:** %s\n\n", r->error)) < 0)
+	if (r->error && ((error = cmk_buf_puts(out, "> **Error:** ")) < 0 ||
+			 (error = cmk_out_escape(out, r->error, CMK_OUT_KEEP_CONTINUATION)) < 0 ||
+			 (error = cmk_buf_puts(out, "\n\n")) < 0))
 		return error;
 	for (size_t i = 0; i < r->step_count && i < p->step_count; i++) {
 		const report_step *s = &r->steps[i];

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/out.h"
+
 int source_spec_check(const source_spec *spec)
 {
 	if (spec->nfiles && spec->git_url)
@@ -162,7 +164,7 @@ int source_revision_to_json(cJSON **out, const source_revision *rev)
 	return 0;
 }
 
-int source_revision_line(cmk_buf *out, const source_revision *rev)
+static int source__line(cmk_buf *out, const source_revision *rev)
 {
 	int error;
 
@@ -175,4 +177,23 @@ int source_revision_line(cmk_buf *out, const source_revision *rev)
 		return error;
 	return cmk_buf_printf(out, " commit %s path %s", rev->commit,
 			      rev->path && *rev->path ? rev->path : ".");
+}
+
+int source_revision_line(cmk_buf *out, const source_revision *rev)
+{
+	size_t start = out->len;
+	char *shown;
+	int error;
+
+	if ((error = source__line(out, rev)) < 0 || !cmk_out_has_control(out->ptr + start))
+		return error;
+	/* paths, URLs and refs are the user's: control characters shown as
+	 * text (common/out.h) */
+	if ((shown = cmk_out_escape_dup(out->ptr + start, 0)) == NULL)
+		return cmk_error_oom();
+	out->len = start;
+	out->ptr[start] = '\0';
+	error = cmk_buf_puts(out, shown);
+	free(shown);
+	return error;
 }
