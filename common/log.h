@@ -1,10 +1,15 @@
 /*
  * log.h - diagnostics to stderr, as text or one JSON object per line.
  *
- * Every message passes through the secret filter: values registered with
- * cmk_log_add_secret (client secrets, tokens, git tokens) are replaced by
- * "[REDACTED]" before anything is written, so a secret cannot reach a log
- * even if a caller formats it by mistake.
+ * Every line passes through the secret filter, at every level and in both
+ * formats, all of its fields (message, resource, step, request id): values
+ * registered with cmk_log_add_secret (client secrets, tokens, git tokens)
+ * and whatever has the shape of a credential - "Bearer <token>", a JWT
+ * ("eyJ..."), the values of client_secret=, client_assertion=, sig=,
+ * signature=, access_token= and refresh_token= (also as JSON members) -
+ * are replaced by "[REDACTED]" before anything is written, so a secret
+ * cannot reach a log even if a caller or a server (echoing a header in a
+ * request id) puts it there. Text lines also pass common/out.h's escapes.
  */
 #ifndef CMK_LOG_H
 #define CMK_LOG_H
@@ -33,7 +38,8 @@ cmk_log_level cmk_log_get_level(void);
 void cmk_log_add_secret(const char *value);
 void cmk_log_clear_secrets(void);
 
-/* Replace every registered secret in `text` (in place, never growing). */
+/* Replace every registered secret and every credential-shaped value (see
+ * above) in `text` (in place, never growing). */
 void cmk_log_redact(char *text);
 
 /* Log with optional context: `resource` and `step` may be NULL. */

@@ -337,3 +337,23 @@ bool hs_request_get(hs_server *s, unsigned i, hs_request *out)
 	pthread_mutex_unlock(&s->mu);
 	return ok;
 }
+
+arm_cloud *hs_cloud(hs_server *s)
+{
+	arm_cloud_settings set = { 0 };
+	arm_cloud *cloud = NULL;
+
+	setenv("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47", 1);
+	setenv("AZURE_CLIENT_ID", "c3c3c3c3-0000-4000-8000-00000000c0de", 1);
+	setenv("AZURE_CLIENT_SECRET", "hostile-test-secret", 1);
+	set.name = "custom";
+	set.arm_endpoint = hs_base_url(s);
+	set.arm_audience = "https://management.azure.com/";
+	set.authority_host = hs_base_url(s);
+	set.keyvault_suffix = "vault.localhost"; /* the certificate covers *.vault.localhost */
+	if (arm_cloud_resolve(&cloud, &set) < 0) {
+		fprintf(stderr, "cloud: %s\n", cmk_error_last());
+		return NULL;
+	}
+	return cloud;
+}

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "providers/cloud.h"
+
 /* What the handler answers. */
 typedef enum {
 	HS_BODY = 0,    /* status, headers, body (body_len 0: strlen) */
@@ -70,6 +72,12 @@ void hs_set_handler(hs_server *s, hs_handler fn, void *ud);
 /* Answer the token endpoint with `a` instead of the static token (NULL:
  * back to the static token). */
 void hs_set_token_answer(hs_server *s, const hs_answer *a);
+
+/* A client-secret credential in the environment (AZURE_TENANT_ID,
+ * AZURE_CLIENT_ID, AZURE_CLIENT_SECRET) and a custom cloud whose ARM
+ * endpoint and Azure AD authority are the server (free with
+ * arm_cloud_free). NULL (and prints why) on failure. */
+arm_cloud *hs_cloud(hs_server *s);
 
 unsigned hs_port(const hs_server *s);
 /* "https://localhost:PORT" */

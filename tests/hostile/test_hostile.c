@@ -115,7 +115,6 @@ static bool is(const hs_request *r, const char *method, const char *path_prefix)
 
 static int group_setup(void **state)
 {
-	arm_cloud_settings set = { 0 };
 	static const char *const cleared[] = {
 		"CMKCTL_CREDENTIAL", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT",
 		"IDENTITY_HEADER", "MSI_ENDPOINT", "MSI_SECRET", "AZURE_AUTHORITY_HOST",
@@ -127,19 +126,7 @@ static int group_setup(void **state)
 		unsetenv(cleared[i]);
 	if ((g_srv = hs_start()) == NULL)
 		return -1;
-	setenv("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47", 1);
-	setenv("AZURE_CLIENT_ID", "c3c3c3c3-0000-4000-8000-00000000c0de", 1);
-	setenv("AZURE_CLIENT_SECRET", "hostile-test-secret", 1);
-	set.name = "custom";
-	set.arm_endpoint = hs_base_url(g_srv);
-	set.arm_audience = "https://management.azure.com/";
-	set.authority_host = hs_base_url(g_srv);
-	set.keyvault_suffix = "vault.localhost"; /* the certificate covers *.vault.localhost */
-	if (arm_cloud_resolve(&g_cloud, &set) < 0) {
-		fprintf(stderr, "cloud: %s\n", cmk_error_last());
-		return -1;
-	}
-	return 0;
+	return (g_cloud = hs_cloud(g_srv)) == NULL ? -1 : 0;
 }
 
 static int group_teardown(void **state)
