@@ -281,11 +281,36 @@ static int out__drain(cmk_out_filter *f, cmk_buf *out, bool final)
 	return 0;
 }
 
-/* A byte that needs no judging here: printable ASCII that cannot start a
- * command (':' only matters at the start of a line). */
-static bool out__plain(const cmk_out_filter *f, unsigned char c)
+/*
+ * How many bytes from `p` need no judging: printable ASCII, tabs and line
+ * ends, but not a '#' (maybe "##[") nor a ':' first on a line (maybe "::").
+ * Keeps f->line_start up to date over them.
+ */
+static size_t out__plain_run(cmk_out_filter *f, const unsigned char *p, size_t len)
 {
-	return c >= 0x20 && c < 0x7f && c != '#' && !(c == ':' && f->line_start);
+	size_t i = 0;
+
+	for (;;) {
+		if (f->line_start) {
+			while (i < len && (p[i] == ' ' || p[i] == '\t'))
+				i++;
+			if (i < len && p[i] == '\n') {
+				i++;
+				continue;
+			}
+			if (i >= len || p[i] == ':' || p[i] == '#' || p[i] < 0x20 || p[i] >= 0x7f)
+				return i;
+			f->line_start = false;
+		}
+		while (i < len && ((p[i] >= 0x20 && p[i] < 0x7f && p[i] != '#') || p[i] == '\t'))
+			i++;
+		if (i < len && p[i] == '\n') {
+			i++;
+			f->line_start = true;
+			continue;
+		}
+		return i;
+	}
 }
 
 int cmk_out_filter_feed(cmk_out_filter *f, cmk_buf *out, const char *data, size_t len)
@@ -295,17 +320,12 @@ int cmk_out_filter_feed(cmk_out_filter *f, cmk_buf *out, const char *data, size_
 	int error;
 
 	while (i < len) {
-		if (f->nheld == 0 && out__plain(f, p[i])) {
-			size_t run = i;
+		size_t run = f->nheld == 0 ? out__plain_run(f, p + i, len - i) : 0;
 
-			while (run < len && out__plain(f, p[run])) {
-				if (p[run] != ' ')
-					f->line_start = false;
-				run++;
-			}
-			if ((error = cmk_buf_put(out, p + i, run - i)) < 0)
+		if (run) {
+			if ((error = cmk_buf_put(out, p + i, run)) < 0)
 				return error;
-			i = run;
+			i += run;
 			continue;
 		}
 		f->held[f->nheld++] = p[i++];
@@ -322,13 +342,20 @@ int cmk_out_filter_finish(cmk_out_filter *f, cmk_buf *out)
 
 /* ---- stdout and stderr -------------------------------------------------- */
 
+/* Input filtered per round: the output of one round is at most 4 times as
+ * long (a byte shown as \xNN), so a large report never needs a copy of its
+ * whole size. */
+#define OUT_CHUNK ((size_t)16 * 1024)
+
 typedef struct {
 	int fd;
 	FILE *stream; /* the installed stream, NULL before cmk_out_install */
 	cmk_out_filter filter;
+	cmk_buf pending; /* filtered bytes of the current round, reused */
 } out__sink;
 
-static out__sink out__sinks[2] = { { STDOUT_FILENO, NULL, { 0 } }, { STDERR_FILENO, NULL, { 0 } } };
+static out__sink out__sinks[2] = { { STDOUT_FILENO, NULL, { 0 }, CMK_BUF_INIT },
+				   { STDERR_FILENO, NULL, { 0 }, CMK_BUF_INIT } };
 
 int cmk_out_write_all(int fd, const char *p, size_t len)
 {
@@ -350,17 +377,18 @@ int cmk_out_write_all(int fd, const char *p, size_t len)
 static ssize_t out__cookie_write(void *cookie, const char *data, size_t size)
 {
 	out__sink *s = cookie;
-	cmk_buf b = CMK_BUF_INIT;
-	ssize_t result = (ssize_t)size;
 
-	if (cmk_out_filter_feed(&s->filter, &b, data, size) < 0) {
-		errno = ENOMEM;
-		result = -1;
-	} else if (cmk_out_write_all(s->fd, cmk_buf_cstr(&b), b.len) < 0) {
-		result = -1;
+	for (size_t off = 0, n; off < size; off += n) {
+		n = size - off < OUT_CHUNK ? size - off : OUT_CHUNK;
+		cmk_buf_clear(&s->pending);
+		if (cmk_out_filter_feed(&s->filter, &s->pending, data + off, n) < 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		if (cmk_out_write_all(s->fd, cmk_buf_cstr(&s->pending), s->pending.len) < 0)
+			return -1;
 	}
-	cmk_buf_free(&b);
-	return result;
+	return (ssize_t)size;
 }
 
 static out__sink *out__sink_of(FILE *stream)
