@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/out.h"
+#include "common/time.h"
 
 /* Running steps shown in the live view / named in a waiting line. */
 #define PROGRESS_SHOW 8
@@ -28,14 +29,6 @@ struct progress {
 	size_t drawn; /* lines of the live view on screen */
 };
 
-static int64_t progress__now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int progress_new(progress **out, const progress_opts *opts)
 {
 	progress *p = calloc(1, sizeof(*p));
@@ -50,7 +43,7 @@ int progress_new(progress **out, const progress_opts *opts)
 		p->o.interval_s = 30;
 	if (p->o.time_scale <= 0)
 		p->o.time_scale = 1;
-	p->last_line_ms = progress__now_ms();
+	p->last_line_ms = cmk_time_mono_ms();
 	*out = p;
 	return 0;
 }
@@ -78,7 +71,7 @@ static void progress__clear(progress *p)
 
 static void progress__elapsed(char *out, size_t size, const progress *p, int64_t since_ms)
 {
-	long long s = (long long)((double)(progress__now_ms() - since_ms) / 1000.0 * p->o.time_scale);
+	long long s = (long long)((double)(cmk_time_mono_ms() - since_ms) / 1000.0 * p->o.time_scale);
 
 	if (s >= 3600)
 		snprintf(out, size, "%lldh%02lldm", s / 3600, s / 60 % 60);
@@ -165,7 +158,7 @@ void progress_event(progress *p, const char *step_id, const char *what)
 				p->run = grown;
 				p->cap = cap;
 			}
-			p->run[p->n] = (progress_running){ strdup(step_id), NULL, progress__now_ms() };
+			p->run[p->n] = (progress_running){ strdup(step_id), NULL, cmk_time_mono_ms() };
 			if (!p->run[p->n].id)
 				return;
 			p->n++;
@@ -213,7 +206,7 @@ void progress_tick(progress *p)
 
 	if (!p || p->o.quiet || p->n == 0)
 		return;
-	now = progress__now_ms();
+	now = cmk_time_mono_ms();
 	if (p->o.tty && !p->o.json) {
 		/* redraw at most 4 times a second */
 		if (now - p->last_line_ms >= 250) {

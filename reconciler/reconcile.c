@@ -35,10 +35,7 @@ typedef struct {
 
 static double reconcile__now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)cmk_time_mono_ms() / 1000.0;
 }
 
 /* xorshift64*: jitter only, no need for more */

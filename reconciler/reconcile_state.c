@@ -20,6 +20,8 @@
 
 #include <microhttpd.h>
 
+#include "common/time.h"
+
 /* ---- lock */
 
 struct reconcile_lock {
@@ -185,21 +187,14 @@ int reconcile_metrics_render(cmk_buf *out, const reconcile_stats *s)
 	return error;
 }
 
-static void reconcile__iso(char *out, size_t size, time_t t)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static cJSON *reconcile__time(time_t t)
 {
 	char buf[40];
 
 	if (!t)
 		return cJSON_CreateNull();
-	reconcile__iso(buf, sizeof(buf), t);
+	if (cmk_time_format(buf, sizeof(buf), t) < 0)
+		return cJSON_CreateNull();
 	return cJSON_CreateString(buf);
 }
 

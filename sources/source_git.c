@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 
 #include "common/log.h"
+#include "common/time.h"
 
 #define SOURCE__MAX_FILE ((size_t)16 * 1024 * 1024)
 
@@ -252,7 +253,7 @@ static int source__lock(int *out_fd, const char *cache_dir, int64_t deadline_ms)
 					      strerror(errno));
 			goto out;
 		}
-		if (source__now_ms() >= deadline_ms) {
+		if (cmk_time_mono_ms() >= deadline_ms) {
 			error = cmk_error_set(CMK_ETIMEOUT,
 					      "git cache %s stayed locked by another cmkctl "
 					      "until the timeout", cache_dir);
@@ -418,7 +419,7 @@ static int source__remember_heads(source__git *g)
 static int source__fetch(source__git *g)
 {
 	git_fetch_options fo;
-	int64_t deadline = source__now_ms() + (int64_t)g->timeout_s * 1000;
+	int64_t deadline = cmk_time_mono_ms() + (int64_t)g->timeout_s * 1000;
 	int rc, error;
 
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
@@ -444,7 +445,7 @@ static int source__fetch(source__git *g)
 				     g->auth.fail_msg);
 	/* after the deadline every failure is the timeout's doing (the watchdog
 	 * cuts ssh connections, whose errors do not say so) */
-	if (source__net_timed_out() || source__now_ms() >= deadline)
+	if (source__net_timed_out() || cmk_time_mono_ms() >= deadline)
 		return cmk_error_set(CMK_ETIMEOUT,
 				     "%s: no answer within the %d s timeout (%s); check the "
 				     "URL and the network, or raise --git-timeout",
@@ -984,7 +985,7 @@ static int source__git_open(source *s, const source_spec *spec)
 		goto out;
 	}
 	if ((error = source__lock(&lock_fd, g.cache_dir,
-				  source__now_ms() + (int64_t)g.timeout_s * 1000)) < 0)
+				  cmk_time_mono_ms() + (int64_t)g.timeout_s * 1000)) < 0)
 		goto out;
 
 	error = source__attempt(s, &g);

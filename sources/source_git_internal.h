@@ -21,7 +21,6 @@
 void source__net_deadline_set(int64_t deadline_ms);
 int source__net_timed_out(void); /* a stream hit the deadline since _set */
 int source__net_expired(void);   /* the deadline passed (and now counts as hit) */
-int64_t source__now_ms(void);
 
 /* Once per process: git_libgit2_init, the deadline-aware socket stream,
  * CMKCTL_GIT_CA_FILE, and git_libgit2_shutdown at exit. */

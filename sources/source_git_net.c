@@ -29,6 +29,7 @@
 #include <git2/sys/stream.h>
 
 #include "common/log.h"
+#include "common/time.h"
 
 /*
  * The layout must start like libgit2's private git_socket_stream
@@ -63,7 +64,7 @@ static void *source__wd_main(void *arg)
 {
 	pthread_mutex_lock(&source__wd_lock);
 	for (;;) {
-		int64_t now = source__now_ms(), next = 0;
+		int64_t now = cmk_time_mono_ms(), next = 0;
 
 		for (struct source__watch *w = source__wd_list; w; w = w->next) {
 			if (w->fired)
@@ -144,14 +145,6 @@ static int source__wd_remove(source__stream *st)
 static _Thread_local int64_t source__deadline_ms;
 static _Thread_local int source__timed_out;
 
-int64_t source__now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void source__net_deadline_set(int64_t deadline_ms)
 {
 	source__deadline_ms = deadline_ms;
@@ -166,7 +159,7 @@ int source__net_timed_out(void)
 
 int source__net_expired(void)
 {
-	if (source__deadline_ms && source__now_ms() >= source__deadline_ms)
+	if (source__deadline_ms && cmk_time_mono_ms() >= source__deadline_ms)
 		source__timed_out = 1;
 	return source__timed_out;
 }
@@ -181,7 +174,7 @@ static int source__wait(source__stream *st, short events, const char *what)
 	for (;;) {
 		ms = -1;
 		if (source__deadline_ms) {
-			int64_t left = source__deadline_ms - source__now_ms();
+			int64_t left = source__deadline_ms - cmk_time_mono_ms();
 			ms = left > 0 ? (int)(left > 60000 ? 60000 : left) : 0;
 		}
 		rc = poll(&pfd, 1, ms);
@@ -193,7 +186,7 @@ static int source__wait(source__stream *st, short events, const char *what)
 			return -1;
 		}
 		if (rc == 0 && source__deadline_ms &&
-		    source__now_ms() >= source__deadline_ms) {
+		    cmk_time_mono_ms() >= source__deadline_ms) {
 			source__timed_out = 1;
 			git_error_set(GIT_ERROR_NET, "timed out %s %s:%s", what, st->host,
 				      st->port);
