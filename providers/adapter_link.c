@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/arm_id.h"
+#include "common/time.h"
 #include "providers/adapter_util.h"
 #include "providers/adapter_workspace.h"
 
@@ -288,32 +289,204 @@ static int observe__fail(arm_op *op, const char *why)
 	return 0;
 }
 
-/* One linked-service read for an operation the list could not settle. */
-static int observe__probe(arm_client *c, arm_op *op, const char *ws_id)
+/* A link's linked service answering 404 is "not yet" (Azure shows a new
+ * linked service late) for this long after the link was sent; only then,
+ * with no operation status to ask and the workspace still not linked, is
+ * the link taken as dropped. */
+#define LINK_NOT_FOUND_WINDOW_MS (15LL * 60 * 1000)
+
+/* The request that asks `op` how it is doing: its Azure-AsyncOperation,
+ * else its Location, else its linked service. */
+static arm_request observe__ask(const arm_op *op)
+{
+	if (op->async_url)
+		return (arm_request){ .method = "GET", .url = op->async_url, .resource_id = op->resource_id };
+	if (op->location_url)
+		return (arm_request){ .method = "GET", .url = op->location_url, .resource_id = op->resource_id };
+	return (arm_request){ .method = "GET", .url = op->resource_url ? op->resource_url : op->resource_id,
+			      .api_version = ADAPTER_API_LA, .resource_id = op->resource_id };
+}
+
+/* The operation's status said Failed or Canceled (status body `doc`). */
+static int observe__status_failed(arm_op *op, const char *status, const cJSON *doc)
+{
+	arm_error *err = NULL;
+	int error = arm_error_from_operation(&err, op->method, op->resource_id, status,
+					     cJSON_GetObjectItem(doc, "error"));
+
+	if (error < 0)
+		return error;
+	arm_op_fail(op, err);
+	return 0;
+}
+
+/* An Azure-AsyncOperation answer: 1 succeeded, 0 not yet (running or
+ * unreadable: a status URL answering 5xx is not a failed operation). */
+static int observe__async(arm_op *op, const arm_response *resp, int rc)
+{
+	cJSON *doc = NULL;
+	const cJSON *st;
+	int result = 0;
+
+	if (rc == CMK_ENOTFOUND || (resp && resp->status == 410))
+		return 2; /* the record is gone: the workspace decides */
+	if (rc < 0 || !resp || arm_response_json(&doc, resp) < 0)
+		return 0;
+	st = cJSON_GetObjectItem(doc, "status");
+	if (cJSON_IsString(st) && st->valuestring[0]) {
+		switch (arm_status_classify(st->valuestring)) {
+		case ARM_STATUS_SUCCEEDED:
+			result = 1;
+			break;
+		case ARM_STATUS_FAILED:
+		case ARM_STATUS_CANCELED:
+			result = observe__status_failed(op, st->valuestring, doc);
+			if (result == 0)
+				result = -1;
+			break;
+		default:
+			break;
+		}
+	}
+	cJSON_Delete(doc);
+	return result;
+}
+
+/* A linked-service answer (no status URL to ask): 1 the operation is over,
+ * 0 not yet, -1 it ended failed (op failed here), CMK_ENOMEM. */
+static int observe__linked_service(arm_client *c, arm_op *op, const arm_response *resp, int rc,
+				   bool intended)
 {
 	char *state = NULL;
-	int error = adapter_link_get(&state, NULL, c, ws_id);
+	cJSON *doc = NULL;
+	int result = 0;
+	bool unlink = op->kind == ARM_OP_WORKSPACE_UNLINK;
 
-	if (error == CMK_ENOTFOUND) {
-		cmk_error_clear();
-		/* no linked service: an unlink is over; a link was dropped */
-		if (op->kind == ARM_OP_WORKSPACE_UNLINK)
-			arm_op_complete(op, NULL);
-		else
-			error = observe__fail(op, "the workspace link failed: its linked service "
-					      "'cluster' is gone and the workspace is not linked");
-		return error < 0 ? error : 0;
+	if (rc == CMK_ENOTFOUND) {
+		if (unlink)
+			return 1;
+		if (intended || cmk_time_wall_ms() - op->started_ms <
+					arm_client_scale_ms(c, LINK_NOT_FOUND_WINDOW_MS))
+			return 0; /* Azure shows a new linked service late */
+		result = observe__fail(op, "the workspace link failed: its linked service 'cluster' "
+				       "is gone and the workspace is not linked");
+		return result < 0 ? result : -1;
 	}
-	if (error < 0) {
-		/* could not read: keep waiting, the deadline still applies */
-		cmk_error_clear();
+	if (rc < 0 || !resp || arm_response_json(&doc, resp) < 0)
 		return 0;
+	if ((result = adapter_link_parse(&state, NULL, doc)) == 0) {
+		if (state && strcasecmp(state, "Failed") == 0) {
+			result = observe__fail(op, "the workspace link operation failed (linked "
+					       "service provisioningState Failed)");
+			result = result < 0 ? result : -1;
+		} else {
+			result = !unlink && arm_status_classify(state) == ARM_STATUS_SUCCEEDED;
+		}
 	}
-	if (state && strcasecmp(state, "Failed") == 0)
-		error = observe__fail(op, "the workspace link operation failed (linked service "
-				      "provisioningState Failed)");
 	free(state);
+	cJSON_Delete(doc);
+	return result;
+}
+
+/* What one answer says about `op`; `intended`: the workspace list shows it
+ * as the operation wants it. Completes or fails op; 0 or CMK_ENOMEM. */
+static int observe__judge(arm_client *c, arm_op *op, const arm_response *resp, int rc, bool intended)
+{
+	int over;
+
+	if (op->async_url) {
+		over = observe__async(op, resp, rc);
+		if (over == 2)
+			over = intended;
+	} else if (op->location_url) {
+		/* 202: running; any other success: over; a DELETE's 404: gone */
+		over = (rc == 0 && resp && resp->status != 202) ||
+		       (rc == CMK_ENOTFOUND && strcasecmp(op->method, "DELETE") == 0) ||
+		       (rc == CMK_ENOTFOUND && intended);
+	} else {
+		over = observe__linked_service(c, op, resp, rc, intended);
+	}
+	if (over < -1)
+		return over;
+	cmk_error_clear();
+	/* done means the operation says so AND the workspace reads back */
+	if (over == 1 && intended)
+		arm_op_complete(op, NULL);
+	return 0;
+}
+
+/* Ask each of asks[0..n) its own status, concurrently (one request each). */
+static int observe__confirm(arm_client *c, arm_op **asks, const bool *intended, size_t n)
+{
+	arm_request *reqs = calloc(n ? n : 1, sizeof(*reqs));
+	arm_response **resps = calloc(n ? n : 1, sizeof(*resps));
+	int *rcs = calloc(n ? n : 1, sizeof(*rcs));
+	int error = 0;
+
+	if (!reqs || !resps || !rcs) {
+		error = cmk_error_oom();
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++)
+		reqs[k] = observe__ask(asks[k]);
+	if (n && arm_send_all(resps, rcs, c, reqs, n) < 0)
+		cmk_error_clear(); /* each answer is judged on its own */
+	for (size_t k = 0; k < n && error == 0; k++)
+		error = observe__judge(c, asks[k], resps[k], rcs[k], intended[k]);
+out:
+	for (size_t k = 0; resps && k < n; k++)
+		arm_response_free(resps[k]);
+	free(reqs);
+	free(resps);
+	free(rcs);
 	return error;
+}
+
+/* Whether the workspace list shows `op` as it wants the workspace. */
+static bool observe__intended(const live_state *seen, const arm_op *op)
+{
+	char ws_id[1024];
+	const live_workspace *ws;
+	bool linked;
+
+	observe__workspace(ws_id, sizeof(ws_id), op->resource_id);
+	ws = live_find_workspace(seen, ws_id);
+	linked = ws && ws->cluster_resource_id && ws->cluster_resource_id[0];
+	return op->kind == ARM_OP_WORKSPACE_LINK ? linked : !linked;
+}
+
+/*
+ * The operations to ask this round: every one the list shows in its
+ * intended state (each asked once it got there: one status read per
+ * operation, not one per round), and on probe rounds up to probe_max of the
+ * others, taking turns - so a failed link is noticed before its deadline.
+ */
+static size_t observe__pick(adapter_link_observer *obs, const live_state *seen, arm_op **ops,
+			    size_t n, bool probe, arm_op **asks, bool *intended)
+{
+	size_t na = 0, probed = 0, max = obs->probe_max ? obs->probe_max : 20;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!observe__is_link(ops[i]) || !ops[i]->resource_id || ops[i]->state != ARM_OP_POLL_WAIT ||
+		    !observe__intended(seen, ops[i]))
+			continue;
+		intended[na] = true;
+		asks[na++] = ops[i];
+	}
+	for (size_t k = 0; probe && k < n && probed < max; k++) {
+		size_t i = (obs->cursor + k) % n;
+
+		if (!observe__is_link(ops[i]) || !ops[i]->resource_id || ops[i]->state != ARM_OP_POLL_WAIT ||
+		    observe__intended(seen, ops[i]))
+			continue;
+		obs->probes++;
+		probed++;
+		intended[na] = false;
+		asks[na++] = ops[i];
+		if (k + 1 == n || probed == max)
+			obs->cursor = (i + 1) % n;
+	}
+	return na;
 }
 
 int adapter_link_observe(void *ud, arm_client *c, arm_op **ops, size_t n)
@@ -321,14 +494,18 @@ int adapter_link_observe(void *ud, arm_client *c, arm_op **ops, size_t n)
 	adapter_link_observer *obs = ud;
 	live_state seen = { 0 };
 	const char **ids = calloc(n ? n : 1, sizeof(*ids));
-	size_t nids = 0, lists = 0;
+	arm_op **asks = calloc(n ? n : 1, sizeof(*asks));
+	bool *intended = calloc(n ? n : 1, sizeof(*intended));
+	size_t nids = 0, lists = 0, na;
 	int error = 0;
 	bool probe;
 
 	obs->rounds++;
 	probe = obs->rounds % (obs->poll_every ? obs->poll_every : 10) == 0;
-	if (!ids)
-		return cmk_error_oom();
+	if (!ids || !asks || !intended) {
+		error = cmk_error_oom();
+		goto out;
+	}
 	/* one list per subscription, whatever the number of operations */
 	for (size_t i = 0; i < n; i++)
 		if (observe__is_link(ops[i]) && ops[i]->resource_id)
@@ -343,40 +520,12 @@ int adapter_link_observe(void *ud, arm_client *c, arm_op **ops, size_t n)
 	}
 	if (error < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		arm_op *op = ops[i];
-		char ws_id[1024];
-		const live_workspace *ws;
-		bool linked;
-
-		if (!observe__is_link(op) || !op->resource_id)
-			continue;
-		observe__workspace(ws_id, sizeof(ws_id), op->resource_id);
-		ws = live_find_workspace(&seen, ws_id);
-		linked = ws && ws->cluster_resource_id;
-		if ((op->kind == ARM_OP_WORKSPACE_LINK && linked) ||
-		    (op->kind == ARM_OP_WORKSPACE_UNLINK && !linked))
-			arm_op_complete(op, NULL);
-	}
-	/* the ones the list could not settle: a few per probe round, in turn */
-	for (size_t k = 0, probed = 0, max = obs->probe_max ? obs->probe_max : 20;
-	     probe && k < n && probed < max; k++) {
-		size_t i = (obs->cursor + k) % n;
-		arm_op *op = ops[i];
-		char ws_id[1024];
-
-		if (!observe__is_link(op) || !op->resource_id || op->state != ARM_OP_POLL_WAIT)
-			continue;
-		observe__workspace(ws_id, sizeof(ws_id), op->resource_id);
-		obs->probes++;
-		probed++;
-		if ((error = observe__probe(c, op, ws_id)) < 0)
-			goto out;
-		if (k + 1 == n || probed == max)
-			obs->cursor = (i + 1) % n;
-	}
+	na = observe__pick(obs, &seen, ops, n, probe, asks, intended);
+	error = observe__confirm(c, asks, intended, na);
 out:
 	free(ids);
+	free(asks);
+	free(intended);
 	live_state_free(&seen);
 	return error;
 }

@@ -210,7 +210,9 @@ int arm_op_from_response(arm_op **out, arm_op_kind kind, const char *method,
 		op->mode = ARM_POLL_ASYNC_OPERATION;
 	} else if (resp->status == 202) {
 		op->mode = op->location_url ? ARM_POLL_LOCATION : ARM_POLL_RESOURCE;
-	} else if (!is_delete && arm_status_classify(ps) == ARM_STATUS_RUNNING) {
+	} else if (arm_status_classify(ps) == ARM_STATUS_RUNNING && (!is_delete || (ps && *ps))) {
+		/* a synchronous 200/201 with a non-terminal state (a DELETE
+		 * answered "200 Deleting") is a started operation, not a done one */
 		op->mode = op->location_url ? ARM_POLL_LOCATION : ARM_POLL_RESOURCE;
 	} else {
 		/* answered synchronously (the service does, spec or not) */
