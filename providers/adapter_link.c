@@ -314,8 +314,18 @@ static int observe__status_failed(arm_op *op, const char *status, const cJSON *d
 	int error = arm_error_from_operation(&err, op->method, op->resource_id, status,
 					     cJSON_GetObjectItem(doc, "error"));
 
+	char *why = NULL;
+
 	if (error < 0)
 		return error;
+	/* say which operation: the status's own message may not */
+	if (asprintf(&why, "the workspace %s operation ended %s: %s",
+		     op->kind == ARM_OP_WORKSPACE_UNLINK ? "unlink" : "link", status, err->message) < 0) {
+		arm_error_free(err);
+		return cmk_error_oom();
+	}
+	free(err->message);
+	err->message = why;
 	arm_op_fail(op, err);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "planner/diff.h"
@@ -161,6 +162,12 @@ static const char *exec__version_text(const char *v)
 	return v && *v ? v : "(versionless)";
 }
 
+/* A read that lags its write (the cluster shows its old key for a while
+ * after the update succeeded) is "not yet": read again, this often, within
+ * this window, before calling the read-back wrong. */
+#define EXEC_READBACK_WINDOW_MS (10LL * 60 * 1000)
+#define EXEC_READBACK_PAUSE_MS (10LL * 1000)
+
 /* After a key update: the cluster reports the key that was set. */
 static void exec__verify_cluster_key(exec_run *w, size_t i)
 {
@@ -168,18 +175,26 @@ static void exec__verify_cluster_key(exec_run *w, size_t i)
 	report_step *rs = &w->r->steps[i];
 	const char *name, *version, *want_name = plan_step_param_str(s, "keyName"),
 				    *want_version = plan_step_param_str(s, "keyVersion");
+	int64_t deadline = arm_now_ms() + arm_client_scale_ms(w->c, EXEC_READBACK_WINDOW_MS);
 	cJSON *fresh = NULL;
 	char msg[1024];
 
-	if (!adapter_cluster_key_of(&name, &version, rs->readback) &&
-	    adapter_resource_read(&fresh, w->c, s->target) == 0) {
-		cJSON_Delete(rs->readback);
-		rs->readback = fresh;
-		adapter_cluster_key_of(&name, &version, rs->readback);
+	for (bool first = true;; first = false) {
+		if ((!adapter_cluster_key_of(&name, &version, rs->readback) || !first) &&
+		    adapter_resource_read(&fresh, w->c, s->target) == 0) {
+			cJSON_Delete(rs->readback);
+			rs->readback = fresh;
+			fresh = NULL;
+			adapter_cluster_key_of(&name, &version, rs->readback);
+		}
+		cmk_error_clear();
+		if (name && want_name && strcasecmp(name, want_name) == 0 &&
+		    diff_key_version_equal(version, want_version))
+			return;
+		if (arm_now_ms() >= deadline || exec__canceled(w))
+			break;
+		usleep((useconds_t)(arm_client_scale_ms(w->c, EXEC_READBACK_PAUSE_MS) * 1000 + 1000));
 	}
-	cmk_error_clear();
-	if (name && want_name && strcasecmp(name, want_name) == 0 && diff_key_version_equal(version, want_version))
-		return;
 	snprintf(msg, sizeof(msg), "read-back: cluster %s reports key %s version %s, not %s version %s", s->target,
 		 name ? name : "(none)", exec__version_text(version), want_name ? want_name : "(none)",
 		 exec__version_text(want_version));

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "common/arm_id.h"
 #include "common/vec.h"
@@ -102,6 +104,62 @@ static int exec__wait_idle(exec_run *w, const exec_handler *h, const plan_step *
 }
 
 /*
+ * Azure AD replication: a principal made or granted moments ago (an
+ * identity or key.grant step this step depends on, or the grant itself) can
+ * be unknown to role assignments (400 PrincipalNotFound) and to Key Vault
+ * (400 "Failed to validate key") for minutes. Such a write was refused, not
+ * accepted, so it is sent again - within this window, after this pause.
+ */
+#define EXEC_REPLICATION_WINDOW_MS (20LL * 60 * 1000)
+#define EXEC_REPLICATION_PAUSE_MS (30LL * 1000)
+
+/* The principal (or the step that makes it) step s waits for, when err is
+ * a replication delay; NULL otherwise. */
+static const char *exec__replication_of(const exec_run *w, const plan_step *s, const arm_error *err)
+{
+	const plan_step *from = s->kind == PLAN_STEP_KEY_GRANT ? s : NULL;
+	const char *principal;
+
+	if (!err || err->http_status != 400 || !err->message ||
+	    !((err->arm_code && strcasecmp(err->arm_code, "PrincipalNotFound") == 0) ||
+	      strcasestr(err->message, "validate key") || strcasestr(err->message, "does not exist in the directory")))
+		return NULL;
+	for (size_t k = 0; !from && k < s->dep_count; k++) {
+		const plan_step *d = &w->p->steps[s->depends_on[k]];
+
+		if (d->kind == PLAN_STEP_KEY_GRANT || d->kind == PLAN_STEP_IDENTITY_CREATE ||
+		    d->kind == PLAN_STEP_KUSTO_IDENTITY_UPDATE)
+			from = d;
+	}
+	if (!from)
+		return NULL;
+	principal = plan_step_param_str(from, "principalId");
+	return principal && *principal && *principal != '@' ? principal : from->id;
+}
+
+/* Wait for the replication of `principal` before sending step i again:
+ * 1 when it is time to, 0 when the window is over. */
+static int exec__replication_wait(exec_run *w, size_t i, const char *principal, int64_t *deadline)
+{
+	const plan_step *s = &w->p->steps[i];
+	int64_t now = arm_now_ms();
+
+	if (!*deadline)
+		*deadline = now + arm_client_scale_ms(w->c, EXEC_REPLICATION_WINDOW_MS);
+	if (now >= *deadline)
+		return 0;
+	if (w->o->progress)
+		progress_status(w->o->progress, s->id, "waiting for Azure AD replication of principal");
+	if (w->o->progress)
+		progress_note(w->o->progress, "%s: waiting for Azure AD replication of principal %s", s->id,
+			      principal);
+	if (report_step_set_note(&w->r->steps[i], "waited for Azure AD replication of its principal") < 0)
+		cmk_error_clear();
+	usleep((useconds_t)(arm_client_scale_ms(w->c, EXEC_REPLICATION_PAUSE_MS) * 1000 + 1000));
+	return 1;
+}
+
+/*
  * Send step i's write; when ARM answers that the resource is busy with an
  * operation the plan did not show, wait for it and send the same request
  * again (at most EXEC_BUSY_RETRIES times). 1: interrupted before sending.
@@ -112,11 +170,24 @@ static int exec__send(exec_sent *out, exec_run *w, size_t i, const exec_handler 
 	report_step *rs = &w->r->steps[i];
 	int error;
 
+	int64_t replication_deadline = 0;
+	const char *principal;
+
 	for (unsigned attempt = 0;; attempt++) {
 		if (exec__canceled(w))
 			return 1;
 		rs->writes++;
 		error = h->send(out, w, s);
+		if (error < 0 && (principal = exec__replication_of(w, s, out->err)) != NULL &&
+		    exec__replication_wait(w, i, principal, &replication_deadline)) {
+			arm_error_free(out->err);
+			arm_op_free(out->op);
+			cJSON_Delete(out->readback);
+			*out = (exec_sent){ 0 };
+			cmk_error_clear();
+			attempt--;
+			continue;
+		}
 		if (error == 0 || !out->err || out->err->klass != ARM_ERROR_WAIT_RUNNING ||
 		    attempt >= EXEC_BUSY_RETRIES)
 			return error;

@@ -157,6 +157,28 @@ def link_puts(log):
     return per
 
 
+def duplicate_link_writes(log, failed_ops):
+    """Workspace path (lower case) -> link/unlink writes that reached the
+    service beyond the first of each kind, less one per link operation
+    armsim failed (the next apply's retry of a failed link is no duplicate).
+    A write answered by an injected fault or a 4xx never reached the
+    service and is not counted."""
+    per = {}
+    for r in log:
+        p = r["path"].split("?")[0].lower()
+        if r["method"] in ("PUT", "DELETE") and p.endswith("/linkedservices/cluster") and \
+                r["status"] in (200, 201, 202, 204):
+            ws = p[: -len("/linkedservices/cluster")]
+            per.setdefault(ws, {}).setdefault(r["method"], 0)
+            per[ws][r["method"]] += 1
+    out = {}
+    for ws, by in per.items():
+        extra = sum(n - 1 for n in by.values()) - failed_ops.get(ws, 0)
+        if extra > 0:
+            out[ws] = extra
+    return out
+
+
 def operations(sim):
     """armsim's async operations: [{id, kind, resourceId, status, ...}]."""
     ops = sim.admin("GET", "/_sim/operations")

@@ -23,10 +23,19 @@ Converged means (README 'Reliability'):
     no cluster write refused because an operation was running;
   * no 400/409 answer the tool caused (faults are 5xx/429 or resets);
   * each workspace was linked (a link PUT that reached the service) at most
-    once, plus once more for each of its link operations armsim failed.
+    once, plus once more for each of its link operations armsim failed;
+  * no duplicate link or unlink write: a link or unlink write that reached
+    the service was never sent again while the first could still be running
+    or had succeeded (`dup`, must be 0).
+
+With --profile real (the default; `none` turns it off) armsim also runs its
+realism profile (tests/armsim/README.md "Realism profile"): reads that lag
+writes, an unlink answered 200 Deleting, a linked service answering 404 for
+a while after its PUT, principals unknown for a while after they are made,
+status URLs answering 5xx now and then.
 
 usage: check_chaos.py --cmkctl B --armsim B --source-dir D [--seeds 1-10]
-       [--jobs N] [--keep]
+       [--jobs N] [--keep] [--profile real|none]
 Prints one line per seed and the tally (ci/chaos.sh runs 100); exit 0 when
 every seed converged with a clean audit.
 """
@@ -75,9 +84,9 @@ def fault_rules(async_fail):
 
 def run_seed(args, workdir, seed, fixture, manifest):
     res = {"seed": seed, "converged": False, "applies": 0, "requests": 0, "faults": 0,
-           "async_failed": 0, "hazards": 0, "busy": 0, "relinks": 0, "problems": []}
+           "async_failed": 0, "hazards": 0, "busy": 0, "relinks": 0, "dup": 0, "problems": []}
     sim = g.Armsim(args.armsim, os.path.join(workdir, "sim"), fixture=fixture, time_scale=SCALE,
-                   extra=["--seed", str(seed)])
+                   extra=["--seed", str(seed), "--profile", args.profile])
     try:
         env = g.base_env(sim.env)
         env["CMKCTL_TIME_SCALE"] = str(SCALE)
@@ -133,6 +142,9 @@ def run_seed(args, workdir, seed, fixture, manifest):
             if n > 1 + allowed.get(ws, 0):
                 res["problems"].append("%s linked %d times (%d link operations failed)"
                                        % (ws, n, allowed.get(ws, 0)))
+        for ws, n in c.duplicate_link_writes(log, allowed).items():
+            res["dup"] += n
+            res["problems"].append("%s: %d duplicate link/unlink write(s)" % (ws, n))
         res["converged"] = rc == 0 and not any(p.startswith(("drift", "plan")) for p in res["problems"])
     finally:
         if sim.stop() not in (0, None):
@@ -148,6 +160,7 @@ def main():
     ap.add_argument("--seeds", default="1-10")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--profile", default="real", choices=["real", "none"])
     args = ap.parse_args()
     scratch = g.Scratch(args.keep or bool(os.environ.get("GITOPS_KEEP")))
     fixture = c.write_fixture(args.source_dir, scratch.path("fixture.json"))
@@ -162,12 +175,12 @@ def main():
             r = run_seed(args, wd, seed, fixture, manifest)
         except Exception as e:  # a crash of the check is a failed seed, not a lost tally
             r = {"seed": seed, "converged": False, "applies": 0, "requests": 0, "faults": 0,
-                 "async_failed": 0, "hazards": 0, "busy": 0, "relinks": 0,
+                 "async_failed": 0, "hazards": 0, "busy": 0, "relinks": 0, "dup": 0,
                  "problems": ["check error: %r" % e]}
         line = ("seed %4d  %-13s applies %d  requests %5d  faults %4d  async failed %d  relinks %d  "
-                "hazards %d  400/409 %d%s" % (r["seed"], "converged" if r["converged"] else "NOT converged",
-                                           r["applies"], r["requests"], r["faults"], r["async_failed"],
-                                           r["relinks"], r["hazards"], r["busy"],
+                "dup %d  hazards %d  400/409 %d%s" % (r["seed"], "converged" if r["converged"] else "NOT converged",
+                                                   r["applies"], r["requests"], r["faults"], r["async_failed"],
+                                                   r["relinks"], r["dup"], r["hazards"], r["busy"],
                                            "  (failed: %s)" % r["failed_ops"] if r.get("failed_ops") else ""))
         print(line, flush=True)
         for p in r["problems"]:
@@ -179,11 +192,11 @@ def main():
     bad = [r for r in results if r["problems"] or not r["converged"]]
     tot = lambda k: sum(r[k] for r in results)  # noqa: E731
     print("chaos: %d seeds, %d converged (%d needed a second apply), %d not; requests %d, faults injected %d, "
-          "async operations failed %d, hazards %d, tool-caused 400/409 %d; %.0f s"
+          "async operations failed %d, duplicate link/unlink writes %d, hazards %d, tool-caused 400/409 %d; %.0f s"
           % (len(results), sum(1 for r in results if r["converged"]),
              sum(1 for r in results if r["converged"] and r["applies"] > 1),
              sum(1 for r in results if not r["converged"]), tot("requests"), tot("faults"),
-             tot("async_failed"), tot("hazards"), tot("busy"), time.time() - t0))
+             tot("async_failed"), tot("dup"), tot("hazards"), tot("busy"), time.time() - t0))
     scratch.close(not bad)
     sys.exit(1 if bad else 0)
 
