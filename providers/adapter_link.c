@@ -467,19 +467,30 @@ static bool observe__intended(const live_state *seen, const arm_op *op)
 
 /*
  * The operations to ask this round: every one the list shows in its
- * intended state (each asked once it got there: one status read per
- * operation, not one per round), and on probe rounds up to probe_max of the
- * others, taking turns - so a failed link is noticed before its deadline.
+ * intended state (asked once it got there, not every round), and on probe
+ * rounds up to probe_max of the others, taking turns - so a failed link is
+ * noticed before its deadline. The status reads of settled operations are
+ * bounded by confirm_max per wait: ARM's read bucket refills 25 a second,
+ * so 1000 status reads at once would cost the batch half a minute of
+ * pacing; past the budget the workspace list (which lags, never leads) is
+ * the read-back that decides.
  */
 static size_t observe__pick(adapter_link_observer *obs, const live_state *seen, arm_op **ops,
 			    size_t n, bool probe, arm_op **asks, bool *intended)
 {
 	size_t na = 0, probed = 0, max = obs->probe_max ? obs->probe_max : 20;
+	unsigned long confirm_max = obs->confirm_max ? obs->confirm_max : 20;
 
 	for (size_t i = 0; i < n; i++) {
 		if (!observe__is_link(ops[i]) || !ops[i]->resource_id || ops[i]->state != ARM_OP_POLL_WAIT ||
 		    !observe__intended(seen, ops[i]))
 			continue;
+		if (obs->confirms >= confirm_max) {
+			/* past the budget the list's read-back decides alone */
+			arm_op_complete(ops[i], NULL);
+			continue;
+		}
+		obs->confirms++;
 		intended[na] = true;
 		asks[na++] = ops[i];
 	}

@@ -13,7 +13,8 @@
  *
  * adapter_link_observe is an observe hook for arm_op_wait_all (lro.h): it
  * watches any number of link/unlink operations with one workspace list per
- * subscription per round instead of one poll per operation, and, every
+ * subscription per round instead of one poll per operation, confirms each
+ * with its own status once the list shows it (see adapter_link_observer), and, every
  * `poll_every` rounds, reads the linked service of up to `probe_max`
  * operations still running (taking turns) so that a failed link is
  * reported instead of waiting for its deadline - a bounded cost, whatever
@@ -90,11 +91,20 @@ int adapter_link_get(char **state_out, char **cluster_out, arm_client *c,
  * linked service; NULL when there is none. */
 int adapter_link_read_into(live_state *into, arm_client *c, const char *workspace_id) CMK_WUR;
 
-/* State of adapter_link_observe; zero-initialise, set poll_every (0: 10)
- * and probe_max (0: 20). */
+/* State of adapter_link_observe; zero-initialise, set poll_every (0: 10),
+ * probe_max (0: 20) and confirm_max (0: 20). An operation is done when the
+ * workspace list shows it as intended AND its own status (Azure-
+ * AsyncOperation, else Location, else the linked service) says it is over;
+ * at most confirm_max such status reads are made (then the list decides
+ * alone). A status that cannot be read, a linked service not found yet, a
+ * list that has not caught up: "not yet", within the operation's deadline
+ * (a link's linked service answering 404: failed only after 15 virtual
+ * minutes with no status URL and the workspace not linked). */
 typedef struct {
 	unsigned poll_every;
 	unsigned probe_max;
+	unsigned long confirm_max;
+	unsigned long confirms; /* status reads of settled operations made */
 	unsigned rounds;
 	size_t cursor;        /* where the next probe round starts */
 	unsigned long lists;  /* workspace lists made */
