@@ -2,10 +2,12 @@
 # ci/chaos.sh [SEEDS] - the long chaos run: build cmkctl and armsim
 # (RelWithDebInfo + ASan/UBSan, in $CMK_CHAOS_BUILD_DIR, default build-chaos),
 # apply the chaos estate against armsim once per seed (default 1-100) with
-# 10% of requests failing and 5% of async operations failing once, CMK_CHAOS_JOBS
+# 10% of requests failing and 5% of async operations failing once, armsim's
+# realism profile on (reads that lag, 200 Deleting unlinks, linked services
+# answering 404 for a while, 5xx status URLs; check_chaos.py --profile), CMK_CHAOS_JOBS
 # seeds at a time (default: nproc), and print one line per seed and the tally:
 # converged / not, requests, faults injected, async operations failed, hazards,
-# tool-caused 400/409. Exit 1 if any seed did not converge cleanly.
+# tool-caused 400/409, duplicate link/unlink writes. Exit 1 if any seed did not converge cleanly.
 # SEEDS: N (= 1-N), or a range/list: "1-100", "5-5", "1-20,40". README 'Reliability'.
 set -euo pipefail
 cd "$(dirname "$0")/.."
