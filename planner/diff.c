@@ -144,6 +144,9 @@ int plan_build(plan **out, const manifest_set *set, const live_state *live, cons
 	    (error = diff__each(&c, MANIFEST_KIND_APP_INSIGHTS_COMPONENT_LINK, diff__component)) < 0 ||
 	    (error = plan__finish(c.p)) < 0)
 		goto out;
+	c.p->allow_destroy = c.opts->allow_destroy;
+	c.p->allow_unlink = c.opts->allow_unlink;
+	c.p->no_grant = c.opts->no_grant;
 	*out = c.p;
 	c.p = NULL;
 out:

@@ -179,6 +179,7 @@ void plan_free(plan *p)
 	free(p->now);
 	cJSON_Delete(p->source);
 	free(p->fingerprint);
+	free(p->steps_fingerprint);
 	free(p);
 }
 

@@ -229,6 +229,10 @@ typedef struct {
 	char *now;                 /* ISO 8601 UTC time the plan was made for */
 	struct cJSON *source;      /* source revision record (owned), or NULL */
 	char *fingerprint;         /* 64 hex chars; set by plan_fingerprint_set / load */
+	char *steps_fingerprint;   /* 64 hex chars over the steps, their params and the
+				    * options below (set with fingerprint); NULL in a plan
+				    * saved by a cmkctl that did not write it */
+	bool allow_destroy, allow_unlink, no_grant; /* the plan_options it was built with */
 	/* private */
 	size_t resources_cap_, steps_cap_, findings_cap_, touched_cap_;
 	size_t *addr_slots_, addr_cap_; /* address hash set: resource index + 1, 0 = empty */
@@ -331,8 +335,28 @@ int plan_write_json(cmk_buf *out, const plan *p, bool saved) CMK_WUR;
  */
 int plan_fingerprint(char out[65], const live_state *live, char *const *touched,
 		     size_t touched_count) CMK_WUR;
-/* Compute p's fingerprint against `live` and store it in p->fingerprint. */
+/* Compute p's fingerprint against `live` and store it in p->fingerprint,
+ * and its steps fingerprint in p->steps_fingerprint. */
 int plan_fingerprint_set(plan *p, const live_state *live) CMK_WUR;
+
+/*
+ * Steps fingerprint: SHA-256 (64 hex + NUL) of the canonical JSON of p's
+ * steps (ids, kinds, targets, locks, dependencies, typed params, blocked
+ * reasons, descriptions), its "now" and the options it was built with. A
+ * saved plan carries it so that an edit to a step is caught on load; it is
+ * not a signature (anyone can recompute it): apply also rebuilds the plan
+ * and compares (plan_compare_steps).
+ */
+int plan_steps_fingerprint(char out[65], const plan *p) CMK_WUR;
+
+/*
+ * 0 when `saved` and `rebuilt` hold the same steps (matched by id: kind,
+ * target, lock, description, blocked reason, dependencies and every param's
+ * value); else CMK_ECONFLICT with a message naming the first step and field
+ * that differ ("step <id>: param capacity is 5000 in the saved plan, 1200
+ * when rebuilt"). CMK_ENOMEM on allocation failure.
+ */
+int plan_compare_steps(const plan *saved, const plan *rebuilt) CMK_WUR;
 
 /* Largest saved plan accepted (bytes). */
 #define PLAN_MAX_FILE_SIZE ((size_t)64 * 1024 * 1024)

@@ -147,6 +147,22 @@ oom:
 	return NULL;
 }
 
+/* The plan_options a plan was built with: what apply needs to rebuild it. */
+static cJSON *plan__options_json(const plan *p)
+{
+	cJSON *item = cJSON_CreateObject();
+
+	if (!item)
+		return NULL;
+	ADD(item, "allow_destroy", cJSON_CreateBool(p->allow_destroy));
+	ADD(item, "allow_unlink", cJSON_CreateBool(p->allow_unlink));
+	ADD(item, "no_grant", cJSON_CreateBool(p->no_grant));
+	return item;
+oom:
+	cJSON_Delete(item);
+	return NULL;
+}
+
 static cJSON *plan__finding_json(const plan_finding *f)
 {
 	cJSON *item = cJSON_CreateObject();
@@ -190,6 +206,8 @@ int plan_to_json(cJSON **out, const plan *p, bool saved)
 		for (size_t i = 0; i < p->touched_count; i++)
 			PUSH(arr, cJSON_CreateString(p->touched[i]));
 		ADD(root, "fingerprint", plan__json_str(p->fingerprint));
+		ADD(root, "options", plan__options_json(p));
+		ADD(root, "steps_fingerprint", plan__json_str(p->steps_fingerprint));
 	}
 	*out = root;
 	return 0;
@@ -244,7 +262,11 @@ int plan_write_json(cmk_buf *b, const plan *p, bool saved)
 	if (saved) {
 		SECTION("touched", p->touched_count, cJSON_CreateString(p->touched[i]));
 		if ((error = cmk_buf_puts(b, ",\n\"fingerprint\":")) < 0 ||
-		    (error = plan__put_json(b, plan__json_str(p->fingerprint))) < 0)
+		    (error = plan__put_json(b, plan__json_str(p->fingerprint))) < 0 ||
+		    (error = cmk_buf_puts(b, ",\n\"options\":")) < 0 ||
+		    (error = plan__put_json(b, plan__options_json(p))) < 0 ||
+		    (error = cmk_buf_puts(b, ",\n\"steps_fingerprint\":")) < 0 ||
+		    (error = plan__put_json(b, plan__json_str(p->steps_fingerprint))) < 0)
 			return error;
 	}
 #undef SECTION
@@ -429,15 +451,53 @@ out:
 	return error;
 }
 
+/* SHA-256 of each piece in turn, as lower-case hex into out. */
+static int plan__digest_add(EVP_MD_CTX *md, cJSON *piece)
+{
+	char *text = piece ? cJSON_PrintUnformatted(piece) : NULL;
+	int ok = text && EVP_DigestUpdate(md, text, strlen(text)) == 1 && EVP_DigestUpdate(md, "\n", 1) == 1;
+
+	free(text);
+	cJSON_Delete(piece);
+	return ok ? 0 : cmk_error_set(CMK_ERROR, "steps fingerprint: out of memory or SHA-256 failed");
+}
+
+int plan_steps_fingerprint(char out[65], const plan *p)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	int error = 0;
+
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return cmk_error_set(CMK_ERROR, "SHA-256 failed");
+	}
+	/* one step at a time: the canonical JSON of 10,000 steps need not exist at once */
+	if ((error = plan__digest_add(md, plan__json_str(p->now))) == 0)
+		error = plan__digest_add(md, plan__options_json(p));
+	for (size_t i = 0; error == 0 && i < p->step_count; i++)
+		error = plan__digest_add(md, plan__step_json(p, &p->steps[i]));
+	if (error == 0 && (EVP_DigestFinal_ex(md, digest, &len) != 1 || len != 32))
+		error = cmk_error_set(CMK_ERROR, "SHA-256 failed");
+	for (unsigned i = 0; error == 0 && i < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+	EVP_MD_CTX_free(md);
+	return error;
+}
+
 int plan_fingerprint_set(plan *p, const live_state *live)
 {
-	char fp[65];
+	char fp[65], steps_fp[65];
 	int error;
 
-	if ((error = plan_fingerprint(fp, live, p->touched, p->touched_count)) < 0)
+	if ((error = plan_fingerprint(fp, live, p->touched, p->touched_count)) < 0 ||
+	    (error = plan_steps_fingerprint(steps_fp, p)) < 0)
 		return error;
 	free(p->fingerprint);
-	if ((p->fingerprint = strdup(fp)) == NULL)
+	free(p->steps_fingerprint);
+	p->steps_fingerprint = NULL;
+	if ((p->fingerprint = strdup(fp)) == NULL || (p->steps_fingerprint = strdup(steps_fp)) == NULL)
 		return cmk_error_oom();
 	return 0;
 }
@@ -791,10 +851,52 @@ out:
 	return error;
 }
 
+static bool plan__is_hex64(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* "options" and "steps_fingerprint" (absent in plans saved before cmkctl
+ * bound plans to their steps: apply refuses those, the loader reads them).
+ * The steps must hash to the recorded fingerprint: an edit is caught here. */
+static int plan__load_binding(plan *p, const cJSON *root)
+{
+	static const char *const option_keys[] = { "allow_destroy", "allow_unlink", "no_grant", NULL };
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(root, "options");
+	bool *const flags[] = { &p->allow_destroy, &p->allow_unlink, &p->no_grant };
+	char fp[65];
+	int error;
+
+	if (opts) {
+		if (!cJSON_IsObject(opts) || (error = plan__only(opts, "plan.options", option_keys)) < 0)
+			return cJSON_IsObject(opts) ? error : plan__bad("plan.options", "expected an object");
+		for (size_t i = 0; option_keys[i]; i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(opts, option_keys[i]);
+
+			if (!cJSON_IsBool(v))
+				return plan__bad("plan.options", "expected allow_destroy, allow_unlink and no_grant as booleans");
+			*flags[i] = cJSON_IsTrue(v);
+		}
+	}
+	if ((error = plan__get_str(&p->steps_fingerprint, root, "steps_fingerprint", "plan", true)) < 0)
+		return error;
+	if (!p->steps_fingerprint)
+		return 0;
+	if (!opts || !plan__is_hex64(p->steps_fingerprint))
+		return plan__bad("plan.steps_fingerprint", "expected 64 lower-case hex digits, with plan.options");
+	if ((error = plan_steps_fingerprint(fp, p)) < 0)
+		return error;
+	if (strcmp(fp, p->steps_fingerprint) != 0)
+		return cmk_error_set(CMK_EINVALID, "saved plan: its steps do not match its steps_fingerprint: the file "
+				     "was changed after 'cmkctl plan --out'; make and review the plan again");
+	return 0;
+}
+
 int plan_load_buffer(plan **out, const char *data, size_t len)
 {
 	static const char *const top_keys[] = { "format_version", "now", "source", "summary", "resources",
-						"steps", "findings", "touched", "fingerprint", NULL };
+						"steps", "findings", "touched", "fingerprint",
+						"options", "steps_fingerprint", NULL };
 	static const char *const finding_keys[] = { "kind", "address", "message", NULL };
 	cJSON *root = NULL;
 	const cJSON *v, *arr = NULL, *x;
@@ -818,7 +920,7 @@ int plan_load_buffer(plan **out, const char *data, size_t len)
 	if ((error = plan__alloc(&p)) < 0 || (error = plan__get_str(&p->now, root, "now", "plan", true)) < 0 ||
 	    (error = plan__get_str(&p->fingerprint, root, "fingerprint", "plan", false)) < 0)
 		goto out;
-	if (strlen(p->fingerprint) != 64 || strspn(p->fingerprint, "0123456789abcdef") != 64) {
+	if (!plan__is_hex64(p->fingerprint)) {
 		error = plan__bad("plan.fingerprint", "expected 64 lower-case hex digits");
 		goto out;
 	}
@@ -873,6 +975,8 @@ int plan_load_buffer(plan **out, const char *data, size_t len)
 			error = plan__bad("plan.touched", "not sorted and unique");
 			goto out;
 		}
+	if ((error = plan__load_binding(p, root)) < 0)
+		goto out;
 	plan__summarise(p);
 	*out = p;
 	p = NULL;

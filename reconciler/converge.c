@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/time.h"
 #include "planner/render.h"
 #include "reconciler/executor.h"
 
@@ -47,22 +48,50 @@ bool converge_same_source(const cJSON *a, const cJSON *b)
 	return true;
 }
 
-/* A saved plan is applied only to the manifests it was made from and to a
- * live state that still has its fingerprint. */
+/* The saved plan's steps are the ones its manifests and live state give
+ * now, built with the same options and clock: an edit made to the file
+ * after review (its steps fingerprint recomputed or not) is refused. */
+static int converge__check_steps(const converge_result *res, const converge_opts *o)
+{
+	const plan *saved = res->plan;
+	plan_options popts = PLAN_OPTIONS_INIT;
+	plan *rebuilt = NULL;
+	int error;
+
+	if (!saved->steps_fingerprint)
+		return cmk_error_set(CMK_EINVALID, "%s has no steps fingerprint (saved by an older cmkctl): make and "
+				     "review the plan again", o->saved_path ? o->saved_path : "the plan");
+	popts.allow_destroy = saved->allow_destroy;
+	popts.allow_unlink = saved->allow_unlink;
+	popts.no_grant = saved->no_grant;
+	if (!saved->now || cmk_time_parse(&popts.now, saved->now) < 0)
+		return cmk_error_set(CMK_EINVALID, "%s: 'now' is not a time", o->saved_path ? o->saved_path : "the plan");
+	if ((error = plan_build(&rebuilt, res->in.set, &res->in.live, &popts)) == 0)
+		error = plan_compare_steps(saved, rebuilt);
+	plan_free(rebuilt);
+	return error;
+}
+
+/* A saved plan is applied only to the manifests it was made from, to a
+ * live state that still has its fingerprint, and with the steps those
+ * give. */
 static int converge__check_saved(const converge_result *res, const converge_opts *o)
 {
 	const plan *p = res->plan;
+	int error;
 
 	if (!p->source || !res->in.revision || !converge_same_source(p->source, res->in.revision)) {
 		char *was = p->source ? cJSON_PrintUnformatted(p->source) : NULL;
-		int error = cmk_error_set(CMK_ECONFLICT, "%s was made from source %s, but the manifests given are "
+		error = cmk_error_set(CMK_ECONFLICT, "%s was made from source %s, but the manifests given are "
 					  "%s: plan again", o->saved_path ? o->saved_path : "the plan",
 					  was ? was : "(none)", res->in.revision_line);
 
 		free(was);
 		return error;
 	}
-	return plan_check_fresh(p, &res->in.live);
+	if ((error = plan_check_fresh(p, &res->in.live)) < 0)
+		return error;
+	return converge__check_steps(res, o);
 }
 
 /* The plan as text on stderr, for the person about to approve it. */

@@ -1,0 +1,250 @@
+/*
+ * test_apply_saved.c - a saved plan runs only as it was reviewed.
+ *
+ * `plan --out` records the steps' fingerprint and the options the plan was
+ * built with; `apply PLAN.json` checks the fingerprint on load and rebuilds
+ * the plan from the manifests and the live state. A plan file edited after
+ * review (a cluster's capacity raised to 5000 and a tag `owned:
+ * by-attacker` added; a step removed) is refused with the step and field
+ * named, and armsim sees no write.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "planner/plan.h"
+#include "tests/integration/cli_common.h"
+
+#define CREATE_STEP "cluster.create:LogAnalyticsCluster/"
+
+static cJSON *read_json(const char *path)
+{
+	cmk_buf b = CMK_BUF_INIT;
+	cJSON *j;
+
+	cmk_buf_init(&b, 64 << 20);
+	assert_int_equal(cmk_buf_read_file(&b, path), 0);
+	assert_non_null(j = cJSON_ParseWithLength(b.ptr, b.len));
+	cmk_buf_free(&b);
+	return j;
+}
+
+static void write_json(const char *path, const cJSON *j)
+{
+	char *text = cJSON_PrintUnformatted(j);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(text);
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(text);
+}
+
+/* The first cluster.create step of a saved plan. */
+static cJSON *create_step(cJSON *plan_json)
+{
+	cJSON *s;
+
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(plan_json, "steps")) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(s, "id"));
+
+		if (id && strncmp(id, CREATE_STEP, strlen(CREATE_STEP)) == 0)
+			return s;
+	}
+	fail_msg("no %s step in the saved plan", CREATE_STEP);
+	return NULL;
+}
+
+/* capacity -> 5000 and a tag owned: by-attacker on the first cluster create. */
+static void tamper_capacity_and_tags(cJSON *plan_json)
+{
+	cJSON *params = cJSON_GetObjectItem(create_step(plan_json), "params");
+	const char *tags = cJSON_GetStringValue(cJSON_GetObjectItem(params, "tags"));
+	cJSON *t;
+
+	assert_non_null(cJSON_GetObjectItem(params, "capacity"));
+	assert_non_null(cJSON_ReplaceItemInObject(params, "capacity", cJSON_CreateString("5000")) ? params : NULL);
+	assert_non_null(tags);
+	assert_non_null(t = cJSON_Parse(tags));
+	cJSON_AddStringToObject(t, "owned", "by-attacker");
+	tags = cJSON_PrintUnformatted(t);
+	cJSON_ReplaceItemInObject(params, "tags", cJSON_CreateString(tags));
+	free((char *)tags);
+	cJSON_Delete(t);
+}
+
+/* What an attacker who knows the format does next: recompute the steps
+ * fingerprint of the edited plan and write it back. */
+static void refingerprint(cJSON *plan_json)
+{
+	char *text, fp[65];
+	plan *p = NULL;
+
+	cJSON_DeleteItemFromObject(plan_json, "steps_fingerprint");
+	assert_non_null(text = cJSON_PrintUnformatted(plan_json));
+	assert_int_equal(plan_load_buffer(&p, text, strlen(text)), 0);
+	assert_int_equal(plan_steps_fingerprint(fp, p), 0);
+	cJSON_AddStringToObject(plan_json, "steps_fingerprint", fp);
+	plan_free(p);
+	free(text);
+}
+
+typedef struct {
+	cli_ctx x;
+	char path[300];
+	const char *apply[5];
+	long mark;
+} saved_ctx;
+
+/* armsim from empty and a reviewed plan of the examples in s->path. */
+static void saved_start(saved_ctx *s)
+{
+	const char *plan_argv[] = { "plan", "-f", CLI_EXAMPLES, "--out", s->path, NULL };
+	int run;
+
+	cli_start(&s->x, IT_SCALE);
+	snprintf(s->path, sizeof(s->path), "%s/plan.json", s->x.dir);
+	assert_int_equal(cli_run(&s->x, &run, plan_argv), 0);
+	s->apply[0] = "apply";
+	s->apply[1] = s->path;
+	s->apply[2] = "--state-dir";
+	s->apply[3] = s->x.state;
+	s->apply[4] = NULL;
+	s->mark = it_last_seq(s->x.sim);
+}
+
+/* apply exits 1 with every string of `want` in its stderr, and no write. */
+static void saved_refused(saved_ctx *s, const char *const *want)
+{
+	char *err;
+	int run;
+
+	assert_int_equal(cli_run(&s->x, &run, s->apply), 1);
+	err = cli_output(&s->x, run, ".err");
+	for (; *want; want++)
+		if (!strstr(err, *want))
+			fail_msg("'%s' not in: %s", *want, err);
+	free(err);
+	assert_int_equal(cli_writes_since(&s->x, s->mark), 0);
+	cli_stop(&s->x);
+}
+
+static void test_apply_saved__untouched_plan_applies(void **state)
+{
+	saved_ctx s;
+	int run;
+
+	(void)state;
+	saved_start(&s);
+	assert_int_equal(cli_run(&s.x, &run, s.apply), 0);
+	assert_true(cli_writes_since(&s.x, s.mark) > 0);
+	assert_int_equal(cli_hazards(&s.x), 0);
+	cli_stop(&s.x);
+}
+
+static void test_apply_saved__edited_steps_fail_their_fingerprint(void **state)
+{
+	const char *want[] = { "steps do not match its steps_fingerprint", NULL };
+	saved_ctx s;
+	cJSON *j;
+
+	(void)state;
+	saved_start(&s);
+	j = read_json(s.path);
+	tamper_capacity_and_tags(j);
+	write_json(s.path, j);
+	cJSON_Delete(j);
+	saved_refused(&s, want);
+}
+
+static void test_apply_saved__edited_steps_with_a_new_fingerprint_differ_when_rebuilt(void **state)
+{
+	const char *want[] = { "step " CREATE_STEP, "param capacity is 5000 in the saved plan", "nothing was applied",
+			       NULL };
+	saved_ctx s;
+	cJSON *j;
+
+	(void)state;
+	saved_start(&s);
+	j = read_json(s.path);
+	tamper_capacity_and_tags(j);
+	refingerprint(j);
+	write_json(s.path, j);
+	cJSON_Delete(j);
+	saved_refused(&s, want);
+}
+
+static void test_apply_saved__tags_alone_edited_are_named(void **state)
+{
+	const char *want[] = { "param tags is", "by-attacker", NULL };
+	saved_ctx s;
+	cJSON *j, *params;
+	char *cap;
+
+	(void)state;
+	saved_start(&s);
+	j = read_json(s.path);
+	params = cJSON_GetObjectItem(create_step(j), "params");
+	cap = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(params, "capacity")));
+	tamper_capacity_and_tags(j);
+	cJSON_ReplaceItemInObject(params, "capacity", cJSON_CreateString(cap));
+	free(cap);
+	refingerprint(j);
+	write_json(s.path, j);
+	cJSON_Delete(j);
+	saved_refused(&s, want);
+}
+
+static void test_apply_saved__a_removed_step_is_named(void **state)
+{
+	const char *want[] = { "the step is absent in the saved plan, present when rebuilt", NULL };
+	saved_ctx s;
+	cJSON *j, *steps;
+	int n;
+
+	(void)state;
+	saved_start(&s);
+	j = read_json(s.path);
+	steps = cJSON_GetObjectItem(j, "steps");
+	n = cJSON_GetArraySize(steps);
+	assert_true(n > 1);
+	/* the last step: nothing depends on it, so the file stays consistent */
+	cJSON_DeleteItemFromArray(steps, n - 1);
+	refingerprint(j);
+	write_json(s.path, j);
+	cJSON_Delete(j);
+	saved_refused(&s, want);
+}
+
+static void test_apply_saved__a_plan_without_steps_fingerprint_is_refused(void **state)
+{
+	const char *want[] = { "has no steps fingerprint", "plan again", NULL };
+	saved_ctx s;
+	cJSON *j;
+
+	(void)state;
+	saved_start(&s);
+	j = read_json(s.path);
+	cJSON_DeleteItemFromObject(j, "steps_fingerprint");
+	write_json(s.path, j);
+	cJSON_Delete(j);
+	saved_refused(&s, want);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_apply_saved__untouched_plan_applies),
+		cmocka_unit_test(test_apply_saved__edited_steps_fail_their_fingerprint),
+		cmocka_unit_test(test_apply_saved__edited_steps_with_a_new_fingerprint_differ_when_rebuilt),
+		cmocka_unit_test(test_apply_saved__tags_alone_edited_are_named),
+		cmocka_unit_test(test_apply_saved__a_removed_step_is_named),
+		cmocka_unit_test(test_apply_saved__a_plan_without_steps_fingerprint_is_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
