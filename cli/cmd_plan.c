@@ -21,6 +21,7 @@
 #include "cli/plan_cmd.h"
 #include "planner/plan.h"
 #include "planner/render.h"
+#include "reconciler/plan_key.h"
 
 static void cmd_plan__usage(FILE *out)
 {
@@ -55,6 +56,19 @@ static void cmd_plan__usage(FILE *out)
 }
 
 /* In GitHub Actions: the plan as markdown in the job's summary page. */
+/* Sign a plan being saved when a plan key is set (CMKCTL_PLAN_KEY[_FILE]). */
+static int cmd_plan__sign(plan *p)
+{
+	cmk_buf key = CMK_BUF_INIT;
+	int error;
+
+	cmk_buf_init(&key, 1 << 16);
+	if ((error = plan_key_load(&key)) == 0 && key.len)
+		error = plan_sign(p, (const unsigned char *)key.ptr, key.len);
+	cmk_buf_free(&key);
+	return error;
+}
+
 static int cmd_plan__step_summary(const plan *p, const render_options *ropts, const char *format,
 				  const cmk_buf *rendered)
 {
@@ -110,7 +124,8 @@ int cmd_plan(int argc, char **argv)
 	if (gha_active() && (error = cmd_plan__step_summary(c.plan, &c.ropts, c.args.format, &c.rendered)) < 0)
 		goto fail;
 	if (save_path) {
-		if ((error = plan_fingerprint_set(c.plan, &c.in.live)) < 0 || (error = plan_save(c.plan, save_path)) < 0)
+		if ((error = plan_fingerprint_set(c.plan, &c.in.live)) < 0 || (error = cmd_plan__sign(c.plan)) < 0 ||
+		    (error = plan_save(c.plan, save_path)) < 0)
 			goto fail;
 		cli_note("plan", "saved to %s (apply it with 'cmkctl apply %s')", save_path, save_path);
 	}

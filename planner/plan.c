@@ -180,6 +180,7 @@ void plan_free(plan *p)
 	cJSON_Delete(p->source);
 	free(p->fingerprint);
 	free(p->steps_fingerprint);
+	free(p->signature);
 	free(p);
 }
 

@@ -233,6 +233,7 @@ typedef struct {
 				    * options below (set with fingerprint); NULL in a plan
 				    * saved by a cmkctl that did not write it */
 	bool allow_destroy, allow_unlink, no_grant; /* the plan_options it was built with */
+	char *signature;           /* HMAC-SHA256 hex (plan_sign), or NULL: unsigned */
 	/* private */
 	size_t resources_cap_, steps_cap_, findings_cap_, touched_cap_;
 	size_t *addr_slots_, addr_cap_; /* address hash set: resource index + 1, 0 = empty */
@@ -357,6 +358,21 @@ int plan_steps_fingerprint(char out[65], const plan *p) CMK_WUR;
  * when rebuilt"). CMK_ENOMEM on allocation failure.
  */
 int plan_compare_steps(const plan *saved, const plan *rebuilt) CMK_WUR;
+
+/* ---- signatures (plan_sign.c) ------------------------------------------ */
+
+/* HMAC-SHA256 (64 hex + NUL) with `key` over p's fingerprint, steps
+ * fingerprint and source revision; both fingerprints must be set. */
+int plan_signature(char out[65], const plan *p, const unsigned char *key, size_t keylen) CMK_WUR;
+/* Set p->signature (saved with the plan). */
+int plan_sign(plan *p, const unsigned char *key, size_t keylen) CMK_WUR;
+/*
+ * With a key (non-NULL): 0 when p carries the matching signature; an
+ * unsigned plan is CMK_EINVALID, a wrong one CMK_ECONFLICT. Without a key:
+ * 0 for an unsigned plan, CMK_EINVALID for a signed one (it cannot be
+ * checked, so it is not applied).
+ */
+int plan_check_signature(const plan *p, const unsigned char *key, size_t keylen) CMK_WUR;
 
 /* Largest saved plan accepted (bytes). */
 #define PLAN_MAX_FILE_SIZE ((size_t)64 * 1024 * 1024)

@@ -208,6 +208,8 @@ int plan_to_json(cJSON **out, const plan *p, bool saved)
 		ADD(root, "fingerprint", plan__json_str(p->fingerprint));
 		ADD(root, "options", plan__options_json(p));
 		ADD(root, "steps_fingerprint", plan__json_str(p->steps_fingerprint));
+		if (p->signature)
+			ADD(root, "signature", cJSON_CreateString(p->signature));
 	}
 	*out = root;
 	return 0;
@@ -267,6 +269,9 @@ int plan_write_json(cmk_buf *b, const plan *p, bool saved)
 		    (error = plan__put_json(b, plan__options_json(p))) < 0 ||
 		    (error = cmk_buf_puts(b, ",\n\"steps_fingerprint\":")) < 0 ||
 		    (error = plan__put_json(b, plan__json_str(p->steps_fingerprint))) < 0)
+			return error;
+		if (p->signature && ((error = cmk_buf_puts(b, ",\n\"signature\":")) < 0 ||
+				     (error = plan__put_json(b, cJSON_CreateString(p->signature))) < 0))
 			return error;
 	}
 #undef SECTION
@@ -878,8 +883,11 @@ static int plan__load_binding(plan *p, const cJSON *root)
 			*flags[i] = cJSON_IsTrue(v);
 		}
 	}
-	if ((error = plan__get_str(&p->steps_fingerprint, root, "steps_fingerprint", "plan", true)) < 0)
+	if ((error = plan__get_str(&p->steps_fingerprint, root, "steps_fingerprint", "plan", true)) < 0 ||
+	    (error = plan__get_str(&p->signature, root, "signature", "plan", true)) < 0)
 		return error;
+	if (p->signature && !plan__is_hex64(p->signature))
+		return plan__bad("plan.signature", "expected 64 lower-case hex digits");
 	if (!p->steps_fingerprint)
 		return 0;
 	if (!opts || !plan__is_hex64(p->steps_fingerprint))
@@ -896,7 +904,7 @@ int plan_load_buffer(plan **out, const char *data, size_t len)
 {
 	static const char *const top_keys[] = { "format_version", "now", "source", "summary", "resources",
 						"steps", "findings", "touched", "fingerprint",
-						"options", "steps_fingerprint", NULL };
+						"options", "steps_fingerprint", "signature", NULL };
 	static const char *const finding_keys[] = { "kind", "address", "message", NULL };
 	cJSON *root = NULL;
 	const cJSON *v, *arr = NULL, *x;

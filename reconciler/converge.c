@@ -12,6 +12,7 @@
 #include "common/time.h"
 #include "planner/render.h"
 #include "reconciler/executor.h"
+#include "reconciler/plan_key.h"
 
 void converge_result_init(converge_result *res)
 {
@@ -78,8 +79,15 @@ static int converge__check_steps(const converge_result *res, const converge_opts
 static int converge__check_saved(const converge_result *res, const converge_opts *o)
 {
 	const plan *p = res->plan;
+	cmk_buf key = CMK_BUF_INIT;
 	int error;
 
+	cmk_buf_init(&key, 1 << 16);
+	if ((error = plan_key_load(&key)) == 0)
+		error = plan_check_signature(p, key.len ? (const unsigned char *)key.ptr : NULL, key.len);
+	cmk_buf_free(&key);
+	if (error < 0)
+		return error;
 	if (!p->source || !res->in.revision || !converge_same_source(p->source, res->in.revision)) {
 		char *was = p->source ? cJSON_PrintUnformatted(p->source) : NULL;
 		error = cmk_error_set(CMK_ECONFLICT, "%s was made from source %s, but the manifests given are "

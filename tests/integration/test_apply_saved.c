@@ -6,12 +6,14 @@
  * the plan from the manifests and the live state. A plan file edited after
  * review (a cluster's capacity raised to 5000 and a tag `owned:
  * by-attacker` added; a step removed) is refused with the step and field
- * named, and armsim sees no write.
+ * named, and armsim sees no write. With a plan key (CMKCTL_PLAN_KEY) the
+ * plan is signed, and apply takes only a plan signed with that key.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -97,6 +99,7 @@ typedef struct {
 	cli_ctx x;
 	char path[300];
 	const char *apply[5];
+	int plan_run; /* the run of `plan --out`, for cli_output */
 	long mark;
 } saved_ctx;
 
@@ -104,11 +107,10 @@ typedef struct {
 static void saved_start(saved_ctx *s)
 {
 	const char *plan_argv[] = { "plan", "-f", CLI_EXAMPLES, "--out", s->path, NULL };
-	int run;
 
 	cli_start(&s->x, IT_SCALE);
 	snprintf(s->path, sizeof(s->path), "%s/plan.json", s->x.dir);
-	assert_int_equal(cli_run(&s->x, &run, plan_argv), 0);
+	assert_int_equal(cli_run(&s->x, &s->plan_run, plan_argv), 0);
 	s->apply[0] = "apply";
 	s->apply[1] = s->path;
 	s->apply[2] = "--state-dir";
@@ -235,6 +237,96 @@ static void test_apply_saved__a_plan_without_steps_fingerprint_is_refused(void *
 	saved_refused(&s, want);
 }
 
+#define KEY_A "a-plan-key-of-the-plan-job-0123456789"
+#define KEY_B "another-key-of-somebody-else-987654321"
+
+/* A plan saved with KEY_A set; the key never appears in what cmkctl printed. */
+static void signed_start(saved_ctx *s)
+{
+	char *out;
+
+	setenv("CMKCTL_PLAN_KEY", KEY_A, 1);
+	saved_start(s);
+	unsetenv("CMKCTL_PLAN_KEY");
+	out = cli_output(&s->x, s->plan_run, ".err");
+	assert_null(strstr(out, KEY_A));
+	free(out);
+	out = cli_output(&s->x, s->plan_run, ".out");
+	assert_null(strstr(out, KEY_A));
+	free(out);
+}
+
+static void test_apply_saved__signed_plan_applies_with_its_key(void **state)
+{
+	saved_ctx s;
+	cJSON *j;
+	int run;
+
+	(void)state;
+	signed_start(&s);
+	j = read_json(s.path);
+	assert_non_null(cJSON_GetStringValue(cJSON_GetObjectItem(j, "signature")));
+	assert_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(j, "signature")), KEY_A));
+	cJSON_Delete(j);
+	setenv("CMKCTL_PLAN_KEY", KEY_A, 1);
+	assert_int_equal(cli_run(&s.x, &run, s.apply), 0);
+	unsetenv("CMKCTL_PLAN_KEY");
+	assert_true(cli_writes_since(&s.x, s.mark) > 0);
+	cli_stop(&s.x);
+}
+
+static void test_apply_saved__signed_plan_with_another_key_is_refused(void **state)
+{
+	const char *want[] = { "signature does not match", NULL };
+	saved_ctx s;
+
+	(void)state;
+	signed_start(&s);
+	setenv("CMKCTL_PLAN_KEY", KEY_B, 1);
+	saved_refused(&s, want);
+	unsetenv("CMKCTL_PLAN_KEY");
+}
+
+static void test_apply_saved__signed_then_edited_and_refingerprinted_is_refused(void **state)
+{
+	const char *want[] = { "signature does not match", NULL };
+	saved_ctx s;
+	cJSON *j;
+
+	(void)state;
+	signed_start(&s);
+	j = read_json(s.path);
+	tamper_capacity_and_tags(j);
+	refingerprint(j);
+	write_json(s.path, j);
+	cJSON_Delete(j);
+	setenv("CMKCTL_PLAN_KEY", KEY_A, 1);
+	saved_refused(&s, want);
+	unsetenv("CMKCTL_PLAN_KEY");
+}
+
+static void test_apply_saved__signed_plan_without_a_key_is_refused(void **state)
+{
+	const char *want[] = { "the plan is signed, but no plan key is set", NULL };
+	saved_ctx s;
+
+	(void)state;
+	signed_start(&s);
+	saved_refused(&s, want);
+}
+
+static void test_apply_saved__unsigned_plan_with_a_key_set_is_refused(void **state)
+{
+	const char *want[] = { "the plan is not signed", NULL };
+	saved_ctx s;
+
+	(void)state;
+	saved_start(&s);
+	setenv("CMKCTL_PLAN_KEY", KEY_A, 1);
+	saved_refused(&s, want);
+	unsetenv("CMKCTL_PLAN_KEY");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +336,11 @@ int main(void)
 		cmocka_unit_test(test_apply_saved__tags_alone_edited_are_named),
 		cmocka_unit_test(test_apply_saved__a_removed_step_is_named),
 		cmocka_unit_test(test_apply_saved__a_plan_without_steps_fingerprint_is_refused),
+		cmocka_unit_test(test_apply_saved__signed_plan_applies_with_its_key),
+		cmocka_unit_test(test_apply_saved__signed_plan_with_another_key_is_refused),
+		cmocka_unit_test(test_apply_saved__signed_then_edited_and_refingerprinted_is_refused),
+		cmocka_unit_test(test_apply_saved__signed_plan_without_a_key_is_refused),
+		cmocka_unit_test(test_apply_saved__unsigned_plan_with_a_key_set_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
