@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 ci/deps.sh
 ci/check-layers.sh
+ci/check-function-length.py
 
 build=${CMK_BUILD_DIR:-build-ci}
 jobs=$(nproc)
