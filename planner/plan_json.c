@@ -873,8 +873,10 @@ static int plan__load_binding(plan *p, const cJSON *root)
 	int error;
 
 	if (opts) {
-		if (!cJSON_IsObject(opts) || (error = plan__only(opts, "plan.options", option_keys)) < 0)
-			return cJSON_IsObject(opts) ? error : plan__bad("plan.options", "expected an object");
+		if (!cJSON_IsObject(opts))
+			return plan__bad("plan.options", "expected an object");
+		if ((error = plan__only(opts, "plan.options", option_keys)) < 0)
+			return error;
 		for (size_t i = 0; option_keys[i]; i++) {
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(opts, option_keys[i]);
 

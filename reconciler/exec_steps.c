@@ -47,9 +47,9 @@ static int exec__ref_step(size_t *idx, const char **field, const exec_run *w, co
  */
 static int exec__param(char **out, exec_run *w, const plan_step *s, const char *name)
 {
-	const char *v = plan_step_param_str(s, name), *field, *found;
+	const char *v = plan_step_param_str(s, name), *field = NULL, *found;
 	report_step *src;
-	size_t idx;
+	size_t idx = 0; /* set by exec__ref_step on success; gcc -O2 cannot tell */
 	int error;
 
 	*out = NULL;
