@@ -237,6 +237,84 @@ static void test_apply_saved__a_plan_without_steps_fingerprint_is_refused(void *
 	saved_refused(&s, want);
 }
 
+/* An edit applied to the saved plan, then the fingerprint recomputed; apply
+ * must refuse naming `want`. */
+static void edited_refused(void (*edit)(cJSON *plan_json), const char *const *want)
+{
+	saved_ctx s;
+	cJSON *j;
+
+	saved_start(&s);
+	j = read_json(s.path);
+	edit(j);
+	refingerprint(j);
+	write_json(s.path, j);
+	cJSON_Delete(j);
+	saved_refused(&s, want);
+}
+
+static void edit_target(cJSON *plan_json)
+{
+	cJSON *step = create_step(plan_json);
+	char *other = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(step, "target")));
+
+	assert_non_null(other);
+	strcpy(other + strlen(other) - 2, "zz");
+	cJSON_ReplaceItemInObject(step, "target", cJSON_CreateString(other));
+	free(other);
+}
+
+/* The first step with a dependency loses it. */
+static void edit_drop_dependency(cJSON *plan_json)
+{
+	cJSON *s;
+
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(plan_json, "steps")) {
+		if (cJSON_GetArraySize(cJSON_GetObjectItem(s, "depends_on")) > 0) {
+			cJSON_ReplaceItemInObject(s, "depends_on", cJSON_CreateArray());
+			return;
+		}
+	}
+	fail_msg("no step with a dependency in the saved plan");
+}
+
+/* A step the review never saw: the last step again, under another id. */
+static void edit_add_step(cJSON *plan_json)
+{
+	cJSON *steps = cJSON_GetObjectItem(plan_json, "steps");
+	cJSON *copy = cJSON_Duplicate(cJSON_GetArrayItem(steps, cJSON_GetArraySize(steps) - 1), 1);
+	char id[600];
+
+	assert_non_null(copy);
+	snprintf(id, sizeof(id), "%s#2", cJSON_GetStringValue(cJSON_GetObjectItem(copy, "id")));
+	cJSON_ReplaceItemInObject(copy, "id", cJSON_CreateString(id));
+	cJSON_AddItemToArray(steps, copy);
+}
+
+static void test_apply_saved__a_changed_target_is_named(void **state)
+{
+	const char *want[] = { "step " CREATE_STEP, "target is", NULL };
+
+	(void)state;
+	edited_refused(edit_target, want);
+}
+
+static void test_apply_saved__a_dropped_dependency_is_named(void **state)
+{
+	const char *want[] = { "a dependency is", "in the saved plan", NULL };
+
+	(void)state;
+	edited_refused(edit_drop_dependency, want);
+}
+
+static void test_apply_saved__an_added_step_is_named(void **state)
+{
+	const char *want[] = { "#2: the step is present in the saved plan, absent when rebuilt", NULL };
+
+	(void)state;
+	edited_refused(edit_add_step, want);
+}
+
 #define KEY_A "a-plan-key-of-the-plan-job-0123456789"
 #define KEY_B "another-key-of-somebody-else-987654321"
 
@@ -336,6 +414,9 @@ int main(void)
 		cmocka_unit_test(test_apply_saved__tags_alone_edited_are_named),
 		cmocka_unit_test(test_apply_saved__a_removed_step_is_named),
 		cmocka_unit_test(test_apply_saved__a_plan_without_steps_fingerprint_is_refused),
+		cmocka_unit_test(test_apply_saved__a_changed_target_is_named),
+		cmocka_unit_test(test_apply_saved__a_dropped_dependency_is_named),
+		cmocka_unit_test(test_apply_saved__an_added_step_is_named),
 		cmocka_unit_test(test_apply_saved__signed_plan_applies_with_its_key),
 		cmocka_unit_test(test_apply_saved__signed_plan_with_another_key_is_refused),
 		cmocka_unit_test(test_apply_saved__signed_then_edited_and_refingerprinted_is_refused),
