@@ -11,6 +11,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -148,98 +149,10 @@ static void test_apply_saved__untouched_plan_applies(void **state)
 	cli_stop(&s.x);
 }
 
-static void test_apply_saved__edited_steps_fail_their_fingerprint(void **state)
-{
-	const char *want[] = { "steps do not match its steps_fingerprint", NULL };
-	saved_ctx s;
-	cJSON *j;
-
-	(void)state;
-	saved_start(&s);
-	j = read_json(s.path);
-	tamper_capacity_and_tags(j);
-	write_json(s.path, j);
-	cJSON_Delete(j);
-	saved_refused(&s, want);
-}
-
-static void test_apply_saved__edited_steps_with_a_new_fingerprint_differ_when_rebuilt(void **state)
-{
-	const char *want[] = { "step " CREATE_STEP, "param capacity is 5000 in the saved plan", "nothing was applied",
-			       NULL };
-	saved_ctx s;
-	cJSON *j;
-
-	(void)state;
-	saved_start(&s);
-	j = read_json(s.path);
-	tamper_capacity_and_tags(j);
-	refingerprint(j);
-	write_json(s.path, j);
-	cJSON_Delete(j);
-	saved_refused(&s, want);
-}
-
-static void test_apply_saved__tags_alone_edited_are_named(void **state)
-{
-	const char *want[] = { "param tags is", "by-attacker", NULL };
-	saved_ctx s;
-	cJSON *j, *params;
-	char *cap;
-
-	(void)state;
-	saved_start(&s);
-	j = read_json(s.path);
-	params = cJSON_GetObjectItem(create_step(j), "params");
-	cap = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(params, "capacity")));
-	tamper_capacity_and_tags(j);
-	cJSON_ReplaceItemInObject(params, "capacity", cJSON_CreateString(cap));
-	free(cap);
-	refingerprint(j);
-	write_json(s.path, j);
-	cJSON_Delete(j);
-	saved_refused(&s, want);
-}
-
-static void test_apply_saved__a_removed_step_is_named(void **state)
-{
-	const char *want[] = { "the step is absent in the saved plan, present when rebuilt", NULL };
-	saved_ctx s;
-	cJSON *j, *steps;
-	int n;
-
-	(void)state;
-	saved_start(&s);
-	j = read_json(s.path);
-	steps = cJSON_GetObjectItem(j, "steps");
-	n = cJSON_GetArraySize(steps);
-	assert_true(n > 1);
-	/* the last step: nothing depends on it, so the file stays consistent */
-	cJSON_DeleteItemFromArray(steps, n - 1);
-	refingerprint(j);
-	write_json(s.path, j);
-	cJSON_Delete(j);
-	saved_refused(&s, want);
-}
-
-static void test_apply_saved__a_plan_without_steps_fingerprint_is_refused(void **state)
-{
-	const char *want[] = { "has no steps fingerprint", "plan again", NULL };
-	saved_ctx s;
-	cJSON *j;
-
-	(void)state;
-	saved_start(&s);
-	j = read_json(s.path);
-	cJSON_DeleteItemFromObject(j, "steps_fingerprint");
-	write_json(s.path, j);
-	cJSON_Delete(j);
-	saved_refused(&s, want);
-}
-
-/* An edit applied to the saved plan, then the fingerprint recomputed; apply
- * must refuse naming `want`. */
-static void edited_refused(void (*edit)(cJSON *plan_json), const char *const *want)
+/* An edit applied to the saved plan (then its steps fingerprint recomputed,
+ * as an attacker who knows the format would, when `refp`); apply must
+ * refuse naming every string of `want`, with no write. */
+static void edited_refused(void (*edit)(cJSON *plan_json), bool refp, const char *const *want)
 {
 	saved_ctx s;
 	cJSON *j;
@@ -247,10 +160,39 @@ static void edited_refused(void (*edit)(cJSON *plan_json), const char *const *wa
 	saved_start(&s);
 	j = read_json(s.path);
 	edit(j);
-	refingerprint(j);
+	if (refp)
+		refingerprint(j);
 	write_json(s.path, j);
 	cJSON_Delete(j);
 	saved_refused(&s, want);
+}
+
+/* The cluster create's tags edited, its capacity left as reviewed. */
+static void edit_tags_only(cJSON *plan_json)
+{
+	cJSON *params = cJSON_GetObjectItem(create_step(plan_json), "params");
+	char *cap = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(params, "capacity")));
+
+	assert_non_null(cap);
+	tamper_capacity_and_tags(plan_json);
+	cJSON_ReplaceItemInObject(params, "capacity", cJSON_CreateString(cap));
+	free(cap);
+}
+
+/* The last step removed: nothing depends on it, so the file stays consistent. */
+static void edit_remove_last_step(cJSON *plan_json)
+{
+	cJSON *steps = cJSON_GetObjectItem(plan_json, "steps");
+	int n = cJSON_GetArraySize(steps);
+
+	assert_true(n > 1);
+	cJSON_DeleteItemFromArray(steps, n - 1);
+}
+
+/* What a plan saved by an older cmkctl looks like. */
+static void edit_drop_steps_fingerprint(cJSON *plan_json)
+{
+	cJSON_DeleteItemFromObject(plan_json, "steps_fingerprint");
 }
 
 static void edit_target(cJSON *plan_json)
@@ -291,12 +233,53 @@ static void edit_add_step(cJSON *plan_json)
 	cJSON_AddItemToArray(steps, copy);
 }
 
+static void test_apply_saved__edited_steps_fail_their_fingerprint(void **state)
+{
+	const char *want[] = { "steps do not match its steps_fingerprint", NULL };
+
+	(void)state;
+	edited_refused(tamper_capacity_and_tags, false, want);
+}
+
+static void test_apply_saved__edited_steps_with_a_new_fingerprint_differ_when_rebuilt(void **state)
+{
+	const char *want[] = { "step " CREATE_STEP, "param capacity is 5000 in the saved plan", "nothing was applied",
+			       NULL };
+
+	(void)state;
+	edited_refused(tamper_capacity_and_tags, true, want);
+}
+
+static void test_apply_saved__tags_alone_edited_are_named(void **state)
+{
+	const char *want[] = { "param tags is", "by-attacker", NULL };
+
+	(void)state;
+	edited_refused(edit_tags_only, true, want);
+}
+
+static void test_apply_saved__a_removed_step_is_named(void **state)
+{
+	const char *want[] = { "the step is absent in the saved plan, present when rebuilt", NULL };
+
+	(void)state;
+	edited_refused(edit_remove_last_step, true, want);
+}
+
+static void test_apply_saved__a_plan_without_steps_fingerprint_is_refused(void **state)
+{
+	const char *want[] = { "has no steps fingerprint", "plan again", NULL };
+
+	(void)state;
+	edited_refused(edit_drop_steps_fingerprint, false, want);
+}
+
 static void test_apply_saved__a_changed_target_is_named(void **state)
 {
 	const char *want[] = { "step " CREATE_STEP, "target is", NULL };
 
 	(void)state;
-	edited_refused(edit_target, want);
+	edited_refused(edit_target, true, want);
 }
 
 static void test_apply_saved__a_dropped_dependency_is_named(void **state)
@@ -304,7 +287,7 @@ static void test_apply_saved__a_dropped_dependency_is_named(void **state)
 	const char *want[] = { "a dependency is", "in the saved plan", NULL };
 
 	(void)state;
-	edited_refused(edit_drop_dependency, want);
+	edited_refused(edit_drop_dependency, true, want);
 }
 
 static void test_apply_saved__an_added_step_is_named(void **state)
@@ -312,7 +295,7 @@ static void test_apply_saved__an_added_step_is_named(void **state)
 	const char *want[] = { "#2: the step is present in the saved plan, absent when rebuilt", NULL };
 
 	(void)state;
-	edited_refused(edit_add_step, want);
+	edited_refused(edit_add_step, true, want);
 }
 
 #define KEY_A "a-plan-key-of-the-plan-job-0123456789"
