@@ -106,11 +106,18 @@ static sim_res *admin__key(sim_req *req, sim_resp *resp, sim_res **vault_out)
 	if (!admin__need_json(req, resp))
 		return NULL;
 	const char *vn = sim_json_str(req->json, "vault"), *kn = sim_json_str(req->json, "name");
-	sim_res *v = vn ? kv_vault_by_name(vn) : NULL;
+	const char *hn = vn ? NULL : sim_json_str(req->json, "managedHsm");
+	sim_res *v = vn ? kv_vault_by_name(vn) : hn ? hsm_by_name(hn) : NULL;
+	if (!v && hn) {
+		resp_arm_error(resp, 404, "ManagedHsmNotFound", "armsim admin: managed HSM '%s' not found", hn);
+		return NULL;
+	}
 	if (!v) {
 		resp_arm_error(resp, 404, "VaultNotFound", "armsim admin: vault '%s' not found", vn ? vn : "");
 		return NULL;
 	}
+	if (!vn)
+		vn = hn;
 	if (vault_out)
 		*vault_out = v;
 	sim_res *k = kn ? kv_key_get(v, kn) : NULL;
@@ -234,10 +241,11 @@ static void admin__key_permissions(sim_req *req, sim_resp *resp)
 	if (!admin__need_json(req, resp))
 		return;
 	const char *vn = sim_json_str(req->json, "vault"), *oid = sim_json_str(req->json, "objectId");
-	const char *tid = sim_json_str(req->json, "tenantId");
-	sim_res *v = vn ? kv_vault_by_name(vn) : NULL;
+	const char *tid = sim_json_str(req->json, "tenantId"), *hn = sim_json_str(req->json, "managedHsm");
+	sim_res *v = vn ? kv_vault_by_name(vn) : hn ? hsm_by_name(hn) : NULL;
 	if (!v || !oid) {
-		resp_arm_error(resp, 404, "NotFound", "armsim admin: need an existing \"vault\" and an \"objectId\"");
+		resp_arm_error(resp, 404, "NotFound",
+			       "armsim admin: need an existing \"vault\" (or \"managedHsm\") and an \"objectId\"");
 		return;
 	}
 	unsigned p = kv_key_permissions(v, sim_json_str(req->json, "name"), tid ? tid : auth_default_tenant(), oid);
@@ -305,6 +313,96 @@ static void admin__role_unassign(sim_req *req, sim_resp *resp)
 		}
 	}
 	free(arr);
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddNumberToObject(b, "removed", removed);
+	resp_json(resp, 200, b);
+}
+
+/* A Managed HSM made directly (as /_sim/state/merge would, with the
+ * derived properties and the initial administrators' role). */
+static void admin__hsm_create(sim_req *req, sim_resp *resp)
+{
+	if (!admin__need_json(req, resp))
+		return;
+	const char *sub = sim_json_str(req->json, "subscriptionId"), *rg = sim_json_str(req->json, "resourceGroup");
+	const char *name = sim_json_str(req->json, "name"), *loc = sim_json_str(req->json, "location");
+	if (!sub) {
+		sim_res *first = store_first("Microsoft.Resources/subscriptions");
+		sub = first ? sim_json_str(first->doc, "subscriptionId") : NULL;
+	}
+	if (!sub || !rg || !name || !store_resource_group(sub, rg)) {
+		admin__bad(resp, "armsim admin: need \"name\" and an existing \"resourceGroup\"%s", "");
+		return;
+	}
+	if (hsm_by_name(name)) {
+		resp_arm_error(resp, 409, "Conflict", "armsim admin: managed HSM '%s' exists", name);
+		return;
+	}
+	char id[1024];
+	snprintf(id, sizeof id, "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.KeyVault/managedHSMs/%s", sub,
+		 rg, name);
+	cJSON *doc = cJSON_CreateObject(), *props = cJSON_AddObjectToObject(doc, "properties");
+	cJSON_AddStringToObject(doc, "id", id);
+	cJSON_AddStringToObject(doc, "name", name);
+	cJSON_AddStringToObject(doc, "type", "Microsoft.KeyVault/managedHSMs");
+	cJSON_AddStringToObject(doc, "location", loc ? loc : sim_json_str(store_resource_group(sub, rg)->doc, "location"));
+	const char *tid = sim_json_str(req->json, "tenantId");
+	cJSON_AddStringToObject(props, "tenantId", tid ? tid : auth_default_tenant());
+	static const char *const copy[] = { "initialAdminObjectIds", "enableSoftDelete", "enablePurgeProtection",
+					    "softDeleteRetentionInDays" };
+	for (size_t i = 0; i < sizeof copy / sizeof copy[0]; i++) {
+		const cJSON *v = sim_json_get(req->json, copy[i]);
+		if (v)
+			cJSON_AddItemToObject(props, copy[i], cJSON_Duplicate(v, 1));
+	}
+	sim_res *h = store_put(id, "Microsoft.KeyVault/managedHSMs", doc);
+	if (!h) {
+		resp_arm_error(resp, 500, "InternalServerError", "Out of memory.");
+		return;
+	}
+	hsm_complete(h);
+	resp_json(resp, 200, cJSON_Duplicate(h->doc, 1));
+}
+
+static sim_res *admin__hsm_of(sim_req *req, sim_resp *resp)
+{
+	if (!admin__need_json(req, resp))
+		return NULL;
+	const char *hn = sim_json_str(req->json, "managedHsm");
+	sim_res *h = hn ? hsm_by_name(hn) : NULL;
+	if (!h)
+		resp_arm_error(resp, 404, "ManagedHsmNotFound", "armsim admin: managed HSM '%s' not found", hn ? hn : "");
+	return h;
+}
+
+static void admin__hsm_role_assign(sim_req *req, sim_resp *resp)
+{
+	sim_res *h = admin__hsm_of(req, resp);
+	if (!h)
+		return;
+	const char *scope = sim_json_str(req->json, "scope");
+	sim_res *ra = hsm_role_assign(h, sim_json_str(req->json, "name"), scope ? scope : "/",
+				      sim_json_str(req->json, "role"), sim_json_str(req->json, "principalId"));
+	if (!ra) {
+		admin__bad(resp, "armsim admin: %s", cmk_error_last());
+		return;
+	}
+	lro_tick();
+	resp_json(resp, 200, hsm_role_assignment_body(ra));
+}
+
+static void admin__hsm_role_unassign(sim_req *req, sim_resp *resp)
+{
+	sim_res *h = admin__hsm_of(req, resp);
+	if (!h)
+		return;
+	const char *pid = sim_json_str(req->json, "principalId");
+	if (!pid) {
+		admin__bad(resp, "armsim admin: \"principalId\" is required%s", "");
+		return;
+	}
+	int removed = hsm_role_unassign(h, pid, sim_json_str(req->json, "scope"));
+	lro_tick(); /* revocation counts from this instant */
 	cJSON *b = cJSON_CreateObject();
 	cJSON_AddNumberToObject(b, "removed", removed);
 	resp_json(resp, 200, b);
@@ -469,6 +567,9 @@ void admin_register_routes(void)
 	admin__add("POST", "/_sim/access-policies/add", admin__policy_add);
 	admin__add("POST", "/_sim/role-assignments", admin__role_assign);
 	admin__add("POST", "/_sim/role-assignments/remove", admin__role_unassign);
+	admin__add("POST", "/_sim/managedhsms", admin__hsm_create);
+	admin__add("POST", "/_sim/hsm/role-assignments", admin__hsm_role_assign);
+	admin__add("POST", "/_sim/hsm/role-assignments/remove", admin__hsm_role_unassign);
 	admin__add("GET", "/_sim/faults", admin__faults_get);
 	admin__add("PUT", "/_sim/faults", admin__faults_put);
 	admin__add("DELETE", "/_sim/faults", admin__faults_delete);

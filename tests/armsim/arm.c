@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "router.h"
 #include "settings.h"
+#include "simclock.h"
 #include "util.h"
 
 void arm_resource_id(char *out, size_t outlen, const char *sub, const char *rg,
@@ -391,4 +392,20 @@ void arm_register_routes(void)
 	r.sub_cap = r.rg_cap = -1;
 	r.fn = arm__metadata;
 	router_add(&r);
+}
+
+void arm_system_data(cJSON *doc, const sim_req *req, bool created)
+{
+	char now[64];
+	simclock_iso8601(now, sizeof now, simclock_now_ms());
+	cJSON *sd = sim_json_obj(doc, "systemData");
+	const char *who = req->caller.app_id[0] ? req->caller.app_id : req->caller.object_id;
+	if (created || !sim_json_str(sd, "createdAt")) {
+		sim_json_set_str(sd, "createdBy", who);
+		sim_json_set_str(sd, "createdByType", "Application");
+		sim_json_set_str(sd, "createdAt", now);
+	}
+	sim_json_set_str(sd, "lastModifiedBy", who);
+	sim_json_set_str(sd, "lastModifiedByType", "Application");
+	sim_json_set_str(sd, "lastModifiedAt", now);
 }

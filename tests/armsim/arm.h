@@ -47,6 +47,10 @@ void arm_list_respond_values(const sim_req *req, sim_resp *resp, cJSON *values);
  * (NULL = absent). */
 bool arm_check_conditions(const sim_req *req, sim_resp *resp, const sim_res *existing);
 
+/* Set doc.systemData for a write by the request's caller: created* when
+ * `created` (or never set), lastModified* always, at the virtual now. */
+void arm_system_data(cJSON *doc, const sim_req *req, bool created);
+
 /* A resource group document (caller owns). */
 cJSON *arm_resource_group_doc(const char *sub, const char *rg, const char *location);
 

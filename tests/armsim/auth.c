@@ -383,7 +383,9 @@ static bool auth__aud_ok(const char *aud, const char *audience)
 				return true;
 		return false;
 	}
-	return !strcasecmp(aud, KV_AUDIENCE) || !strcasecmp(aud, KV_AUDIENCE "/");
+	/* data planes: the audience, with or without its trailing slash */
+	size_t n = strlen(audience);
+	return !strcasecmp(aud, audience) || (!strncasecmp(aud, audience, n) && !strcmp(aud + n, "/"));
 }
 
 static void auth__fmt_us_time(char *out, size_t len, long t)
@@ -412,14 +414,19 @@ static void auth__kv_401(const sim_req *req, sim_resp *resp, const char *msg)
 {
 	char tenant[64];
 	auth__tenant_copy(tenant, sizeof tenant);
+	/* a Managed HSM challenges for its own resource */
 	resp_header(resp, "WWW-Authenticate", "Bearer authorization=\"%s/%s\", resource=\"%s\"",
-		    req_base_url(req), tenant, KV_AUDIENCE);
+		    req_base_url(req), tenant, req->hsm_name ? HSM_AUDIENCE : KV_AUDIENCE);
+	if (req->hsm_name && !strncmp(msg, "AKV10000:", 9)) {
+		resp_json(resp, 401, NULL); /* the HSM answers a missing token with an empty body */
+		return;
+	}
 	resp_arm_error(resp, 401, "Unauthorized", "%s", msg);
 }
 
 void auth_fault_401(const sim_req *req, sim_resp *resp)
 {
-	if (req->vault_name) {
+	if (req->vault_name || req->hsm_name) {
 		auth__kv_401(req, resp, "AKV10021: The access token has expired.");
 		return;
 	}
@@ -568,7 +575,7 @@ static bool auth__check_claims(sim_req *req, sim_resp *resp, const char *audienc
 	if (!auth__aud_ok(aud, audience)) {
 		if (dataplane) {
 			snprintf(msg, sizeof msg, "AKV10022: Invalid audience. Expected %s, found: %s.",
-				 KV_AUDIENCE, aud);
+				 audience, aud);
 			auth__kv_401(req, resp, msg);
 		} else {
 			snprintf(msg, sizeof msg,
@@ -654,6 +661,7 @@ static const char *auth__audience(const char *scope_or_resource, char *buf, size
 		"https://management.azure.com/", "https://management.azure.com",
 		"https://management.core.windows.net/", "https://management.core.windows.net",
 		"https://vault.azure.net", "https://vault.azure.net/",
+		"https://managedhsm.azure.net", "https://managedhsm.azure.net/",
 		"https://graph.microsoft.com", "https://graph.microsoft.com/",
 	};
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {

@@ -21,6 +21,7 @@
 
 #define ARM_AUDIENCE "https://management.azure.com/"
 #define KV_AUDIENCE "https://vault.azure.net"
+#define HSM_AUDIENCE "https://managedhsm.azure.net"
 
 typedef enum {
 	SIM_PRINCIPAL_APP = 0,   /* service principal of an app registration */

@@ -233,6 +233,8 @@ static const char *const known_types[] = {
 	"Microsoft.Kusto/clusters", "Microsoft.Kusto/clusters/databases",
 	"Microsoft.Kusto/clusters/attachedDatabaseConfigurations", "Microsoft.Insights/components",
 	"Microsoft.KeyVault/deletedVaults", "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+	"Microsoft.KeyVault/managedHSMs", "Microsoft.KeyVault/managedHSMs/keys",
+	"Microsoft.KeyVault/managedHSMs/roleAssignments",
 };
 
 static void fixture__canon(char *type, size_t len)
@@ -277,7 +279,10 @@ static int fixture__normalize(sim_res *r)
 			sim_json_set(props, "enableRbacAuthorization", cJSON_CreateFalse());
 		if (!sim_json_str(props, "provisioningState"))
 			sim_json_set_str(props, "provisioningState", "Succeeded");
-	} else if (!strcmp(r->type, "Microsoft.KeyVault/vaults/keys")) {
+	} else if (!strcmp(r->type, "Microsoft.KeyVault/managedHSMs")) {
+		hsm_complete(r);
+	} else if (!strcmp(r->type, "Microsoft.KeyVault/vaults/keys") ||
+		   !strcmp(r->type, "Microsoft.KeyVault/managedHSMs/keys")) {
 		if (!cJSON_IsArray(sim_json_get(r->sim, "versions")))
 			return cmk_error_set(CMK_EINVALID, "resource %s: a key needs _sim.versions (or use the \"keys\" section)", r->id);
 		kv_key_sync_doc(r);
@@ -360,17 +365,54 @@ static int fixture__add_resource(const cJSON *src, int idx)
 	return 0;
 }
 
+/* The object id a role assignment's "principal" (client id, object id or
+ * user-assigned identity id) names, or NULL. */
+static const char *fixture__principal_oid(const char *pr)
+{
+	sim_principal *p = auth_principal_by_client_id(pr);
+	if (!p)
+		p = auth_principal_by_object_id(pr);
+	if (p)
+		return p->object_id;
+	sim_res *m = msi_get(pr);
+	return m ? msi_principal_id(m) : NULL;
+}
+
+/* hsmRoleAssignments: [{managedHsm, scope, role, principalId | principal}] */
+static int fixture__hsm_roles(const cJSON *arr)
+{
+	const cJSON *x;
+	int idx = 0;
+	cJSON_ArrayForEach(x, arr) {
+		const char *hn = sim_json_str(x, "managedHsm"), *pid = sim_json_str(x, "principalId");
+		const char *pr = sim_json_str(x, "principal");
+		sim_res *h = hn ? hsm_by_name(hn) : NULL;
+		if (!h)
+			return cmk_error_set(CMK_EINVALID, "hsmRoleAssignments[%d]: managed HSM '%s' is not in the fixture",
+					     idx, hn ? hn : "");
+		if (!pid && pr)
+			pid = fixture__principal_oid(pr);
+		const char *scope = sim_json_str(x, "scope");
+		if (!hsm_role_assign(h, sim_json_str(x, "name"), scope ? scope : "/", sim_json_str(x, "role"), pid))
+			return cmk_error_set(CMK_EINVALID, "hsmRoleAssignments[%d]: %s", idx, cmk_error_last());
+		idx++;
+	}
+	return 0;
+}
+
 static int fixture__keys(const cJSON *keys)
 {
 	const cJSON *k;
 	int idx = 0;
 	cJSON_ArrayForEach(k, keys) {
 		const char *vn = sim_json_str(k, "vault"), *name = sim_json_str(k, "name");
-		if (!vn || !name)
-			return cmk_error_set(CMK_EINVALID, "keys[%d]: needs vault and name", idx);
-		sim_res *v = kv_vault_by_name(vn);
+		const char *hn = sim_json_str(k, "managedHsm");
+		if ((!vn && !hn) || !name)
+			return cmk_error_set(CMK_EINVALID, "keys[%d]: needs vault (or managedHsm) and name", idx);
+		sim_res *v = vn ? kv_vault_by_name(vn) : hsm_by_name(hn);
 		if (!v)
-			return cmk_error_set(CMK_EINVALID, "keys[%d]: vault '%s' is not in the fixture", idx, vn);
+			return cmk_error_set(CMK_EINVALID, "keys[%d]: %s '%s' is not in the fixture", idx,
+					     vn ? "vault" : "managed HSM", vn ? vn : hn);
 		const char *kty = sim_json_str(k, "kty");
 		cJSON *size = sim_json_get(k, "keySize"), *en = sim_json_get(k, "enabled");
 		cJSON *nv = sim_json_get(k, "versions"), *vids = sim_json_get(k, "versionIds");
@@ -471,6 +513,7 @@ int fixture_load_json(const cJSON *doc, int replace)
 			return error;
 	/* normalise after everything is in (keys need their vault) */
 	static const char *const order[] = { "Microsoft.KeyVault/vaults", "Microsoft.KeyVault/vaults/keys",
+					     "Microsoft.KeyVault/managedHSMs", "Microsoft.KeyVault/managedHSMs/keys",
 					     "Microsoft.ManagedIdentity/userAssignedIdentities",
 					     "Microsoft.Authorization/roleAssignments" };
 	for (size_t t = 0; t < sizeof order / sizeof order[0]; t++) {
@@ -499,17 +542,8 @@ int fixture_load_json(const cJSON *doc, int replace)
 	cJSON_ArrayForEach(x, sim_json_get(doc, "roleAssignments")) {
 		const char *scope = sim_json_str(x, "scope"), *role = sim_json_str(x, "role"),
 			   *pid = sim_json_str(x, "principalId"), *pr = sim_json_str(x, "principal");
-		if (!pid && pr) {
-			sim_principal *p = auth_principal_by_client_id(pr);
-			if (!p)
-				p = auth_principal_by_object_id(pr);
-			if (!p) {
-				sim_res *m = msi_get(pr);
-				pid = m ? msi_principal_id(m) : NULL;
-			} else {
-				pid = p->object_id;
-			}
-		}
+		if (!pid && pr)
+			pid = fixture__principal_oid(pr);
 		if (!scope || !role || !pid)
 			return cmk_error_set(CMK_EINVALID,
 					     "roleAssignments[%d]: needs scope, role and principalId (or a known principal)", idx);
@@ -517,6 +551,8 @@ int fixture_load_json(const cJSON *doc, int replace)
 			return cmk_error_set(CMK_EINVALID, "roleAssignments[%d]: unknown role '%s'", idx, role);
 		idx++;
 	}
+	if ((x = sim_json_get(doc, "hsmRoleAssignments")) && (error = fixture__hsm_roles(x)) < 0)
+		return error;
 	idx = 0;
 	cJSON_ArrayForEach(x, sim_json_get(doc, "operations"))
 		if ((error = lro_inject(x)) < 0)

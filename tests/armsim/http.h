@@ -45,6 +45,7 @@ typedef struct sim_req {
 	const char *cap[SIM_MAX_CAPTURES]; /* {name} captures of the route, in order */
 	int ncap;
 	const char *vault_name;   /* data-plane routes: <vault> of <vault>.vault.localhost */
+	const char *hsm_name;     /* Managed HSM data plane: <hsm> of <hsm>.managedhsm.localhost */
 	const char *resource_type;/* the route's resource type ("Microsoft.X/y"), or NULL */
 	sim_caller caller;
 	bool loopback;            /* peer address is 127.0.0.0/8 or ::1 */

@@ -2,7 +2,8 @@
  * la_cluster_key.c - a Log Analytics cluster's identity and key in armsim:
  * the identity of a request (system- or user-assigned, None), the principal
  * the cluster's storage reaches Key Vault with, key validation (seed 003's
- * order and messages), and key revocation (Accessible, Revoking,
+ * order and messages; the key may live in a vault or a Managed HSM, which
+ * kv_vault_by_uri resolves alike), and key revocation (Accessible, Revoking,
  * Inaccessible, Recovering) evaluated on every tick.
  */
 #include <stdio.h>
@@ -160,6 +161,9 @@ static la_msg la__key_problem(const la_kvp *k, const char *oid, const char *tena
 	sim_res *key = kv_key_get(vault, k->name);
 	cJSON *ver = key ? kv_key_version(key, k->version) : NULL;
 	if (!ver || !cJSON_IsTrue(sim_json_get(ver, "enabled")))
+		return LA_M_KEY_VALIDATE;
+	/* a symmetric key (a Managed HSM's oct-HSM) cannot wrap the cluster's key */
+	if (!strncmp(sim_json_str(ver, "kty") ? sim_json_str(ver, "kty") : "", "oct", 3))
 		return LA_M_KEY_VALIDATE;
 	if (!(perms & KV_PERM_WRAP) || !(perms & KV_PERM_UNWRAP))
 		return LA_M_KEY_VALIDATE;

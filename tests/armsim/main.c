@@ -178,6 +178,8 @@ static cJSON *ready_json(int port, const char *ca, const char *identity_header)
 	cJSON_AddStringToObject(o, "keyvault_dns_suffix", ".vault.localhost");
 	cJSON_AddStringToObject(o, "arm_audience", ARM_AUDIENCE);
 	cJSON_AddStringToObject(o, "keyvault_audience", KV_AUDIENCE);
+	cJSON_AddStringToObject(o, "managedhsm_dns_suffix", ".managedhsm.localhost");
+	cJSON_AddStringToObject(o, "managedhsm_audience", HSM_AUDIENCE);
 	cJSON_AddStringToObject(o, "tenant_id", auth_default_tenant());
 	cJSON *env = cJSON_AddObjectToObject(o, "env");
 	cJSON_AddStringToObject(env, "AZURE_AUTHORITY_HOST", slash);

@@ -11,6 +11,13 @@
  * worded as Key Vault words them. Disabling a key here is what the Log
  * Analytics and Kusto revocation rules observe (store_kv.c state).
  *
+ * The same handlers serve the Managed HSM keys data plane on
+ * https://<hsm>.managedhsm.localhost:PORT/ (SIM_ROUTE_HSM): authorisation is
+ * the HSM's local RBAC (managedHsm data actions at "/", "/keys" or
+ * "/keys/<key>"), refusals 403 AccessDenied "Not authorized to access
+ * <data action> on <scope> (Activity ID: …)" (the service's wording, as
+ * azure-cli#32719 shows it); key types RSA-HSM, RSA and oct-HSM.
+ *
  * wrapKey/unwrapKey do not run RSA (armsim holds no private keys): the
  * wrapped value is a modulus-sized blob only the same key version unwraps,
  * which is what a client can observe.
@@ -40,15 +47,26 @@ static const char *const kvdp_api_versions[] = {
 typedef struct kvdp_op {
 	const char *perm;        /* access-policy permission: "get", "wrapKey" */
 	const char *data_action; /* RBAC data action */
+	const char *hsm_action;  /* Managed HSM local RBAC data action */
 } kvdp_op;
 
-static const kvdp_op OP_GET = { "get", "Microsoft.KeyVault/vaults/keys/read" };
-static const kvdp_op OP_LIST = { "list", "Microsoft.KeyVault/vaults/keys/read" };
-static const kvdp_op OP_CREATE = { "create", "Microsoft.KeyVault/vaults/keys/create/action" };
-static const kvdp_op OP_UPDATE = { "update", "Microsoft.KeyVault/vaults/keys/update/action" };
-static const kvdp_op OP_ROTATE = { "rotate", "Microsoft.KeyVault/vaults/keys/rotate/action" };
-static const kvdp_op OP_WRAP = { "wrapKey", "Microsoft.KeyVault/vaults/keys/wrap/action" };
-static const kvdp_op OP_UNWRAP = { "unwrapKey", "Microsoft.KeyVault/vaults/keys/unwrap/action" };
+#define MHSM "Microsoft.KeyVault/managedHsm/keys/"
+static const kvdp_op OP_GET = { "get", "Microsoft.KeyVault/vaults/keys/read", MHSM "read/action" };
+static const kvdp_op OP_LIST = { "list", "Microsoft.KeyVault/vaults/keys/read", MHSM "read/action" };
+static const kvdp_op OP_CREATE = { "create", "Microsoft.KeyVault/vaults/keys/create/action", MHSM "create" };
+static const kvdp_op OP_UPDATE = { "update", "Microsoft.KeyVault/vaults/keys/update/action", MHSM "write/action" };
+static const kvdp_op OP_ROTATE = { "rotate", "Microsoft.KeyVault/vaults/keys/rotate/action", MHSM "rotate/action" };
+static const kvdp_op OP_WRAP = { "wrapKey", "Microsoft.KeyVault/vaults/keys/wrap/action", MHSM "wrap/action" };
+static const kvdp_op OP_UNWRAP = { "unwrapKey", "Microsoft.KeyVault/vaults/keys/unwrap/action", MHSM "unwrap/action" };
+
+/* The local RBAC scope of a key operation on an HSM: "/keys/<key>" or "/keys". */
+static void kvdp__hsm_scope(char *out, size_t len, const char *key_name)
+{
+	if (key_name && *key_name)
+		snprintf(out, len, "/keys/%s", key_name);
+	else
+		snprintf(out, len, "/keys");
+}
 
 /* Key Vault error body {"error":{"code","message","innererror":{"code"}}}. */
 static void kvdp__error(sim_resp *resp, int status, const char *code, const char *inner,
@@ -108,6 +126,11 @@ static bool kvdp__allowed(const sim_req *req, const sim_res *vault, const char *
 			  const kvdp_op *op)
 {
 	const char *oid = req->caller.object_id;
+	if (hsm_is(vault)) {
+		char scope[600];
+		kvdp__hsm_scope(scope, sizeof scope, key_name);
+		return hsm_data_allowed(vault, oid, scope, op->hsm_action);
+	}
 	if (kv_vault_rbac_mode(vault)) {
 		char scope[1200];
 		if (key_name && *key_name)
@@ -140,6 +163,15 @@ static void kvdp__forbidden(const sim_req *req, sim_resp *resp, const sim_res *v
 {
 	char msg[2048], loc[64];
 	sim_location_norm(loc, sizeof loc, sim_json_str(vault->doc, "location"));
+	if (hsm_is(vault)) {
+		char scope[600], activity[40];
+		kvdp__hsm_scope(scope, sizeof scope, key_name);
+		sim_guid(activity);
+		snprintf(msg, sizeof msg, "Not authorized to access %s on %s (Activity ID: %s)", op->hsm_action, scope,
+			 activity);
+		kvdp__error(resp, 403, "AccessDenied", NULL, msg);
+		return;
+	}
 	if (kv_vault_rbac_mode(vault)) {
 		char res[1200];
 		if (key_name && *key_name)
@@ -171,7 +203,8 @@ static void kvdp__forbidden(const sim_req *req, sim_resp *resp, const sim_res *v
 /* The vault the request's host names; answers for the caller's tenant. */
 static sim_res *kvdp__vault(sim_req *req, sim_resp *resp)
 {
-	sim_res *v = req->vault_name ? kv_vault_by_name(req->vault_name) : NULL;
+	sim_res *v = req->vault_name ? kv_vault_by_name(req->vault_name)
+				     : req->hsm_name ? hsm_by_name(req->hsm_name) : NULL;
 	if (!v) {
 		/* a vault that does not exist has no DNS name: the client
 		 * cannot connect */
@@ -183,7 +216,7 @@ static sim_res *kvdp__vault(sim_req *req, sim_resp *resp)
 	if (vt && !sim_streq_ci(vt, req->caller.tenant_id)) {
 		char msg[512];
 		resp_header(resp, "WWW-Authenticate", "Bearer authorization=\"%s/%s\", resource=\"%s\"",
-			    req_base_url(req), vt, KV_AUDIENCE);
+			    req_base_url(req), vt, req->hsm_name ? HSM_AUDIENCE : KV_AUDIENCE);
 		snprintf(msg, sizeof msg,
 			 "AKV10032: Invalid issuer. Expected one of https://sts.windows.net/%s/, "
 			 "https://login.microsoftonline.com/%s/v2.0, found https://sts.windows.net/%s/.",
@@ -312,8 +345,8 @@ static void kvdp__page(sim_req *req, sim_resp *resp, cJSON *all)
 		/* links point back at the vault host the client used */
 		char link[1200];
 		const char *q = strchr(req->raw_url, '?');
-		snprintf(link, sizeof link, "https://%s.vault.localhost:%d%.*s?api-version=%s&$skiptoken=%ld&maxresults=%ld",
-			 req->vault_name, req->port, (int)(q ? q - req->raw_url : (long)strlen(req->raw_url)),
+		snprintf(link, sizeof link, "https://%s.%s.localhost:%d%.*s?api-version=%s&$skiptoken=%ld&maxresults=%ld",
+			 req->hsm_name ? req->hsm_name : req->vault_name, req->hsm_name ? "managedhsm" : "vault", req->port, (int)(q ? q - req->raw_url : (long)strlen(req->raw_url)),
 			 req->raw_url, req->api_version, skip + max, max);
 		cJSON_AddStringToObject(b, "nextLink", link);
 	} else {
@@ -344,7 +377,7 @@ static void kvdp_list(sim_req *req, sim_resp *resp)
 		return;
 	}
 	sim_res **keys;
-	size_t n = store_list(&keys, T_KEY, v->id);
+	size_t n = store_list(&keys, hsm_is(v) ? "Microsoft.KeyVault/managedHSMs/keys" : T_KEY, v->id);
 	cJSON *all = cJSON_CreateArray();
 	for (size_t i = 0; i < n; i++) {
 		cJSON *cur = kv_key_version(keys[i], NULL);
@@ -431,6 +464,39 @@ static bool kvdp__apply(sim_resp *resp, sim_res *key, cJSON *ver, const cJSON *b
 	return true;
 }
 
+/* oct-HSM keys (Managed HSM only): 128, 192 or 256 bits; a symmetric key
+ * has no modulus and no sign/verify. */
+static void kvdp__create_oct(sim_req *req, sim_resp *resp, sim_res *v, sim_res *k)
+{
+	cJSON *ks = sim_json_get(req->json, "key_size");
+	int size = 256;
+	if (ks) {
+		if (!cJSON_IsNumber(ks) || (ks->valueint != 128 && ks->valueint != 192 && ks->valueint != 256)) {
+			kvdp__bad_param(resp, "The specified oct-HSM key size is not supported; use 128, 192 or 256.");
+			return;
+		}
+		size = ks->valueint;
+	}
+	if (k && strcmp(sim_json_str(kv_key_version(k, NULL), "kty"), "oct-HSM")) {
+		kvdp__bad_param(resp, "The key type of an existing key cannot be changed.");
+		return;
+	}
+	cJSON *ver = k ? kv_key_rotate(k) : NULL;
+	if (!k) {
+		k = kv_key_create(v, req->cap[0], "oct-HSM", size, true);
+		ver = k ? kv_key_version(k, NULL) : NULL;
+	}
+	if (!ver) {
+		kvdp__error(resp, 500, "InternalError", NULL, "The key could not be created.");
+		return;
+	}
+	sim_json_set(ver, "keySize", cJSON_CreateNumber(size));
+	if (!kvdp__apply(resp, k, ver, req->json))
+		return;
+	lro_tick();
+	resp_json(resp, 200, kvdp__bundle(v, k, ver));
+}
+
 static void kvdp_create(sim_req *req, sim_resp *resp)
 {
 	if (req->json_invalid || !cJSON_IsObject(req->json)) {
@@ -452,11 +518,19 @@ static void kvdp_create(sim_req *req, sim_resp *resp)
 		kvdp__bad_param(resp, "Property kty is required.");
 		return;
 	}
+	if (hsm_is(v) && !strcmp(kty, "oct-HSM")) {
+		kvdp__create_oct(req, resp, v, k);
+		return;
+	}
 	if (strcmp(kty, "RSA") && strcmp(kty, "RSA-HSM")) {
 		if (!strcmp(kty, "EC") || !strcmp(kty, "EC-HSM") || !strcmp(kty, "oct") || !strcmp(kty, "oct-HSM"))
 			kvdp__bad_param(resp, "armsim emulates RSA and RSA-HSM keys only.");
 		else
 			kvdp__bad_param(resp, "Property kty has invalid value");
+		return;
+	}
+	if (k && hsm_is(v) && !strcmp(sim_json_str(kv_key_version(k, NULL), "kty"), "oct-HSM")) {
+		kvdp__bad_param(resp, "The key type of an existing key cannot be changed.");
 		return;
 	}
 	if (!strcmp(kty, "RSA-HSM") && sim_streq_ci(sim_json_str(v->doc, "properties.sku.name"), "standard")) {
@@ -600,6 +674,11 @@ static void kvdp__wrap(sim_req *req, sim_resp *resp, bool wrap)
 		return;
 	}
 	const char *alg = sim_json_str(req->json, "alg"), *value = sim_json_str(req->json, "value");
+	if (!strncmp(sim_json_str(ver, "kty") ? sim_json_str(ver, "kty") : "", "oct", 3)) {
+		/* AES key wrap (A128KW…) is not emulated; RSA algorithms do not apply */
+		kvdp__bad_param(resp, "Property alg has invalid value");
+		return;
+	}
 	bool alg_ok = false;
 	for (int i = 0; alg && wrap_algs[i]; i++)
 		if (!strcmp(alg, wrap_algs[i]))
@@ -677,11 +756,15 @@ static void kvdp_unwrap(sim_req *req, sim_resp *resp)
 	kvdp__wrap(req, resp, false);
 }
 
+/* Each key route on both hosts: a vault's and a Managed HSM's. */
 static void kvdp__add(const char *method, const char *pattern, sim_handler fn)
 {
 	router_add(&(sim_route){ .method = method, .pattern = pattern, .kind = SIM_ROUTE_DATAPLANE,
 				 .resource_type = T_KEY, .api_versions = kvdp_api_versions,
 				 .sub_cap = -1, .rg_cap = -1, .fn = fn });
+	router_add(&(sim_route){ .method = method, .pattern = pattern, .kind = SIM_ROUTE_HSM,
+				 .resource_type = "Microsoft.KeyVault/managedHSMs/keys",
+				 .api_versions = kvdp_api_versions, .sub_cap = -1, .rg_cap = -1, .fn = fn });
 }
 
 void res_keys_dataplane_register(void)

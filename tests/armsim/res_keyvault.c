@@ -50,21 +50,6 @@ static void kv__id(char *out, size_t len, const sim_req *req)
 	arm_resource_id(out, len, req->cap[0], req->cap[1], T_VAULT, req->cap[2]);
 }
 
-static void kv__system_data(cJSON *doc, const sim_req *req, bool created)
-{
-	char now[64];
-	simclock_iso8601(now, sizeof now, simclock_now_ms());
-	cJSON *sd = sim_json_obj(doc, "systemData");
-	const char *who = req->caller.app_id[0] ? req->caller.app_id : req->caller.object_id;
-	if (created || !sim_json_str(sd, "createdAt")) {
-		sim_json_set_str(sd, "createdBy", who);
-		sim_json_set_str(sd, "createdByType", "Application");
-		sim_json_set_str(sd, "createdAt", now);
-	}
-	sim_json_set_str(sd, "lastModifiedBy", who);
-	sim_json_set_str(sd, "lastModifiedByType", "Application");
-	sim_json_set_str(sd, "lastModifiedAt", now);
-}
 
 /* Derived and default properties every vault carries (what Key Vault adds
  * to a PUT body). */
@@ -441,7 +426,7 @@ static void kv_put(sim_req *req, sim_resp *resp)
 		cJSON *rt = sim_json_get(req->json, "tags");
 		if (cJSON_IsObject(rt))
 			sim_json_set(v->doc, "tags", cJSON_Duplicate(rt, 1));
-		kv__system_data(v->doc, req, false);
+		arm_system_data(v->doc, req, false);
 		kv__complete(v->doc, kv_vault_name(v));
 		lro_tick(); /* clusters using its keys reach them again */
 		resp_json(resp, 200, store_render(v, req->api_version));
@@ -478,7 +463,7 @@ static void kv_put(sim_req *req, sim_resp *resp)
 	}
 	if (had_pp)
 		sim_json_set(np, "enablePurgeProtection", cJSON_CreateTrue());
-	kv__system_data(doc, req, !cur);
+	arm_system_data(doc, req, !cur);
 	kv__complete(doc, req->cap[2]);
 	sim_res *v = store_put(cur ? cur->id : id, T_VAULT, doc);
 	if (!v) {
@@ -533,7 +518,7 @@ static void kv_patch(sim_req *req, sim_resp *resp)
 		}
 	}
 	kv__canon_props(sim_json_obj(cur->doc, "properties"));
-	kv__system_data(cur->doc, req, false);
+	arm_system_data(cur->doc, req, false);
 	kv__complete(cur->doc, kv_vault_name(cur));
 	sim_res **keys;
 	size_t nk = store_list(&keys, "Microsoft.KeyVault/vaults/keys", cur->id);
@@ -605,7 +590,7 @@ static void kv_access_policy(sim_req *req, sim_resp *resp)
 		return;
 	}
 	kv__canon_props(sim_json_obj(v->doc, "properties"));
-	kv__system_data(v->doc, req, false);
+	arm_system_data(v->doc, req, false);
 	lro_tick(); /* a removal (revocation) takes effect at this instant */
 	/* the answer echoes the access policies of the request */
 	cJSON *b = cJSON_CreateObject();

@@ -29,6 +29,8 @@ extern void res_authorization_register(void) __attribute__((weak));
 extern void res_msi_register(void) __attribute__((weak));
 extern void res_kusto_register(void) __attribute__((weak));
 extern void res_insights_register(void) __attribute__((weak));
+extern void res_managedhsm_register(void) __attribute__((weak));
+extern void res_hsm_dataplane_register(void) __attribute__((weak));
 
 #define MAX_ROUTES 256
 #define MAX_SEGS 32
@@ -62,6 +64,12 @@ static int router__split(char **segs, int max, char *path)
 	return n;
 }
 
+/* Which host a route kind answers on: 0 ARM (and open/admin), 1 a vault, 2 an HSM. */
+static int router__host_kind(sim_route_kind k)
+{
+	return k == SIM_ROUTE_DATAPLANE ? 1 : k == SIM_ROUTE_HSM ? 2 : 0;
+}
+
 void router_add(const sim_route *route)
 {
 	char *copy = strdup(route->pattern);
@@ -72,7 +80,8 @@ void router_add(const sim_route *route)
 	e.nseg = router__split(e.segs, MAX_SEGS, copy);
 	for (int i = 0; i < g_nroutes; i++) {
 		if (strcasecmp(g_routes[i].r.method, route->method) == 0 &&
-		    strcasecmp(g_routes[i].r.pattern, route->pattern) == 0) {
+		    strcasecmp(g_routes[i].r.pattern, route->pattern) == 0 &&
+		    router__host_kind(g_routes[i].r.kind) == router__host_kind(route->kind)) {
 			free(g_routes[i].buf);
 			g_routes[i] = e;
 			return;
@@ -147,11 +156,11 @@ static bool router__version_ok(const char *const *versions, const char *v)
 	return false;
 }
 
-/* Does host name a vault ("<vault>.vault.localhost")? */
-static bool router__vault_host(const char *host, char *vault, size_t len)
+/* Does host name a vault ("<vault>.vault.localhost"), or with `suffix`
+ * ".managedhsm.localhost" an HSM? */
+static bool router__dp_host(const char *host, const char *suffix, char *vault, size_t len)
 {
-	static const char suffix[] = ".vault.localhost";
-	size_t hl = strlen(host), sl = sizeof suffix - 1;
+	size_t hl = strlen(host), sl = strlen(suffix);
 	if (hl <= sl || strcasecmp(host + hl - sl, suffix) != 0)
 		return false;
 	if (hl - sl >= len)
@@ -359,13 +368,15 @@ void router_dispatch(sim_req *req, sim_resp *resp)
 	char *segs[MAX_SEGS];
 	snprintf(pathcopy, sizeof pathcopy, "%s", req->path);
 	int nseg = router__split(segs, MAX_SEGS, pathcopy);
-	bool vault_host = router__vault_host(req->host, vault, sizeof vault);
+	bool vault_host = router__dp_host(req->host, ".vault.localhost", vault, sizeof vault);
+	bool hsm_host = !vault_host && router__dp_host(req->host, ".managedhsm.localhost", vault, sizeof vault);
+	int host_kind = vault_host ? 1 : hsm_host ? 2 : 0;
 	const route_entry *match = NULL;
 	bool path_matched = false;
 
 	for (int i = 0; nseg >= 0 && i < g_nroutes && !match; i++) {
 		const route_entry *e = &g_routes[i];
-		if ((e->r.kind == SIM_ROUTE_DATAPLANE) != vault_host)
+		if (router__host_kind(e->r.kind) != host_kind)
 			continue;
 		if (e->nseg != nseg)
 			continue;
@@ -403,10 +414,13 @@ void router_dispatch(sim_req *req, sim_resp *resp)
 		}
 		req->resource_type = match->r.resource_type;
 	}
-	if (vault_host) {
+	if (vault_host || hsm_host) {
 		static _Thread_local char vbuf[128];
 		snprintf(vbuf, sizeof vbuf, "%s", vault);
-		req->vault_name = vbuf;
+		if (vault_host)
+			req->vault_name = vbuf;
+		else
+			req->hsm_name = vbuf;
 	}
 
 	if (faults_apply(req, resp))
@@ -418,7 +432,7 @@ void router_dispatch(sim_req *req, sim_resp *resp)
 				       "The requested resource does not support http method '%s'.", req->method);
 			return;
 		}
-		if (vault_host) {
+		if (vault_host || hsm_host) {
 			resp_arm_error(resp, 404, "NotFound", "The requested path '%s' was not found.", req->path);
 			return;
 		}
@@ -431,7 +445,8 @@ void router_dispatch(sim_req *req, sim_resp *resp)
 		router__run_arm(req, resp, r);
 		return;
 	case SIM_ROUTE_DATAPLANE:
-		if (!auth_check_bearer(req, resp, KV_AUDIENCE, true))
+	case SIM_ROUTE_HSM:
+		if (!auth_check_bearer(req, resp, r->kind == SIM_ROUTE_HSM ? HSM_AUDIENCE : KV_AUDIENCE, true))
 			return;
 		if (!req->api_version || !*req->api_version ||
 		    !router__version_ok(r->api_versions, req->api_version)) {
@@ -582,4 +597,8 @@ void router_init(void)
 		res_kusto_register();
 	if (res_insights_register)
 		res_insights_register();
+	if (res_managedhsm_register)
+		res_managedhsm_register();
+	if (res_hsm_dataplane_register)
+		res_hsm_dataplane_register();
 }

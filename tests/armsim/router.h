@@ -31,7 +31,10 @@
  * 2 (audience https://vault.azure.net, Key Vault style 401), their own
  * api-version check (the route's list; error BadParameter as Key Vault words
  * it) and 7-8; authorization is the handler's job (access policies or RBAC
- * data actions: see store.h kv_* helpers). SIM_ROUTE_OPEN routes (token
+ * data actions: see store.h kv_* helpers). SIM_ROUTE_HSM routes (host
+ * <hsm>.managedhsm.localhost, req->hsm_name) run the same with audience
+ * https://managedhsm.azure.net; authorization is the HSM's local RBAC
+ * (store.h hsm_* helpers). SIM_ROUTE_OPEN routes (token
  * endpoints, metadata, /_sim/) run 1, 7 and 8 only.
  */
 #ifndef ARMSIM_ROUTER_H
@@ -44,6 +47,7 @@ typedef void (*sim_handler)(sim_req *req, sim_resp *resp);
 typedef enum {
 	SIM_ROUTE_ARM = 0,     /* management plane: full pipeline */
 	SIM_ROUTE_DATAPLANE,   /* Key Vault data plane on <vault>.vault.localhost */
+	SIM_ROUTE_HSM,         /* Managed HSM data plane on <hsm>.managedhsm.localhost */
 	SIM_ROUTE_OPEN,        /* no auth, no api-version (AAD, IMDS, metadata) */
 	SIM_ROUTE_ADMIN,       /* /_sim/: loopback peers only, no auth */
 } sim_route_kind;
@@ -68,7 +72,8 @@ typedef struct sim_route {
 } sim_route;
 
 /* Register a route (the struct is copied; strings must be static). Later
- * registrations of the same method+pattern replace earlier ones. */
+ * registrations of the same method+pattern and host kind (ARM and open
+ * routes, Key Vault, Managed HSM) replace earlier ones. */
 void router_add(const sim_route *route);
 
 /* Convenience for the common ARM case: sub_cap = 0, rg_cap = 1 when the

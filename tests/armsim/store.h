@@ -37,6 +37,14 @@
  *        any of these is a follower (kusto_is_follower)
  *   Microsoft.Kusto/clusters/databases       plain databases
  *   Microsoft.Insights/components            doc.properties.clusterDefinitionId (legacy)
+ *   Microsoft.KeyVault/managedHSMs           doc.properties: tenantId, initialAdminObjectIds,
+ *        enableSoftDelete, softDeleteRetentionInDays, enablePurgeProtection,
+ *        hsmUri ("https://<name>.managedhsm.localhost:<port>/"); no access policies
+ *   Microsoft.KeyVault/managedHSMs/keys      {hsm id}/keys/{name}; as vault keys (sim.versions),
+ *        kty RSA-HSM / RSA / oct-HSM
+ *   Microsoft.KeyVault/managedHSMs/roleAssignments {hsm id}/roleAssignments/{name}: the HSM's
+ *        local RBAC; doc.properties {scope ("/", "/keys", "/keys/<key>"), roleDefinitionId
+ *        ("Microsoft.KeyVault/providers/Microsoft.Authorization/roleDefinitions/<guid>"), principalId}
  *
  * Locking: one global lock. The router holds it while a handler runs, and
  * admin/LRO code holds it too, so handlers and helpers below never lock.
@@ -198,6 +206,47 @@ int kv_access_policy_remove(sim_res *vault, const char *object_id);
  * `policies` the request's properties.accessPolicies array. 0 or
  * CMK_EINVALID (cmk_error_set). */
 int kv_access_policy_update(sim_res *vault, const char *kind, const cJSON *policies);
+
+/* --- Managed HSM (store_hsm.c) ----------------------------------------------
+ * A Managed HSM is a key store like a vault: kv_vault_by_uri answers it for
+ * "https://<hsm>.managedhsm.<suffix>/", and kv_key_get / kv_key_create /
+ * kv_key_bundle / kv_key_permissions / kv_vault_recoverable take it in the
+ * vault's place. Access is local RBAC only (no access policies). */
+
+/* A Managed HSM by name (HSM names are global), or NULL. */
+sim_res *hsm_by_name(const char *name);
+/* Is `r` a Microsoft.KeyVault/managedHSMs resource? */
+bool hsm_is(const sim_res *r);
+/* Key permissions (KV_PERM_*) the HSM's role assignments give `object_id`
+ * on key `key_name` (NULL = HSM-wide): the data actions of the roles
+ * assigned at "/", "/keys" or "/keys/<key_name>". */
+unsigned hsm_key_permissions(const sim_res *hsm, const char *key_name, const char *object_id);
+/* Does `object_id` hold `data_action` ("Microsoft.KeyVault/managedHsm/keys/read/action")
+ * at `scope` ("/", "/keys", "/keys/<key>") through an assignment at that
+ * scope or one above it? */
+bool hsm_data_allowed(const sim_res *hsm, const char *object_id, const char *scope,
+		      const char *data_action);
+/* The built-in role definition named by guid, full id or role name, as the
+ * data plane serves it (caller owns), or NULL. */
+cJSON *hsm_role_definition(const char *guid_id_or_name);
+/* Every built-in role definition (caller owns the array). */
+cJSON *hsm_role_definitions(void);
+/* Assign a role in the HSM's local RBAC: `name` NULL = a new GUID, `role`
+ * a guid, full role definition id or role name. Returns the assignment
+ * resource, or NULL with cmk_error_set (unknown role, bad scope, name taken:
+ * CMK_ECONFLICT). */
+sim_res *hsm_role_assign(sim_res *hsm, const char *name, const char *scope, const char *role,
+			 const char *principal_id);
+/* The data-plane body of an assignment (caller owns). */
+cJSON *hsm_role_assignment_body(const sim_res *ra);
+/* Remove the assignments of `principal_id` (at `scope`, NULL = any);
+ * returns how many. */
+int hsm_role_unassign(const sim_res *hsm, const char *principal_id, const char *scope);
+/* Derived and default properties of an HSM (hsmUri on this instance's
+ * port, softDeleteRetentionInDays 90, enableSoftDelete true, statusMessage,
+ * provisioningState), and the Managed HSM Administrator role at "/" for each
+ * of initialAdminObjectIds that has no assignment yet. */
+void hsm_complete(sim_res *hsm);
 
 /* --- managed identities ---------------------------------------------------- */
 

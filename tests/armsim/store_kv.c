@@ -17,15 +17,29 @@
 #define T_VAULT "Microsoft.KeyVault/vaults"
 #define T_KEY "Microsoft.KeyVault/vaults/keys"
 #define T_MSI "Microsoft.ManagedIdentity/userAssignedIdentities"
+#define T_HSM "Microsoft.KeyVault/managedHSMs"
+#define T_HSM_KEY "Microsoft.KeyVault/managedHSMs/keys"
 
-sim_res *kv_vault_by_name(const char *name)
+/* The resource of `type` whose last id segment is `name` (vault and HSM
+ * names are global). */
+static sim_res *kv__by_name(const char *type, const char *name)
 {
-	for (sim_res *r = store_first(T_VAULT); r; r = store_next(r)) {
+	for (sim_res *r = store_first(type); r; r = store_next(r)) {
 		const char *slash = strrchr(r->id, '/');
 		if (slash && strcasecmp(slash + 1, name) == 0)
 			return r;
 	}
 	return NULL;
+}
+
+sim_res *kv_vault_by_name(const char *name)
+{
+	return kv__by_name(T_VAULT, name);
+}
+
+sim_res *hsm_by_name(const char *name)
+{
+	return kv__by_name(T_HSM, name);
 }
 
 sim_res *kv_vault_by_uri(const char *uri)
@@ -41,6 +55,9 @@ sim_res *kv_vault_by_uri(const char *uri)
 		return NULL;
 	memcpy(name, p, n);
 	name[n] = '\0';
+	/* "https://<hsm>.managedhsm.azure.net/": the key store is a Managed HSM */
+	if (!strncasecmp(p + n, ".managedhsm.", 12))
+		return hsm_by_name(name);
 	return kv_vault_by_name(name);
 }
 
@@ -67,7 +84,7 @@ sim_res *kv_key_get(const sim_res *vault, const char *key_name)
 {
 	char id[1024];
 	snprintf(id, sizeof id, "%s/keys/%s", vault->id, key_name);
-	return store_get_typed(id, T_KEY);
+	return store_get_typed(id, hsm_is(vault) ? T_HSM_KEY : T_KEY);
 }
 
 cJSON *kv_key_version(const sim_res *key, const char *version)
@@ -103,7 +120,13 @@ static const char *kv__recovery_level(const sim_res *vault)
 
 static const char *kv__vault_uri(const sim_res *vault)
 {
-	return sim_json_str(vault->doc, "properties.vaultUri");
+	return sim_json_str(vault->doc, hsm_is(vault) ? "properties.hsmUri" : "properties.vaultUri");
+}
+
+/* Symmetric (oct, oct-HSM) keys: no modulus, AES operations. */
+static bool kv__symmetric(const char *kty)
+{
+	return kty && !strncmp(kty, "oct", 3);
 }
 
 static cJSON *kv__new_version(const char *kty, int size, bool enabled)
@@ -120,7 +143,13 @@ static cJSON *kv__new_version(const char *kty, int size, bool enabled)
 	static const char *const allops[] = { "encrypt", "decrypt", "sign", "verify",
 					      "wrapKey", "unwrapKey" };
 	for (size_t i = 0; i < sizeof allops / sizeof allops[0]; i++)
-		cJSON_AddItemToArray(ops, cJSON_CreateString(allops[i]));
+		if (!kv__symmetric(kty) || (strcmp(allops[i], "sign") && strcmp(allops[i], "verify")))
+			cJSON_AddItemToArray(ops, cJSON_CreateString(allops[i]));
+	if (kv__symmetric(kty)) {
+		cJSON_AddNumberToObject(v, "created", (double)now);
+		cJSON_AddNumberToObject(v, "updated", (double)now);
+		return v; /* no public key to show */
+	}
 	/* A modulus-shaped value: deterministic per seed, top bit set, odd.
 	 * Real RSA generation per key would make large fixtures slow, and
 	 * nothing here factors it. */
@@ -151,7 +180,7 @@ void kv_key_sync_doc(sim_res *key)
 	const char *name = slash ? slash + 1 : key->id;
 	char vault_id[1024];
 	snprintf(vault_id, sizeof vault_id, "%.*s", (int)(strlen(key->id) - strlen(name) - strlen("/keys/")), key->id);
-	sim_res *vault = store_get_typed(vault_id, T_VAULT);
+	sim_res *vault = store_get_typed(vault_id, strcasecmp(key->type, T_HSM_KEY) ? T_VAULT : T_HSM);
 	cJSON *cur = kv_key_version(key, NULL);
 	if (!vault || !cur)
 		return;
@@ -167,7 +196,7 @@ void kv_key_sync_doc(sim_res *key)
 	cJSON *doc = key->doc ? key->doc : cJSON_CreateObject();
 	sim_json_set_str(doc, "id", key->id);
 	sim_json_set_str(doc, "name", name);
-	sim_json_set_str(doc, "type", T_KEY);
+	sim_json_set_str(doc, "type", key->type);
 	const char *loc = sim_json_str(vault->doc, "location");
 	sim_json_set_str(doc, "location", loc ? loc : "");
 	if (!sim_json_get(doc, "tags"))
@@ -196,7 +225,7 @@ sim_res *kv_key_create(sim_res *vault, const char *name, const char *kty, int si
 		cmk_error_set(CMK_ECONFLICT, "key '%s' already exists in vault '%s'", name, kv_vault_name(vault));
 		return NULL;
 	}
-	sim_res *key = store_put(id, T_KEY, cJSON_CreateObject());
+	sim_res *key = store_put(id, hsm_is(vault) ? T_HSM_KEY : T_KEY, cJSON_CreateObject());
 	if (!key)
 		return NULL;
 	cJSON *versions = cJSON_AddArrayToObject(key->sim, "versions");
@@ -251,8 +280,10 @@ cJSON *kv_key_bundle(const sim_res *vault, const sim_res *key, const cJSON *vers
 	cJSON_AddStringToObject(k, "kid", kid);
 	cJSON_AddStringToObject(k, "kty", sim_json_str(version, "kty"));
 	cJSON_AddItemToObject(k, "key_ops", cJSON_Duplicate(sim_json_get(version, "keyOps"), 1));
-	cJSON_AddStringToObject(k, "n", sim_json_str(version, "n") ? sim_json_str(version, "n") : "");
-	cJSON_AddStringToObject(k, "e", sim_json_str(version, "e") ? sim_json_str(version, "e") : "AQAB");
+	if (!kv__symmetric(sim_json_str(version, "kty"))) {
+		cJSON_AddStringToObject(k, "n", sim_json_str(version, "n") ? sim_json_str(version, "n") : "");
+		cJSON_AddStringToObject(k, "e", sim_json_str(version, "e") ? sim_json_str(version, "e") : "AQAB");
+	}
 	cJSON *a = cJSON_AddObjectToObject(b, "attributes");
 	cJSON_AddBoolToObject(a, "enabled", cJSON_IsTrue(sim_json_get(version, "enabled")));
 	cJSON_AddNumberToObject(a, "created", sim_json_get(version, "created")->valuedouble);
@@ -287,6 +318,8 @@ unsigned kv_key_permissions(const sim_res *vault, const char *key_name,
 	/* Key Vault does not know a principal Azure AD has not replicated yet */
 	if (!auth_principal_replicated(auth_principal_by_object_id(object_id)))
 		return 0;
+	if (hsm_is(vault))
+		return hsm_key_permissions(vault, key_name, object_id);
 	if (kv_vault_rbac_mode(vault)) {
 		static const struct { const char *a; unsigned b; } acts[] = {
 			{ "Microsoft.KeyVault/vaults/keys/read", KV_PERM_GET | KV_PERM_LIST },

@@ -64,7 +64,7 @@ static X509 *tls__cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
 		bad |= tls__ext(iss, x, NID_key_usage, "critical,digitalSignature");
 		bad |= tls__ext(iss, x, NID_ext_key_usage, "serverAuth");
 		bad |= tls__ext(iss, x, NID_subject_alt_name,
-				"DNS:localhost,DNS:*.vault.localhost,IP:127.0.0.1,IP:::1");
+				"DNS:localhost,DNS:*.vault.localhost,DNS:*.managedhsm.localhost,IP:127.0.0.1,IP:::1");
 		bad |= tls__ext(iss, x, NID_subject_key_identifier, "hash");
 		bad |= tls__ext(iss, x, NID_authority_key_identifier, "keyid");
 	}

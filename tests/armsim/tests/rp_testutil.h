@@ -174,16 +174,24 @@ static __attribute__((unused)) const char *rp_token(const char *client_id, const
 	return tok; /* leaks past 16 distinct tokens; fine for a test */
 }
 
+/* A data-plane request to host `<name>.<zone>.localhost` ("vault",
+ * "managedhsm") with path and query ("/keys/k?api-version=7.4"). */
+static __attribute__((unused)) armsim_http_resp rp_dataplane(const char *bearer, const char *method, const char *zone,
+							     const char *name, const char *path_query, const char *body)
+{
+	char url[1024];
+	armsim_http_resp r;
+	snprintf(url, sizeof url, "https://%s.%s.localhost:%d%s", name, zone, g_sim->port, path_query);
+	if (armsim_http(&r, g_sim, method, url, bearer, body, NULL) < 0)
+		fail_msg("%s %s: %s", method, url, cmk_error_last());
+	return r;
+}
+
 /* A Key Vault data-plane request to `vault` ("/keys/k?api-version=7.4"). */
 static __attribute__((unused)) armsim_http_resp rp_kv(const char *bearer, const char *method, const char *vault,
 			      const char *path_query, const char *body)
 {
-	char url[1024];
-	armsim_http_resp r;
-	snprintf(url, sizeof url, "https://%s.vault.localhost:%d%s", vault, g_sim->port, path_query);
-	if (armsim_http(&r, g_sim, method, url, bearer, body, NULL) < 0)
-		fail_msg("%s %s: %s", method, url, cmk_error_last());
-	return r;
+	return rp_dataplane(bearer, method, "vault", vault, path_query, body);
 }
 
 /* An ARM request with a bearer of choice. */
