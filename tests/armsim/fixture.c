@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "arm.h"
+#include "activitylog.h"
 #include "auth.h"
 #include "common/buf.h"
 #include "lro.h"
@@ -452,6 +453,7 @@ int fixture_load_json(const cJSON *doc, int replace)
 		store_clear();
 		auth_clear();
 		lro_clear();
+		activitylog_clear();
 	}
 	/* a dump from an armsim whose virtual clock ran ahead (time scale,
 	 * /_sim/clock/advance): go on from its time, never back */
@@ -553,6 +555,8 @@ int fixture_load_json(const cJSON *doc, int replace)
 	}
 	if ((x = sim_json_get(doc, "hsmRoleAssignments")) && (error = fixture__hsm_roles(x)) < 0)
 		return error;
+	if ((x = sim_json_get(doc, "activityLog")) && (error = activitylog_inject(x)) < 0)
+		return error;
 	idx = 0;
 	cJSON_ArrayForEach(x, sim_json_get(doc, "operations"))
 		if ((error = lro_inject(x)) < 0)
@@ -644,6 +648,11 @@ cJSON *fixture_dump(void)
 	/* running operations too (a restart must not lose them), and the
 	 * virtual time they run on */
 	cJSON_AddItemToObject(o, "operations", lro_state_dump());
+	cJSON *al = activitylog_dump();
+	if (cJSON_GetArraySize(al))
+		cJSON_AddItemToObject(o, "activityLog", al);
+	else
+		cJSON_Delete(al);
 	char now[40];
 	simclock_iso8601(now, sizeof now, simclock_now_ms());
 	cJSON_AddStringToObject(o, "virtualNow", now);

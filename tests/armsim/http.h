@@ -47,6 +47,7 @@ typedef struct sim_req {
 	const char *vault_name;   /* data-plane routes: <vault> of <vault>.vault.localhost */
 	const char *hsm_name;     /* Managed HSM data plane: <hsm> of <hsm>.managedhsm.localhost */
 	const char *resource_type;/* the route's resource type ("Microsoft.X/y"), or NULL */
+	const char *correlation_id; /* x-ms-correlation-request-id: the client's, or new */
 	sim_caller caller;
 	bool loopback;            /* peer address is 127.0.0.0/8 or ::1 */
 	void *conn;               /* private to server.c */

@@ -82,9 +82,25 @@ static const char *lro__status_name(const sim_op *op);
 
 static _Thread_local const char *g_request_method;
 
+/* The operation the running request's handler started, if any (the
+ * Activity Log follows it to its end). */
+static sim_op *g_request_op;
+static lro_done_fn g_done_hook;
+
 void lro_request_method(const char *method)
 {
 	g_request_method = method;
+	g_request_op = NULL;
+}
+
+sim_op *lro_request_started(void)
+{
+	return g_request_op;
+}
+
+void lro_done_hook_set(lro_done_fn fn)
+{
+	g_done_hook = fn;
 }
 
 sim_op *lro_start(const lro_start_opts *o)
@@ -127,6 +143,8 @@ sim_op *lro_start(const lro_start_opts *o)
 	n->next = g_ops;
 	g_ops = n;
 	g_nops++;
+	if (g_request_method)
+		g_request_op = op;
 	if (op->end_ms < g_next_due)
 		g_next_due = op->end_ms;
 	/* forget the oldest finished operations beyond the cap */
@@ -262,6 +280,8 @@ void lro_tick(void)
 		store_lag_note(store_get(op->resource_id)); /* reads lag the completion too */
 		if (op->complete)
 			op->complete(op);
+		if (g_done_hook)
+			g_done_hook(op);
 	}
 	for (int i = 0; i < g_nhooks; i++)
 		g_hooks[i]();

@@ -90,6 +90,14 @@ typedef struct lro_start_opts {
  * "async_fail" fault rules match it. */
 void lro_request_method(const char *method);
 
+/* The operation the handler of the running request started (the last one),
+ * or NULL; valid until the router's next lro_request_method(). */
+sim_op *lro_request_started(void);
+/* Called (state lock held) each time an operation ends, after its
+ * completion callback: state is LRO_SUCCEEDED or LRO_FAILED. One hook (the
+ * Activity Log's). */
+typedef void (*lro_done_fn)(const sim_op *op);
+void lro_done_hook_set(lro_done_fn fn);
 /* Start an operation; returns it (owned by the engine) or NULL on OOM.
  * A matching "async_fail" fault rule makes it end Failed. */
 sim_op *lro_start(const lro_start_opts *o);

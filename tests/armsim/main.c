@@ -58,6 +58,8 @@ static void usage(FILE *f)
 	      "  --principal-replication S  a new principal is unknown to Key Vault and role\n"
 	      "                          assignments for S virtual seconds\n"
 	      "  --status-error-rate R   share (0..1) of status URL reads answered 5xx (seeded)\n"
+	      "  --activity-log-delay S  Activity Log events show S virtual seconds after they\n"
+	      "                          happen (submissionTimestamp; default 0)\n"
 	      "  --help                  this text\n"
 	      "\n"
 	      "Ready line: {\"base_url\",\"port\",\"ca_file\",\"arm_endpoint\",\"authority_host\",\n"
@@ -97,6 +99,7 @@ static bool main__setting_flag(cJSON *flags, const char *opt, const char *v, int
 		{ "--linked-service-404", "linkedServiceNotFoundSeconds" },
 		{ "--principal-replication", "principalReplicationSeconds" },
 		{ "--status-error-rate", "statusErrorRate" },
+		{ "--activity-log-delay", "activityLogDelaySeconds" },
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
 		if (strcmp(opt, map[i][0]) != 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "activitylog.h"
 #include "admin.h"
 #include "arm.h"
 #include "auth.h"
@@ -356,6 +357,15 @@ static void router__run_arm(sim_req *req, sim_resp *resp, const sim_route *r)
 	store_read_view(read);
 	r->fn(req, resp);
 	store_read_view(false);
+	if (!read && strcasecmp(req->method, "HEAD")) {
+		/* every write a handler answered is in the Activity Log */
+		char act[512];
+		if (r->action && *r->action)
+			snprintf(act, sizeof act, "%s", r->action);
+		else
+			router_default_action(act, sizeof act, r->resource_type, req->method);
+		activitylog_record(req, resp, act);
+	}
 	lro_request_method(NULL);
 	lro_tick(); /* derived state sees this request's changes at once */
 out:
@@ -601,4 +611,5 @@ void router_init(void)
 		res_managedhsm_register();
 	if (res_hsm_dataplane_register)
 		res_hsm_dataplane_register();
+	res_activitylog_register();
 }

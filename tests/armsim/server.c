@@ -200,6 +200,7 @@ static enum MHD_Result server__handle(void *cls, struct MHD_Connection *c,
 	else
 		snprintf(corr, sizeof corr, "%s", reqid);
 
+	req.correlation_id = corr;
 	if (ctx->too_large)
 		resp_arm_error(&resp, 413, "RequestEntityTooLarge",
 			       "The request content size exceeds the maximum allowed size of 8 MB.");

@@ -38,6 +38,7 @@ void settings_defaults(sim_settings *s)
 	snprintf(s->la_status_api_version, sizeof s->la_status_api_version, "%s",
 		 "2015-11-01-preview");
 	s->token_lifetime_s = 3599;
+	s->activity_log_page_size = 200;
 }
 
 typedef struct {
@@ -75,6 +76,8 @@ static const field fields[] = {
 	F("linkedServiceNotFoundSeconds", T_DBL, linked_service_404_s),
 	F("principalReplicationSeconds", T_DBL, principal_replication_s),
 	F("statusErrorRate", T_DBL, status_error_rate),
+	F("activityLogDelaySeconds", T_DBL, activity_log_delay_s),
+	F("activityLogPageSize", T_INT, activity_log_page_size),
 	/* not a field: applies settings_profile; never dumped */
 	{ "profile", T_PROFILE, 0 },
 };
@@ -125,6 +128,8 @@ int settings_apply(sim_settings *s, const cJSON *obj)
 	}
 	if (s->page_size < 1)
 		s->page_size = 1;
+	if (s->activity_log_page_size < 1)
+		s->activity_log_page_size = 1;
 	if (s->status_error_rate > 1)
 		s->status_error_rate = 1;
 	return 0;

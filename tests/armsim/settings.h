@@ -41,6 +41,9 @@ typedef struct sim_settings {
 	double linked_service_404_s;    /* a new cluster link answers GET 404 this long after its PUT */
 	double principal_replication_s; /* a new principal is unknown to Key Vault and role assignments this long */
 	double status_error_rate;       /* 0..1: share of status/result URL reads answered 5xx (seeded) */
+	/* Activity Log */
+	double activity_log_delay_s;    /* an event shows this long after it happened: 0 */
+	int activity_log_page_size;     /* events per page of the Activity Log list: 200 */
 } sim_settings;
 
 extern sim_settings g_settings;
